@@ -1,0 +1,2 @@
+// Skeleton: this package is built by its own issue; the entry point exists so the workspace wiring is checked.
+export {};

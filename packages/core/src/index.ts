@@ -1,0 +1,5 @@
+export * from './errors/index.js';
+export { isLevelEnabled, LOG_LEVELS, silentLogger } from './logger.js';
+export type { Logger, LogLevel } from './logger.js';
+export { silentProgress } from './progress.js';
+export type { ProgressReporter } from './progress.js';

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Ensure a Docker engine answers on the default socket: install Debian's docker.io and start
+# dockerd when none does. Idempotent.
+source "$(dirname "$0")/lib.sh"
+
+if docker info >/dev/null 2>&1; then
+  say "docker engine: already running ($(docker version --format '{{.Server.Version}}' 2>/dev/null))"
+  exit 0
+fi
+
+command -v dockerd >/dev/null 2>&1 || apt_install docker.io containerd runc iptables
+command -v docker >/dev/null 2>&1 || die "no docker CLI after installing docker.io"
+
+need_root "starting dockerd"
+log="$INFRA_LOGS/dockerd.log"
+say "starting dockerd (log: $log)"
+# setsid: the daemon must outlive this script and the test run that started it.
+setsid nohup dockerd --host unix:///var/run/docker.sock >"$log" 2>&1 </dev/null &
+if ! wait_for 60 docker info; then
+  show_log_tail "$log"
+  die "dockerd did not answer 'docker info' within 60 s"
+fi
+say "docker engine: started ($(docker version --format '{{.Server.Version}}'))"

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# One entry point for everything the integration and e2e tiers need. Idempotent.
+dir="$(dirname "$0")"
+set -euo pipefail
+bash "$dir/docker.sh"
+bash "$dir/compose.sh"
+bash "$dir/images.sh"
