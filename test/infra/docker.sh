@@ -12,11 +12,20 @@ command -v dockerd >/dev/null 2>&1 || apt_install docker.io containerd runc ipta
 command -v docker >/dev/null 2>&1 || die "no docker CLI after installing docker.io"
 
 need_root "starting dockerd"
+# A daemon killed uncleanly (a session ends with SIGKILL) leaves pid files that block a restart.
+for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+  if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    say "removing stale $pidfile"
+    rm -f "$pidfile"
+  fi
+done
 log="$INFRA_LOGS/dockerd.log"
 say "starting dockerd (log: $log)"
 # setsid: the daemon must outlive this script and the test run that started it.
 setsid nohup dockerd --host unix:///var/run/docker.sock >"$log" 2>&1 </dev/null &
-if ! wait_for 60 docker info; then
+dockerd_pid=$!
+dockerd_answers() { kill -0 "$dockerd_pid" 2>/dev/null || return 2; docker info; }
+if ! wait_for 60 dockerd_answers; then
   show_log_tail "$log"
   die "dockerd did not answer 'docker info' within 60 s"
 fi

@@ -32,11 +32,14 @@ apt_install() {
     || { show_log_tail "$INFRA_LOGS/apt.log"; die "apt-get install ${missing[*]} failed"; }
 }
 
-# Wait until a command succeeds, at most $1 seconds.
+# Wait until a command succeeds, at most $1 seconds; give up at once if it exits with 2 (hopeless).
 wait_for() {
   local timeout="$1"; shift
-  local deadline=$((SECONDS + timeout))
-  until "$@" >/dev/null 2>&1; do
+  local deadline=$((SECONDS + timeout)) rc
+  while true; do
+    rc=0; "$@" >/dev/null 2>&1 || rc=$?
+    [ "$rc" = 0 ] && return 0
+    [ "$rc" = 2 ] && return 1
     [ "$SECONDS" -lt "$deadline" ] || return 1
     sleep 0.5
   done
