@@ -1,2 +1,16 @@
-/** Version of the agent <-> tunnel server protocol, bumped on incompatible changes. */
-export const PROTOCOL_VERSION = 1;
+export { base32, isDnsLabel, MAX_DNS_LABEL, sanitizeLabel, shortHash, toDnsLabel } from './dns-label.js';
+export { formatForwardRequest, parseForwardRequest } from './forward-request.js';
+export type { ForwardRequest, ParseResult, TunnelAccess } from './forward-request.js';
+export { baseHostOf, envIndexLabel, labelOfHost, normalizeEnvId, serviceTunnelName, tunnelLabel, urlOfLabel } from './hostnames.js';
+export { EXEC_HELLO, parseHelloReply, PROTOCOL_VERSION } from './messages.js';
+export type { HelloReply, TunnelInfo } from './messages.js';
+export {
+  envAudience,
+  SECURE_SESSION_COOKIE,
+  SESSION_COOKIE,
+  signShareToken,
+  TOKEN_QUERY_PARAM,
+  verifyShareToken,
+} from './share-token.js';
+export type { ShareTokenClaims, SignShareTokenOptions, TokenRejection, VerifyResult, VerifyShareTokenOptions } from './share-token.js';
+export { authorizedKeyLine, clientIdFromKey, ed25519KeyFromSshBlob, keyFingerprint, sshBlobFromEd25519Key } from './ssh-key.js';
