@@ -1,0 +1,159 @@
+import { formatForwardRequest, isDnsLabel, serviceTunnelName, toDnsLabel, type TunnelAccess } from '@preevy/tunnel-protocol';
+import type { ContainerSummary } from './docker-engine-client.js';
+
+/** Labels the agent reads. Compose sets the first three; users set the `preevy.*` ones. */
+export const LABELS = Object.freeze({
+  project: 'com.docker.compose.project',
+  service: 'com.docker.compose.service',
+  containerNumber: 'com.docker.compose.container-number',
+  agent: 'preevy.agent',
+  expose: 'preevy.expose',
+  access: 'preevy.access',
+});
+
+/** One reverse forward the agent wants: a service port, and where to dial it from the agent. */
+export interface DesiredTunnel {
+  service: string;
+  /** The container (private) port: the number in the URL. */
+  port: number;
+  access: TunnelAccess;
+  /** The tunnel name sent to the server (`{service}-{port}`, made a DNS label when it is not one). */
+  name: string;
+  /** Where visitor connections are piped: the container's IP on a network the agent shares. */
+  target: { host: string; port: number };
+  /** The exact `tcpip-forward` bind address; also the key of incoming connections. */
+  requestString: string;
+}
+
+export interface DiscoveryOptions {
+  /** The compose project whose services are published. */
+  project: string;
+  /** The agent's own compose service, skipped like any container labelled `preevy.agent=true`. */
+  agentService?: string;
+  /**
+   * Networks the agent is attached to. When omitted they are read from the agent's own container
+   * in the list; when still unknown, each container's first network is used.
+   */
+  agentNetworks?: readonly string[];
+  /** Access of services without a `preevy.access` label. */
+  defaultAccess?: TunnelAccess;
+}
+
+export interface DiscoveryResult {
+  tunnels: DesiredTunnel[];
+  /** Problems with labels or networks, for the log; never fatal. */
+  warnings: string[];
+}
+
+const label = (c: ContainerSummary, key: string): string | undefined => c.Labels?.[key];
+
+const isAgent = (c: ContainerSummary, agentService: string | undefined): boolean =>
+  label(c, LABELS.agent) === 'true' || (agentService !== undefined && label(c, LABELS.service) === agentService);
+
+const containerNumber = (c: ContainerSummary): number => Number(label(c, LABELS.containerNumber) ?? Number.MAX_SAFE_INTEGER);
+
+const parsePortList = (raw: string): { ports: number[]; bad: string[] } => {
+  const ports: number[] = [];
+  const bad: string[] = [];
+  for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+    // `8080/tcp` is how compose writes ports elsewhere: accept it; other protocols cannot be tunnelled.
+    const m = /^(\d{1,5})(\/tcp)?$/i.exec(part);
+    const port = m ? Number(m[1]) : NaN;
+    if (Number.isInteger(port) && port >= 1 && port <= 65535) ports.push(port);
+    else bad.push(part);
+  }
+  return { ports, bad };
+};
+
+const publishedTcpPorts = (c: ContainerSummary): number[] =>
+  (c.Ports ?? []).filter((p) => p.Type === 'tcp' && typeof p.PublicPort === 'number' && p.PublicPort > 0).map((p) => p.PrivatePort);
+
+/** The IP to dial: on a shared network when the agent's networks are known (sorted: stable choice). */
+const targetHost = (c: ContainerSummary, agentNetworks: readonly string[] | undefined): string | undefined => {
+  const networks = Object.entries(c.NetworkSettings?.Networks ?? {})
+    .filter(([, n]) => Boolean(n.IPAddress))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const pick = agentNetworks && agentNetworks.length > 0 ? networks.find(([name]) => agentNetworks.includes(name)) : networks[0];
+  return pick?.[1].IPAddress;
+};
+
+const tunnelName = (service: string, port: number): string => {
+  const raw = serviceTunnelName(service, port);
+  // The server only accepts DNS labels; compose allows `_` and `.` in service names.
+  return isDnsLabel(raw) ? raw : toDnsLabel(raw);
+};
+
+/**
+ * The tunnels the agent should hold for `containers` (the output of `GET /containers/json`):
+ * running containers of the project, except the agent itself, one tunnel per (service, port).
+ * Pure, and sorted by service then port so that the same input always gives the same list.
+ */
+export const discoverTunnels = (containers: readonly ContainerSummary[], options: DiscoveryOptions): DiscoveryResult => {
+  const { project, agentService, defaultAccess = 'public' } = options;
+  const warnings: string[] = [];
+  const inProject = containers.filter((c) => label(c, LABELS.project) === project);
+  const agentContainer = inProject.find((c) => isAgent(c, agentService));
+  const agentNetworks = options.agentNetworks ?? (agentContainer ? Object.keys(agentContainer.NetworkSettings?.Networks ?? {}) : undefined);
+
+  // Lowest container number first, so a scaled service is always served by the same replica.
+  const candidates = inProject
+    .filter((c) => c.State === 'running' && !isAgent(c, agentService) && label(c, LABELS.service))
+    .sort((a, b) => containerNumber(a) - containerNumber(b) || (a.Id < b.Id ? -1 : a.Id > b.Id ? 1 : 0));
+
+  const byKey = new Map<string, DesiredTunnel>();
+  const seenServices = new Set<string>();
+  for (const c of candidates) {
+    const service = label(c, LABELS.service) ?? '';
+    // Replicas of one service share its URLs: the first (lowest number) wins, and warns once.
+    if (seenServices.has(service)) continue;
+    seenServices.add(service);
+
+    let access = defaultAccess;
+    const rawAccess = label(c, LABELS.access);
+    if (rawAccess !== undefined) {
+      const v = rawAccess.trim().toLowerCase();
+      if (v === 'public' || v === 'private') access = v;
+      else {
+        // Fail safe: a typo must never publish a service the user meant to protect.
+        access = 'private';
+        warnings.push(`service "${service}": label ${LABELS.access}="${rawAccess}" is not public or private; treating it as private`);
+      }
+    }
+
+    const rawExpose = label(c, LABELS.expose);
+    let ports: number[];
+    if (rawExpose !== undefined) {
+      const { ports: exposed, bad } = parsePortList(rawExpose);
+      if (bad.length > 0) warnings.push(`service "${service}": label ${LABELS.expose} has invalid port(s) ${bad.map((b) => `"${b}"`).join(', ')}; ignored`);
+      ports = exposed;
+    } else {
+      ports = publishedTcpPorts(c);
+    }
+    if (ports.length === 0) continue;
+
+    const host = targetHost(c, agentNetworks);
+    if (!host) {
+      warnings.push(
+        agentNetworks && agentNetworks.length > 0
+          ? `service "${service}" shares no network with the agent (agent networks: ${agentNetworks.join(', ')}); not published`
+          : `service "${service}" has no IP address on any network; not published`,
+      );
+      continue;
+    }
+
+    for (const port of new Set(ports)) {
+      const name = tunnelName(service, port);
+      byKey.set(`${service}\0${port}`, {
+        service,
+        port,
+        access,
+        name,
+        target: { host, port },
+        requestString: formatForwardRequest({ name, access, service, port }),
+      });
+    }
+  }
+
+  const tunnels = [...byKey.values()].sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : a.port - b.port));
+  return { tunnels, warnings };
+};
