@@ -1,0 +1,506 @@
+import { connect as netConnect, type Socket } from 'node:net';
+import { pipeline } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EXEC_HELLO, parseHelloReply, type HelloReply, type TunnelAccess } from '@preevy/tunnel-protocol';
+import { Client, type ClientChannel, type TcpConnectionDetails } from 'ssh2';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import type { DesiredTunnel } from './discovery.js';
+import { describeError } from './errors.js';
+import { parseHostKeyPin } from './host-key.js';
+import { silentLogger, type AgentLogger } from './logger.js';
+
+/** The bind port of every forward: the protocol routes by the bind address, the port is fixed. */
+export const FORWARD_BIND_PORT = 80;
+
+export type TunnelClientStatus = 'connecting' | 'connected' | 'reconnecting' | 'stopped';
+
+export interface TunnelStatus {
+  service: string;
+  port: number;
+  access: TunnelAccess;
+  name: string;
+  /** `active`: the server holds the forward; `rejected`: it refused it (see `reason`); `pending`: not asked yet. */
+  state: 'pending' | 'active' | 'rejected';
+  /** From the server's `hello` reply, once the forward is active. */
+  url?: string;
+  reason?: string;
+}
+
+export interface TunnelClientState {
+  status: TunnelClientStatus;
+  envId: string;
+  /** Known after the first `hello`: the server derives it from the agent's key. */
+  clientId?: string;
+  baseUrl?: string;
+  lastError?: string;
+  tunnels: TunnelStatus[];
+  rejected: { name: string; reason: string }[];
+}
+
+export interface TunnelServerAddress {
+  host: string;
+  port: number;
+}
+
+export interface TunnelClientOptions {
+  server: TunnelServerAddress;
+  /** The SSH username: the server namespaces tunnels by it. */
+  envId: string;
+  /** The agent's private key (OpenSSH or PKCS8 PEM). Never logged. */
+  privateKey: Buffer;
+  /** Pinned server host key (`ssh-ed25519 AAAA...` or `SHA256:...`); without it any key is accepted. */
+  hostKey?: string;
+  logger?: AgentLogger;
+  /** Opens the TCP connection to the tunnel server (tests inject their own). */
+  connectServer?: (server: TunnelServerAddress) => Socket;
+  /** Opens the TCP connection to a service for one visitor connection. */
+  connectTarget?: (target: { host: string; port: number }) => Socket;
+  random?: () => number;
+  backoff?: BackoffOptions;
+  /** A connection that lived this long resets the backoff: the next failure retries at once. */
+  stableAfterMs?: number;
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
+  readyTimeoutMs?: number;
+  /** Bound on each forward request, cancel and `hello` round trip. */
+  requestTimeoutMs?: number;
+  onStateChange?: (state: TunnelClientState) => void;
+  now?: () => number;
+}
+
+interface Connection {
+  conn: Client;
+  sock: Socket;
+  ready: boolean;
+  closed: Promise<void>;
+}
+
+type HelloWithRejections = HelloReply & { rejected?: { name: string; reason: string }[] };
+
+const defaultConnect = ({ host, port }: { host: string; port: number }): Socket => netConnect({ host, port });
+
+const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
+  Promise.race([
+    promise,
+    sleep(ms, undefined, { ref: false }).then(() => {
+      throw new Error(`${what} got no answer within ${ms} ms`);
+    }),
+  ]);
+
+/** Reads the optional `rejected` list of a hello reply without trusting its shape. */
+const rejectionsOf = (text: string): { name: string; reason: string }[] => {
+  const v = (JSON.parse(text) as { rejected?: unknown }).rejected;
+  if (!Array.isArray(v)) return [];
+  return v.flatMap((r: unknown) => {
+    const { name, reason } = (r ?? {}) as { name?: unknown; reason?: unknown };
+    return typeof name === 'string' && typeof reason === 'string' ? [{ name, reason }] : [];
+  });
+};
+
+/**
+ * Holds the SSH connection to the tunnel server and one reverse forward per desired tunnel.
+ * Reconnects after any failure with exponential backoff and full jitter, and re-requests every
+ * forward on each new connection; visitor connections are piped to the service's target.
+ */
+export class TunnelClient implements AsyncDisposable {
+  readonly #o: Required<Omit<TunnelClientOptions, 'hostKey' | 'onStateChange' | 'logger'>>;
+  readonly #log: AgentLogger;
+  readonly #onStateChange: ((state: TunnelClientState) => void) | undefined;
+  readonly #hostVerifier: ((key: Buffer) => boolean) | undefined;
+  readonly #abort = new AbortController();
+
+  #status: TunnelClientStatus = 'connecting';
+  #lastError: string | undefined;
+  /** Desired tunnels by request string: the key incoming connections carry as their destination. */
+  #desired = new Map<string, DesiredTunnel>();
+  /** Forwards the server granted on the current connection. */
+  readonly #active = new Set<string>();
+  /** Forwards the server refused on the current connection, with what we know of why. */
+  readonly #refused = new Map<string, string>();
+  #hello: HelloWithRejections | undefined;
+  #current: Connection | undefined;
+  #loop: Promise<void> | undefined;
+  #syncing: Promise<void> | undefined;
+  #syncAgain = false;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #retryAttempt = 0;
+  #hostKeyMismatch = false;
+
+  constructor(options: TunnelClientOptions) {
+    this.#o = {
+      server: options.server,
+      envId: options.envId,
+      privateKey: options.privateKey,
+      connectServer: options.connectServer ?? defaultConnect,
+      connectTarget: options.connectTarget ?? defaultConnect,
+      random: options.random ?? Math.random,
+      backoff: options.backoff ?? DEFAULT_BACKOFF,
+      stableAfterMs: options.stableAfterMs ?? 10_000,
+      keepaliveIntervalMs: options.keepaliveIntervalMs ?? 5_000,
+      keepaliveCountMax: options.keepaliveCountMax ?? 3,
+      readyTimeoutMs: options.readyTimeoutMs ?? 10_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+      now: options.now ?? Date.now,
+    };
+    this.#log = options.logger ?? silentLogger;
+    this.#onStateChange = options.onStateChange;
+    if (options.hostKey) {
+      const check = parseHostKeyPin(options.hostKey);
+      this.#hostVerifier = (key) => {
+        this.#hostKeyMismatch = !check(key);
+        return !this.#hostKeyMismatch;
+      };
+    }
+  }
+
+  /** Connects in the background, and keeps reconnecting until `stop()`. */
+  start(): void {
+    if (this.#loop) return;
+    if (!this.#hostVerifier) this.#log.warn({ server: this.#o.server }, 'no tunnel server host key pinned (PREEVY_TUNNEL_HOST_KEY): accepting any host key');
+    this.#loop = this.#run();
+  }
+
+  /**
+   * Makes the forwards match `desired`: cancels the unwanted ones first (so a tunnel can move
+   * between public and private under the same name), then requests the new ones. Resolves once
+   * applied on the current connection; without one, they are requested when it comes up.
+   */
+  async reconcile(desired: readonly DesiredTunnel[]): Promise<void> {
+    this.#desired = new Map(desired.map((t) => [t.requestString, t]));
+    this.#emitState();
+    await this.#sync();
+  }
+
+  state(): TunnelClientState {
+    const hello = this.#hello;
+    const tunnels = [...this.#desired.entries()].map(([key, t]): TunnelStatus => {
+      const active = this.#active.has(key);
+      const url = active ? hello?.tunnels.find((h) => h.name === t.name)?.url : undefined;
+      const reason = this.#refused.has(key) ? (hello?.rejected?.find((r) => r.name === t.name)?.reason ?? this.#refused.get(key)) : undefined;
+      return {
+        service: t.service,
+        port: t.port,
+        access: t.access,
+        name: t.name,
+        state: active ? 'active' : this.#refused.has(key) ? 'rejected' : 'pending',
+        ...(url === undefined ? {} : { url }),
+        ...(reason === undefined ? {} : { reason }),
+      };
+    });
+    return {
+      status: this.#status,
+      envId: this.#o.envId,
+      ...(hello ? { clientId: hello.clientId, baseUrl: hello.baseUrl } : {}),
+      ...(this.#lastError === undefined ? {} : { lastError: this.#lastError }),
+      tunnels,
+      rejected: tunnels.flatMap((t) => (t.state === 'rejected' ? [{ name: t.name, reason: t.reason ?? 'refused by the tunnel server' }] : [])),
+    };
+  }
+
+  /** Cancels the forwards, closes the connection and stops reconnecting; bounded by `timeoutMs`. */
+  async stop(timeoutMs = 4_000): Promise<void> {
+    if (this.#status === 'stopped' && this.#abort.signal.aborted) return;
+    this.#abort.abort();
+    clearTimeout(this.#retryTimer);
+    const current = this.#current;
+    if (current?.ready) {
+      const cancels = [...this.#active].map((key) => this.#request(current.conn, 'unforwardIn', key));
+      await withTimeout(Promise.allSettled(cancels), Math.max(100, timeoutMs / 2), 'cancelling forwards').catch(() => undefined);
+    }
+    if (current) {
+      current.conn.end();
+      await withTimeout(current.closed, Math.max(100, timeoutMs / 2), 'closing the SSH connection').catch(() => current.sock.destroy());
+    }
+    await this.#loop;
+    this.#setStatus('stopped');
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#abort.signal;
+    let attempt = 0;
+    while (!signal.aborted) {
+      const connectedAt = await this.#connectOnce();
+      if (signal.aborted) break;
+      if (connectedAt !== undefined && this.#o.now() - connectedAt >= this.#o.stableAfterMs) attempt = 0;
+      this.#setStatus('reconnecting');
+      const delayMs = backoffDelay(attempt, this.#o.backoff, this.#o.random);
+      this.#log.info({ delayMs, attempt, lastError: this.#lastError }, 'reconnecting to the tunnel server');
+      attempt += 1;
+      try {
+        await sleep(delayMs, undefined, { signal });
+      } catch {
+        break; // stopped
+      }
+    }
+  }
+
+  /** One connection, from dial to close. Resolves with when it became ready (if it did). */
+  #connectOnce(): Promise<number | undefined> {
+    return new Promise((resolve) => {
+      const { server, envId } = this.#o;
+      const sock = this.#o.connectServer(server);
+      // Nagle would hold back small SSH packets (~40 ms per request through the tunnel).
+      sock.setNoDelay(true);
+      const conn = new Client();
+      let connectedAt: number | undefined;
+      let markClosed: () => void = () => undefined;
+      const current: Connection = { conn, sock, ready: false, closed: new Promise((r) => (markClosed = r)) };
+      this.#current = current;
+
+      conn.on('ready', () => {
+        connectedAt = this.#o.now();
+        current.ready = true;
+        this.#active.clear();
+        this.#refused.clear();
+        this.#retryAttempt = 0;
+        this.#lastError = undefined;
+        this.#log.info({ server, envId }, 'connected to the tunnel server');
+        this.#setStatus('connected');
+        void this.#sync();
+      });
+      conn.on('tcp connection', (info, accept, reject) => this.#onVisitor(info, accept, reject));
+      conn.on('error', (err: Error & { level?: string }) => {
+        if (err.level === 'client-authentication') {
+          this.#lastError = `the tunnel server refused the agent's key for env "${envId}" (authentication failed)`;
+          this.#log.error({ server, envId }, `${this.#lastError}; check that the key is the profile's tunnel key; retrying`);
+        } else if (this.#hostKeyMismatch) {
+          this.#lastError = "the tunnel server's host key does not match PREEVY_TUNNEL_HOST_KEY";
+          this.#log.error({ server }, `${this.#lastError}; refusing to connect; retrying`);
+        } else {
+          this.#lastError = describeError(err);
+          this.#log.warn({ server, err: this.#lastError, level: err.level }, 'tunnel connection failed');
+        }
+        // Every client-level ssh2 error ends the connection: make sure 'close' follows promptly.
+        sock.destroy();
+      });
+      conn.on('close', () => {
+        if (this.#current === current) this.#current = undefined;
+        this.#active.clear();
+        markClosed();
+        sock.destroy();
+        if (connectedAt !== undefined && !this.#abort.signal.aborted) {
+          this.#lastError ??= 'the tunnel server closed the connection';
+          this.#log.warn({ server, lastError: this.#lastError }, 'tunnel connection closed');
+        }
+        resolve(connectedAt);
+      });
+
+      try {
+        this.#hostKeyMismatch = false;
+        conn.connect({
+          sock,
+          username: envId,
+          privateKey: this.#o.privateKey,
+          keepaliveInterval: this.#o.keepaliveIntervalMs,
+          keepaliveCountMax: this.#o.keepaliveCountMax,
+          readyTimeout: this.#o.readyTimeoutMs,
+          hostVerifier: this.#hostVerifier ?? (() => true),
+        });
+      } catch (err) {
+        // A key ssh2 cannot parse: retrying will not help, but the agent keeps its state endpoint up.
+        this.#lastError = `cannot use the agent key: ${describeError(err)}`;
+        this.#log.error({ err: this.#lastError }, 'tunnel connection not attempted');
+        markClosed();
+        sock.destroy();
+        resolve(undefined);
+      }
+    });
+  }
+
+  #onVisitor(info: TcpConnectionDetails, accept: () => ClientChannel, reject: () => void): void {
+    // Not checked against #active: the server may open a channel in the same packet batch as its
+    // reply to our forward request, before our callback ran. ssh2 already drops channels for
+    // forwards never granted; what we no longer want is absent from #desired.
+    const tunnel = info.destPort === FORWARD_BIND_PORT ? this.#desired.get(info.destIP) : undefined;
+    if (!tunnel) {
+      reject();
+      return;
+    }
+    const upstream = this.#o.connectTarget(tunnel.target);
+    upstream.setNoDelay(true);
+    // Accept only once the service answers, so the server can tell the visitor it is down (502)
+    // instead of a connection that opens and dies.
+    const onConnectError = (err: Error) => {
+      this.#log.warn({ service: tunnel.service, port: tunnel.port, err: describeError(err) }, 'service unreachable for a visitor connection');
+      reject();
+    };
+    upstream.once('error', onConnectError);
+    upstream.once('connect', () => {
+      upstream.off('error', onConnectError);
+      let channel: ClientChannel;
+      try {
+        channel = accept();
+      } catch (err) {
+        this.#log.debug({ err: describeError(err) }, 'visitor connection gone before accept');
+        upstream.destroy();
+        return;
+      }
+      // pipeline carries backpressure both ways and destroys both ends on any error.
+      pipeline(channel, upstream, channel, (err) => {
+        // Both directions are done (or failed): release the SSH channel now rather than wait
+        // for the server to close its half.
+        channel.close();
+        upstream.destroy();
+        if (err && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+          this.#log.debug({ service: tunnel.service, port: tunnel.port, err: describeError(err) }, 'visitor connection ended with an error');
+        }
+      });
+    });
+  }
+
+  /** Serialised: one sync at a time, and a request during one runs one more afterwards. */
+  #sync(): Promise<void> {
+    if (this.#syncing) {
+      this.#syncAgain = true;
+      return this.#syncing;
+    }
+    this.#syncing = (async () => {
+      do {
+        this.#syncAgain = false;
+        await this.#syncOnce();
+      } while (this.#syncAgain && !this.#abort.signal.aborted);
+    })().finally(() => {
+      this.#syncing = undefined;
+    });
+    return this.#syncing;
+  }
+
+  async #syncOnce(): Promise<void> {
+    const current = this.#current;
+    if (!current?.ready || this.#abort.signal.aborted) return;
+    const { conn } = current;
+    const stale = () => this.#current !== current || this.#abort.signal.aborted;
+
+    const unwanted = [...this.#active].filter((key) => !this.#desired.has(key));
+    await Promise.all(
+      unwanted.map(async (key) => {
+        try {
+          await this.#request(conn, 'unforwardIn', key);
+        } catch (err) {
+          this.#log.warn({ request: key, err: describeError(err) }, 'cancelling a forward failed');
+        }
+        this.#active.delete(key);
+      }),
+    );
+    for (const key of this.#refused.keys()) if (!this.#desired.has(key)) this.#refused.delete(key);
+    if (stale()) return;
+
+    const wanted = [...this.#desired.keys()].filter((key) => !this.#active.has(key));
+    // Global requests are answered in order, so they can all be in flight at once.
+    await Promise.all(
+      wanted.map(async (key) => {
+        try {
+          await this.#request(conn, 'forwardIn', key);
+          if (this.#current !== current) return;
+          this.#active.add(key);
+          this.#refused.delete(key);
+          // The desired list may have changed while waiting: a forward no longer wanted goes at the next pass.
+          if (!this.#desired.has(key)) this.#syncAgain = true;
+        } catch (err) {
+          if (this.#current !== current) return;
+          this.#refused.set(key, describeError(err));
+        }
+      }),
+    );
+    if (stale()) return;
+
+    try {
+      this.#hello = await this.#helloOn(conn);
+    } catch (err) {
+      this.#log.warn({ err: describeError(err) }, 'hello to the tunnel server failed');
+    }
+    if (stale()) return;
+    this.#logRefusals();
+    this.#scheduleRetry();
+    this.#emitState();
+  }
+
+  #logRefusals(): void {
+    for (const t of this.state().tunnels) {
+      if (t.state === 'active') this.#log.info({ service: t.service, port: t.port, access: t.access, url: t.url }, 'tunnel active');
+      if (t.state === 'rejected') this.#log.error({ service: t.service, port: t.port, reason: t.reason }, 'the tunnel server refused a tunnel');
+    }
+  }
+
+  /**
+   * Refused forwards are asked again with backoff: a common cause is the server still holding
+   * the name for our previous, dead connection until its keepalive reaps it.
+   */
+  #scheduleRetry(): void {
+    clearTimeout(this.#retryTimer);
+    if (this.#refused.size === 0) {
+      this.#retryAttempt = 0;
+      return;
+    }
+    const delayMs = 500 + backoffDelay(this.#retryAttempt, { baseMs: 1_000, capMs: 30_000 }, this.#o.random);
+    this.#retryAttempt += 1;
+    this.#retryTimer = setTimeout(() => void this.#sync(), delayMs);
+    this.#retryTimer.unref();
+  }
+
+  #request(conn: Client, method: 'forwardIn' | 'unforwardIn', bindAddr: string): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => {
+      try {
+        conn[method](bindAddr, FORWARD_BIND_PORT, (err?: Error | null) => (err ? reject(err) : resolve()));
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+    return withTimeout(done, this.#o.requestTimeoutMs, method);
+  }
+
+  #helloOn(conn: Client): Promise<HelloWithRejections> {
+    const reply = new Promise<HelloWithRejections>((resolve, reject) => {
+      try {
+        conn.exec(EXEC_HELLO, (err, stream) => {
+          if (err) {
+            reject(err);
+            return;
+          }
+          const out: Buffer[] = [];
+          const errOut: Buffer[] = [];
+          let exitCode: number | undefined;
+          stream.on('data', (c: Buffer) => out.push(c));
+          stream.stderr.on('data', (c: Buffer) => errOut.push(c));
+          stream.on('exit', (code: number | null) => {
+            exitCode = code ?? undefined;
+          });
+          stream.on('error', reject);
+          stream.on('close', () => {
+            const text = Buffer.concat(out).toString('utf8');
+            if (exitCode !== undefined && exitCode !== 0) {
+              reject(new Error(`hello exited ${exitCode}: ${Buffer.concat(errOut).toString('utf8').trim()}`));
+              return;
+            }
+            try {
+              resolve({ ...parseHelloReply(text), rejected: rejectionsOf(text) });
+            } catch (parseErr) {
+              reject(parseErr instanceof Error ? parseErr : new Error(String(parseErr)));
+            }
+          });
+        });
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+    return withTimeout(reply, this.#o.requestTimeoutMs, 'hello');
+  }
+
+  #setStatus(status: TunnelClientStatus): void {
+    if (this.#status === status) return;
+    this.#status = status;
+    this.#emitState();
+  }
+
+  #emitState(): void {
+    try {
+      this.#onStateChange?.(this.state());
+    } catch (err) {
+      this.#log.error({ err: describeError(err) }, 'state listener failed');
+    }
+  }
+}
