@@ -25,7 +25,7 @@ describe('loadAgentKey', () => {
     const data = Buffer.from('challenge');
     const signature = key.sign(data);
     expect(signature).toBeInstanceOf(Buffer);
-    expect(key.verify(data, signature as Buffer)).toBe(true);
+    expect(key.verify(data, signature)).toBe(true);
   });
 
   it('should name the variable and never echo the key when the key is unusable', () => {

@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { sshBlobFromEd25519Key } from '@preevy/tunnel-protocol';
-import { utils } from 'ssh2';
+import { utils, type ParsedKey } from 'ssh2';
 import { AgentError, describeError } from './errors.js';
 
 const sshString = (b: Buffer): Buffer => {
@@ -53,9 +53,10 @@ export const loadAgentKey = (raw: Buffer | string, source: string): Buffer => {
       cause,
     });
   if (!/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text)) throw invalid('no "-----BEGIN ... PRIVATE KEY-----" block found');
-  const parsed = utils.parseKey(text);
+  const parsed: ParsedKey | ParsedKey[] | Error = utils.parseKey(text);
   if (!(parsed instanceof Error)) {
-    const key = Array.isArray(parsed) ? parsed[0] : parsed;
+    const keys: ParsedKey[] = Array.isArray(parsed) ? parsed : [parsed];
+    const key = keys[0];
     if (key?.isPrivateKey()) return Buffer.from(text);
     throw invalid('it is not a private key');
   }

@@ -1,2 +1,15 @@
-// Skeleton: this package is built by its own issue; the entry point exists so the workspace wiring is checked.
-export {};
+export { createAgent } from './agent.js';
+export type { Agent, AgentOptions } from './agent.js';
+export { AGENT_ENV, AGENT_STATE_HOST, AGENT_STATE_PORT, AgentConfigError, parseAgentConfig } from './config.js';
+export type { AgentConfig, AgentLogLevel } from './config.js';
+export { discoverTunnels, LABELS } from './discovery.js';
+export type { DesiredTunnel, DiscoveryOptions, DiscoveryResult } from './discovery.js';
+export type { ContainerSummary } from './docker-engine-client.js';
+export { AgentError } from './errors.js';
+export { agentBundlePath, agentImageContext, DEFAULT_AGENT_BASE_IMAGE, stageAgentImageContext } from './image-context.js';
+export type { AgentImageContext } from './image-context.js';
+export type { AgentLogger } from './logger.js';
+export { fetchAgentState } from './state-server.js';
+export type { AgentState } from './state-server.js';
+export { FORWARD_BIND_PORT, TunnelClient } from './tunnel-client.js';
+export type { TunnelClientOptions, TunnelClientState, TunnelClientStatus, TunnelStatus } from './tunnel-client.js';

@@ -117,7 +117,7 @@ const startFakeServer = async (agentPublicBlob: Buffer): Promise<FakeServer> => 
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => tcp.close(() => resolve()));
     },
-  } as FakeServer;
+  };
 };
 
 /** Sends one HTTP request through the server's side of a forward, as the real server does for a visitor. */

@@ -345,7 +345,7 @@ export class TunnelClient implements AsyncDisposable {
         // for the server to close its half.
         channel.close();
         upstream.destroy();
-        if (err && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+        if (err && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') {
           this.#log.debug({ service: tunnel.service, port: tunnel.port, err: describeError(err) }, 'visitor connection ended with an error');
         }
       });

@@ -1,0 +1,81 @@
+import type { AgentConfig } from './config.js';
+import { DockerEngineClient, type DockerEngine } from './docker-engine-client.js';
+import { describeError } from './errors.js';
+import { silentLogger, type AgentLogger } from './logger.js';
+import { ServiceWatcher } from './service-watcher.js';
+import { startStateServer, toAgentState, type AgentState, type StateServer } from './state-server.js';
+import { TunnelClient, type TunnelClientOptions } from './tunnel-client.js';
+
+export type AgentOptions = Omit<AgentConfig, 'logLevel' | 'dockerSocketPath'> & {
+  dockerSocketPath?: string;
+  logger?: AgentLogger;
+  /** The Docker engine to watch (default: the unix socket client). */
+  docker?: DockerEngine;
+  /** Passed to the tunnel client: tests inject sockets, randomness and faster backoff. */
+  tunnel?: Pick<TunnelClientOptions, 'connectServer' | 'connectTarget' | 'random' | 'backoff' | 'keepaliveIntervalMs' | 'readyTimeoutMs'>;
+};
+
+export interface Agent extends AsyncDisposable {
+  /** Starts the state endpoint, then the tunnel connection and the service watcher. */
+  start(): Promise<void>;
+  state(): AgentState;
+  /** Where the state endpoint listens, once started. */
+  readonly stateAddress: { host: string; port: number } | undefined;
+  /** Cancels forwards, closes SSH and the state endpoint; bounded by `timeoutMs`. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+/** Composes the agent: service watcher -> tunnel client -> state endpoint. */
+export const createAgent = (options: AgentOptions): Agent => {
+  const log = options.logger ?? silentLogger;
+  const tunnel = new TunnelClient({
+    server: options.server,
+    envId: options.envId,
+    privateKey: options.privateKey,
+    ...(options.hostKey ? { hostKey: options.hostKey } : {}),
+    logger: log,
+    ...options.tunnel,
+    onStateChange: (s) => log.debug({ status: s.status, lastError: s.lastError }, 'tunnel state'),
+  });
+  const watcher = new ServiceWatcher({
+    docker: options.docker ?? new DockerEngineClient(options.dockerSocketPath ? { socketPath: options.dockerSocketPath } : {}),
+    discovery: {
+      project: options.project,
+      defaultAccess: options.defaultAccess,
+      ...(options.agentService ? { agentService: options.agentService } : {}),
+      ...(options.agentNetworks ? { agentNetworks: options.agentNetworks } : {}),
+    },
+    logger: log,
+    onChange: (desired) => {
+      tunnel.reconcile(desired).catch((err: unknown) => log.error({ err: describeError(err) }, 'reconciling tunnels failed'));
+    },
+  });
+  let stateServer: StateServer | undefined;
+  let stopping: Promise<void> | undefined;
+  const state = (): AgentState => toAgentState(tunnel.state());
+
+  const stop = (timeoutMs = 5_000): Promise<void> => {
+    stopping ??= (async () => {
+      // Watcher first, so no reconcile re-requests a forward while we cancel them.
+      await watcher.stop();
+      await tunnel.stop(Math.max(500, timeoutMs - 500));
+      await stateServer?.close();
+    })();
+    return stopping;
+  };
+
+  return {
+    async start() {
+      stateServer = await startStateServer({ ...options.state, getState: state });
+      log.info({ state: stateServer.address, project: options.project, envId: options.envId, server: options.server }, 'agent started');
+      tunnel.start();
+      watcher.start();
+    },
+    state,
+    get stateAddress() {
+      return stateServer?.address;
+    },
+    stop,
+    [Symbol.asyncDispose]: () => stop(),
+  };
+};

@@ -1,0 +1,98 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import { createAgent, type AgentOptions } from './agent.js';
+import { AgentConfigError, parseAgentConfig, parseStateEndpoint, type AgentLogLevel } from './config.js';
+import { AgentError, describeError } from './errors.js';
+import type { AgentLogger } from './logger.js';
+import { fetchAgentState } from './state-server.js';
+
+export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2, invalidConfig: 3, unavailable: 6 });
+
+export interface CommandIo {
+  env: NodeJS.ProcessEnv;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  readFile: (path: string) => Buffer;
+  /** Resolves with the name of the first termination signal (SIGTERM, SIGINT). */
+  waitForSignal: () => Promise<string>;
+  createLogger?: (level: AgentLogLevel) => AgentLogger;
+  /** Extra agent options (tests inject Docker and socket fakes). */
+  agentOverrides?: Partial<AgentOptions>;
+}
+
+const USAGE = `Usage: preevy-agent [run|state|help]
+  run     (default) publish the compose project's services through the tunnel server
+  state   print the running agent's state (JSON) from its local endpoint
+Configuration: PREEVY_TUNNEL_URL, PREEVY_ENV_ID, PREEVY_AGENT_KEY_FILE or PREEVY_AGENT_KEY,
+COMPOSE_PROJECT; optional PREEVY_TUNNEL_HOST_KEY, PREEVY_DEFAULT_ACCESS, PREEVY_AGENT_STATE_PORT,
+PREEVY_AGENT_STATE_HOST, PREEVY_AGENT_SERVICE, PREEVY_AGENT_NETWORKS, PREEVY_LOG_LEVEL, DOCKER_HOST.
+`;
+
+/** Structured JSON lines on stdout; key material never reaches a log call, redaction is a second fence. */
+export const createPinoLogger = (level: AgentLogLevel): AgentLogger =>
+  pino({
+    level,
+    base: { name: 'preevy-agent' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    redact: { paths: ['privateKey', '*.privateKey', 'key', '*.key'], censor: '[redacted]' },
+  });
+
+/** Shutdown may take up to this long before the process exits anyway. */
+const SHUTDOWN_TIMEOUT_MS = 5_000;
+
+const formatError = (err: unknown): string => {
+  if (err instanceof AgentError) return [err.message, ...err.suggestions.map((s) => `  hint: ${s}`)].join('\n');
+  return describeError(err);
+};
+
+/** The `preevy-agent` command line; returns the exit code. */
+export const runAgentCommand = async (argv: readonly string[], io: CommandIo): Promise<number> => {
+  const [command = 'run', ...rest] = argv;
+  if (rest.length > 0 || !['run', 'state', 'help', '--help', '-h'].includes(command)) {
+    io.stderr(`preevy-agent: unexpected arguments: ${argv.join(' ')}\n${USAGE}`);
+    return EXIT.usage;
+  }
+  if (command !== 'run' && command !== 'state') {
+    io.stdout(USAGE);
+    return EXIT.ok;
+  }
+
+  if (command === 'state') {
+    const endpoint = parseStateEndpoint(io.env);
+    if (endpoint.problems.length > 0) {
+      io.stderr(`preevy-agent: ${new AgentConfigError(endpoint.problems).message}\n`);
+      return EXIT.invalidConfig;
+    }
+    try {
+      io.stdout(`${JSON.stringify(await fetchAgentState(endpoint), null, 2)}\n`);
+      return EXIT.ok;
+    } catch (err) {
+      io.stderr(`preevy-agent: ${formatError(err)}\n`);
+      return EXIT.unavailable;
+    }
+  }
+
+  let config;
+  try {
+    config = parseAgentConfig(io.env, { readFile: io.readFile });
+  } catch (err) {
+    io.stderr(`preevy-agent: ${formatError(err)}\n`);
+    return err instanceof AgentConfigError ? EXIT.invalidConfig : EXIT.failed;
+  }
+  const log = (io.createLogger ?? createPinoLogger)(config.logLevel);
+  const { logLevel: _logLevel, ...agentConfig } = config;
+  const agent = createAgent({ ...agentConfig, logger: log, ...io.agentOverrides });
+  try {
+    await agent.start();
+  } catch (err) {
+    log.error({ err: formatError(err) }, 'agent failed to start');
+    await agent.stop(1_000);
+    return EXIT.failed;
+  }
+  const signal = await io.waitForSignal();
+  log.info({ signal }, 'stopping: cancelling tunnels');
+  const stopped = await Promise.race([agent.stop(SHUTDOWN_TIMEOUT_MS).then(() => true), sleep(SHUTDOWN_TIMEOUT_MS + 500, false, { ref: false })]);
+  log.info({ clean: stopped }, 'agent stopped');
+  return EXIT.ok;
+};

@@ -1,0 +1,202 @@
+import { isDnsLabel, type TunnelAccess } from '@preevy/tunnel-protocol';
+import { loadAgentKey } from './agent-key.js';
+import { dockerSocketPath } from './docker-engine-client.js';
+import { AgentError, describeError } from './errors.js';
+import { parseHostKeyPin } from './host-key.js';
+import type { TunnelServerAddress } from './tunnel-client.js';
+
+/** Default port of the agent's state endpoint: unlikely to clash with a service's own port. */
+export const AGENT_STATE_PORT = 3033;
+export const AGENT_STATE_HOST = '127.0.0.1';
+
+/** Environment variables the agent reads; core sets them on the agent service. */
+export const AGENT_ENV = Object.freeze({
+  tunnelUrl: 'PREEVY_TUNNEL_URL',
+  envId: 'PREEVY_ENV_ID',
+  keyFile: 'PREEVY_AGENT_KEY_FILE',
+  key: 'PREEVY_AGENT_KEY',
+  hostKey: 'PREEVY_TUNNEL_HOST_KEY',
+  project: 'COMPOSE_PROJECT',
+  defaultAccess: 'PREEVY_DEFAULT_ACCESS',
+  statePort: 'PREEVY_AGENT_STATE_PORT',
+  stateHost: 'PREEVY_AGENT_STATE_HOST',
+  agentService: 'PREEVY_AGENT_SERVICE',
+  agentNetworks: 'PREEVY_AGENT_NETWORKS',
+  logLevel: 'PREEVY_LOG_LEVEL',
+  dockerHost: 'DOCKER_HOST',
+});
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type AgentLogLevel = (typeof LOG_LEVELS)[number];
+
+export interface AgentConfig {
+  server: TunnelServerAddress;
+  envId: string;
+  /** OpenSSH-format private key, ready for ssh2. */
+  privateKey: Buffer;
+  hostKey?: string;
+  project: string;
+  defaultAccess: TunnelAccess;
+  state: { host: string; port: number };
+  dockerSocketPath: string;
+  agentService?: string;
+  agentNetworks?: string[];
+  logLevel: AgentLogLevel;
+}
+
+/** What the `state` subcommand needs: it may run where the rest of the config is absent. */
+export interface StateEndpointConfig {
+  host: string;
+  port: number;
+}
+
+const CONFIG_DOC = 'The agent is configured by environment variables; `preevy up` sets them on the agent service.';
+
+/** All problems at once: fixing one variable per run would be slow over CI round trips. */
+export class AgentConfigError extends AgentError {
+  readonly problems: readonly string[];
+  constructor(problems: string[]) {
+    super(`invalid agent configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { code: 'INVALID_AGENT_CONFIG', suggestions: [CONFIG_DOC] });
+    this.problems = problems;
+  }
+}
+
+const parsePort = (raw: string | undefined, name: string, fallback: number, problems: string[]): number => {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n < 1 || n > 65535) {
+    problems.push(`${name} must be a port number (1-65535), got "${raw}"`);
+    return fallback;
+  }
+  return n;
+};
+
+/** The state endpoint's address, read alone so `preevy-agent state` works without the full config. */
+export const parseStateEndpoint = (env: NodeJS.ProcessEnv): StateEndpointConfig & { problems: string[] } => {
+  const problems: string[] = [];
+  const port = parsePort(env[AGENT_ENV.statePort], AGENT_ENV.statePort, AGENT_STATE_PORT, problems);
+  const host = env[AGENT_ENV.stateHost]?.trim() || AGENT_STATE_HOST;
+  return { host, port, problems };
+};
+
+const parseTunnelUrl = (raw: string | undefined, problems: string[]): TunnelServerAddress | undefined => {
+  const name = AGENT_ENV.tunnelUrl;
+  if (!raw?.trim()) {
+    problems.push(`${name} is required: the tunnel server's SSH address, e.g. ssh://tunnel.example.com:2222`);
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    problems.push(`${name} is not a URL: "${raw}" (expected ssh://host:port)`);
+    return undefined;
+  }
+  if (url.protocol !== 'ssh:') {
+    problems.push(`${name} must use the ssh:// scheme, got "${url.protocol}//"`);
+    return undefined;
+  }
+  if (!url.hostname) {
+    problems.push(`${name} has no host: "${raw}"`);
+    return undefined;
+  }
+  // URL keeps IPv6 literals bracketed; net.connect wants them bare.
+  return { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port ? Number(url.port) : 22 };
+};
+
+export interface ConfigIo {
+  /** Reads the key file; errors are reported naming PREEVY_AGENT_KEY_FILE. */
+  readFile: (path: string) => Buffer;
+}
+
+/** Parses and validates the agent's environment. Throws AgentConfigError listing every problem. */
+export const parseAgentConfig = (env: NodeJS.ProcessEnv, io: ConfigIo): AgentConfig => {
+  const problems: string[] = [];
+  const server = parseTunnelUrl(env[AGENT_ENV.tunnelUrl], problems);
+
+  const envId = env[AGENT_ENV.envId]?.trim() ?? '';
+  if (!envId) problems.push(`${AGENT_ENV.envId} is required: the environment id (the SSH username)`);
+  else if (!isDnsLabel(envId)) problems.push(`${AGENT_ENV.envId} must be lowercase letters, digits and inner hyphens (at most 63), got "${envId}"`);
+
+  let privateKey: Buffer | undefined;
+  const keyFile = env[AGENT_ENV.keyFile]?.trim();
+  const inlineKey = env[AGENT_ENV.key];
+  if (keyFile && inlineKey) problems.push(`set only one of ${AGENT_ENV.keyFile} and ${AGENT_ENV.key}`);
+  else if (keyFile) {
+    let raw: Buffer | undefined;
+    try {
+      raw = io.readFile(keyFile);
+    } catch (err) {
+      problems.push(`${AGENT_ENV.keyFile}=${keyFile} cannot be read: ${describeError(err)}`);
+    }
+    if (raw) {
+      try {
+        privateKey = loadAgentKey(raw, `${AGENT_ENV.keyFile} (${keyFile})`);
+      } catch (err) {
+        problems.push(describeError(err));
+      }
+    }
+  } else if (inlineKey) {
+    try {
+      // A PEM block survives env files badly: accept it base64-encoded as well.
+      const text = inlineKey.includes('-----BEGIN') ? inlineKey.replace(/\\n/g, '\n') : Buffer.from(inlineKey, 'base64').toString('utf8');
+      privateKey = loadAgentKey(text, AGENT_ENV.key);
+    } catch (err) {
+      problems.push(describeError(err));
+    }
+  } else {
+    problems.push(`${AGENT_ENV.keyFile} (a path) or ${AGENT_ENV.key} (the key itself) is required: the agent's SSH private key`);
+  }
+
+  const hostKey = env[AGENT_ENV.hostKey]?.trim() || undefined;
+  if (hostKey) {
+    try {
+      parseHostKeyPin(hostKey);
+    } catch (err) {
+      problems.push(describeError(err));
+    }
+  }
+
+  const project = env[AGENT_ENV.project]?.trim() ?? '';
+  if (!project) problems.push(`${AGENT_ENV.project} is required: the compose project whose services are published`);
+
+  const rawAccess = env[AGENT_ENV.defaultAccess]?.trim().toLowerCase() || 'public';
+  let defaultAccess: TunnelAccess = 'private';
+  if (rawAccess === 'public' || rawAccess === 'private') defaultAccess = rawAccess;
+  else problems.push(`${AGENT_ENV.defaultAccess} must be public or private, got "${env[AGENT_ENV.defaultAccess]}"`);
+
+  const stateEndpoint = parseStateEndpoint(env);
+  problems.push(...stateEndpoint.problems);
+
+  let socketPath = '';
+  try {
+    socketPath = dockerSocketPath(env[AGENT_ENV.dockerHost]);
+  } catch (err) {
+    problems.push(describeError(err));
+  }
+
+  const rawLevel = env[AGENT_ENV.logLevel]?.trim().toLowerCase() || 'info';
+  const logLevel = (LOG_LEVELS as readonly string[]).includes(rawLevel) ? (rawLevel as AgentLogLevel) : 'info';
+  if (logLevel !== rawLevel) problems.push(`${AGENT_ENV.logLevel} must be one of ${LOG_LEVELS.join(', ')}, got "${env[AGENT_ENV.logLevel]}"`);
+
+  const agentService = env[AGENT_ENV.agentService]?.trim() || undefined;
+  const networks = env[AGENT_ENV.agentNetworks]
+    ?.split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+
+  if (problems.length > 0 || !server || !privateKey) throw new AgentConfigError(problems);
+  return {
+    server,
+    envId,
+    privateKey,
+    ...(hostKey ? { hostKey } : {}),
+    project,
+    defaultAccess,
+    state: { host: stateEndpoint.host, port: stateEndpoint.port },
+    dockerSocketPath: socketPath,
+    ...(agentService ? { agentService } : {}),
+    ...(networks && networks.length > 0 ? { agentNetworks: networks } : {}),
+    logLevel,
+  };
+};
