@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Tunnel benchmark: builds what it needs, bundles bench/tunnel with esbuild and runs it.
+# Prints a table to stdout and writes bench/results/tunnel-<timestamp>.json. Loopback only.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+for tool in wrk curl; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y wrk curl" >&2; exit 1; }
+done
+
+# The server and protocol from their built dist; the agent too when it builds (else a stand-in runs).
+npx tsc -b packages/tunnel-server
+npx tsc -b packages/agent >/dev/null 2>&1 || echo "note: packages/agent does not build; the benchmark uses its stand-in agent" >&2
+
+# Bundled into a dist/ folder: git and ESLint both ignore it.
+npx esbuild bench/tunnel/main.ts --bundle --platform=node --format=esm --packages=external \
+  --log-level=warning --outfile=bench/tunnel/dist/tunnel-bench.mjs
+# 1,000+ WebSockets need file descriptors in every process.
+ulimit -n 65536 2>/dev/null || true
+exec node bench/tunnel/dist/tunnel-bench.mjs "$@"
