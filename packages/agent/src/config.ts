@@ -61,11 +61,12 @@ export class AgentConfigError extends AgentError {
   }
 }
 
+/** 0 means "any free port" (the actual one is logged): for agents sharing the host's network. */
 const parsePort = (raw: string | undefined, name: string, fallback: number, problems: string[]): number => {
   if (raw === undefined || raw.trim() === '') return fallback;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || n < 1 || n > 65535) {
-    problems.push(`${name} must be a port number (1-65535), got "${raw}"`);
+  if (!/^\d+$/.test(raw.trim()) || n > 65535) {
+    problems.push(`${name} must be a port number (0-65535), got "${raw}"`);
     return fallback;
   }
   return n;

@@ -1,160 +1,16 @@
-// Integration of the tunnel client against a REAL ssh2 server written here, standing in for
-// @preevy/tunnel-server until end-to-end tests against it exist: public-key auth, tcpip-forward,
-// `hello`, and a forwardOut per visitor connection, like the real server does.
+// Integration of the tunnel client against a REAL ssh2 server (testing/fake-tunnel-server.ts),
+// standing in for @preevy/tunnel-server until end-to-end tests against it exist.
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
-import { authorizedKeyLine, keyFingerprint, PROTOCOL_VERSION, sshBlobFromEd25519Key, type HelloReply } from '@preevy/tunnel-protocol';
-import { Server as SshServer, utils, type Connection } from 'ssh2';
+import type { AddressInfo } from 'node:net';
+import { authorizedKeyLine } from '@preevy/tunnel-protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadAgentKey } from './agent-key.js';
 import type { DesiredTunnel } from './discovery.js';
+import { generateSshKey, requestThroughTunnel, startFakeServer, waitFor, type FakeServer } from './testing/fake-tunnel-server.js';
 import { TunnelClient, type TunnelClientState } from './tunnel-client.js';
 
-interface FakeServer {
-  port: number;
-  hostKeyLine: string;
-  hostKeyFingerprint: string;
-  /** Current forwards by connection. */
-  forwards: Map<Connection, Set<string>>;
-  sockets: Set<Socket>;
-  refuseNames: Set<string>;
-  acceptKeys: boolean;
-  close(): Promise<void>;
-}
-
-const startFakeServer = async (agentPublicBlob: Buffer): Promise<FakeServer> => {
-  // Not ssh2's generateKeyPairSync: it drops a leading zero byte of Ed25519 keys now and then,
-  // producing keys it cannot parse back.
-  const hostKey = generateKeyPairSync('ed25519');
-  const host = {
-    private: loadAgentKey(hostKey.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 'host key'),
-    public: authorizedKeyLine(hostKey.publicKey),
-  };
-  const hostBlob = sshBlobFromEd25519Key(hostKey.publicKey);
-  const forwards = new Map<Connection, Set<string>>();
-  const sockets = new Set<Socket>();
-  const state = { refuseNames: new Set<string>(), acceptKeys: true };
-
-  const ssh = new SshServer({ hostKeys: [host.private] }, (client) => {
-    let user = '';
-    client.on('authentication', (ctx) => {
-      user = ctx.username;
-      if (ctx.method !== 'publickey' || !state.acceptKeys || !ctx.key.data.equals(agentPublicBlob)) {
-        ctx.reject(['publickey']);
-        return;
-      }
-      if (!ctx.signature) {
-        ctx.accept(); // the key query: the client then signs
-        return;
-      }
-      const pub = utils.parseKey(ctx.key.data);
-      if (!(pub instanceof Error) && !Array.isArray(pub) && ctx.blob && pub.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) ctx.accept();
-      else ctx.reject();
-    });
-    client.on('ready', () => {
-      const mine = new Set<string>();
-      forwards.set(client, mine);
-      client.on('request', (accept, reject, name, info) => {
-        const bindAddr = (info as { bindAddr?: string }).bindAddr ?? '';
-        if (name === 'tcpip-forward' && !state.refuseNames.has(bindAddr.split(';')[0] ?? '')) {
-          mine.add(bindAddr);
-          accept?.();
-        } else if (name === 'cancel-tcpip-forward') {
-          mine.delete(bindAddr);
-          accept?.();
-        } else reject?.();
-      });
-      client.on('session', (acceptSession) => {
-        acceptSession().on('exec', (accept, reject, info) => {
-          if (info.command !== 'hello') {
-            reject();
-            return;
-          }
-          const names = [...mine].map((r) => r.split(';')[0] ?? '');
-          const reply: HelloReply & { rejected: { name: string; reason: string }[] } = {
-            protocolVersion: PROTOCOL_VERSION,
-            clientId: 'testclient01',
-            envId: user,
-            baseUrl: 'http://localhost.test',
-            tunnels: names.map((name) => ({ name, label: `${name}-${user}`, url: `http://${name}-${user}-testclient01.localhost.test`, access: 'public' })),
-            rejected: [...state.refuseNames].map((name) => ({ name, reason: `${name} is taken` })),
-          };
-          const stream = accept();
-          stream.write(JSON.stringify(reply));
-          stream.exit(0);
-          stream.end();
-        });
-      });
-    });
-    client.on('close', () => forwards.delete(client));
-    client.on('error', () => undefined);
-  });
-
-  // Accept TCP ourselves so the test can cut connections abruptly, as a network failure would.
-  const tcp: NetServer = createNetServer((sock) => {
-    sockets.add(sock);
-    sock.on('close', () => sockets.delete(sock));
-    ssh.injectSocket(sock);
-  });
-  await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (tcp.address() as AddressInfo).port,
-    hostKeyLine: host.public,
-    hostKeyFingerprint: keyFingerprint(hostBlob),
-    forwards,
-    sockets,
-    get refuseNames() {
-      return state.refuseNames;
-    },
-    get acceptKeys() {
-      return state.acceptKeys;
-    },
-    set acceptKeys(v: boolean) {
-      state.acceptKeys = v;
-    },
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => tcp.close(() => resolve()));
-    },
-  };
-};
-
-/** Sends one HTTP request through the server's side of a forward, as the real server does for a visitor. */
-const requestThroughTunnel = (client: Connection, bindAddr: string, path: string): Promise<string> =>
-  new Promise((resolve, reject) => {
-    client.forwardOut(bindAddr, 80, '203.0.113.7', 40000, (err, channel) => {
-      if (err) {
-        reject(err);
-        return;
-      }
-      const chunks: Buffer[] = [];
-      channel.on('data', (c: Buffer) => chunks.push(c));
-      channel.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      channel.on('error', reject);
-      // write, not end: ssh2's server-side end() closes the whole channel, not just our half.
-      channel.write(`GET ${path} HTTP/1.1\r\nHost: origin\r\nConnection: close\r\n\r\n`);
-    });
-  });
-
-const waitFor = async <T>(what: string, probe: () => T | undefined, deadlineMs = 10_000): Promise<T> => {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
-
 describe('TunnelClient against a real ssh2 server', () => {
-  const { privateKey } = generateKeyPairSync('ed25519');
-  const agentKey = loadAgentKey(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 'test key');
-  const agentBlob = (() => {
-    const k = utils.parseKey(agentKey);
-    if (k instanceof Error || Array.isArray(k)) throw new Error('bad test key');
-    return k.getPublicSSH();
-  })();
+  const { privateKey: agentKey, publicBlob: agentBlob } = generateSshKey();
 
   let server: FakeServer;
   let origin: HttpServer;

@@ -272,7 +272,7 @@ export class TunnelClient implements AsyncDisposable {
           this.#log.error({ server }, `${this.#lastError}; refusing to connect; retrying`);
         } else {
           this.#lastError = describeError(err);
-          this.#log.warn({ server, err: this.#lastError, level: err.level }, 'tunnel connection failed');
+          this.#log.warn({ server, err: this.#lastError, sshLevel: err.level }, 'tunnel connection failed');
         }
         // Every client-level ssh2 error ends the connection: make sure 'close' follows promptly.
         sock.destroy();
