@@ -12,7 +12,35 @@ interface RealTunnelClient {
   reconcile(desired: unknown[]): Promise<void>;
   state(): { status: string; tunnels: Array<{ state: string; url?: string }>; lastError?: string };
 }
-type RealTunnelClientCtor = new (o: { server: { host: string; port: number }; envId: string; privateKey: Buffer }) => RealTunnelClient;
+type RealTunnelClientCtor = new (o: {
+  server: { host: string; port: number };
+  envId: string;
+  privateKey: Buffer;
+  connectServer?: (server: { host: string; port: number }) => Socket;
+}) => RealTunnelClient;
+
+/**
+ * Prototype switch (`BENCH_AGENT_CORK=1`): ssh2 writes each SSH packet with its own
+ * `socket.write`, one syscall each; corking until the end of the tick sends a burst in one writev.
+ */
+const corkPerTick = (socket: Socket): Socket => {
+  if (process.env.BENCH_AGENT_CORK !== '1') return socket;
+  const write = socket.write.bind(socket) as (...a: unknown[]) => boolean;
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    socket.uncork();
+  };
+  socket.write = (...a: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(uncork);
+    }
+    return write(...a);
+  };
+  return socket;
+};
 
 const ENV_ID = 'bench';
 const TUNNEL = { name: 'web-80', access: 'public' as const, service: 'web', port: 80 };
@@ -21,7 +49,12 @@ const hostOf = (url: string): string => new URL(url).hostname;
 
 /** The real agent's tunnel client, when `@preevy/agent` exports one. */
 const startRealAgent = async (Ctor: RealTunnelClientCtor, sshPort: number, originPort: number, privateKey: string): Promise<string> => {
-  const client = new Ctor({ server: { host: '127.0.0.1', port: sshPort }, envId: ENV_ID, privateKey: Buffer.from(privateKey) });
+  const client = new Ctor({
+    server: { host: '127.0.0.1', port: sshPort },
+    envId: ENV_ID,
+    privateKey: Buffer.from(privateKey),
+    connectServer: ({ host, port }) => corkPerTick(connect({ host, port })),
+  });
   client.start();
   const requestString = formatForwardRequest(TUNNEL);
   await client.reconcile([{ ...TUNNEL, target: { host: '127.0.0.1', port: originPort }, requestString }]);
@@ -39,7 +72,7 @@ const startRealAgent = async (Ctor: RealTunnelClientCtor, sshPort: number, origi
  * service is dialled before the channel is accepted, then `pipeline` both ways.
  */
 const startStandInAgent = async (sshPort: number, originPort: number, privateKey: string): Promise<string> => {
-  const sock: Socket = connect({ host: '127.0.0.1', port: sshPort });
+  const sock: Socket = corkPerTick(connect({ host: '127.0.0.1', port: sshPort }));
   sock.setNoDelay(true);
   const conn = new ssh2.Client();
   conn.on('tcp connection', (_info, accept, reject) => {

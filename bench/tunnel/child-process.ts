@@ -21,7 +21,7 @@ type Message<Info> = { ready: Info } | { failed: string };
 export const startChild = <Info>(bundle: string, name: string, role: string, args: string[], profileDir?: string): Promise<Child<Info>> =>
   new Promise((resolve, reject) => {
     if (profileDir) mkdirSync(profileDir, { recursive: true });
-    const execArgv = ['--expose-gc', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-\${pid}.cpuprofile`] : [])];
+    const execArgv = ['--expose-gc', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [])];
     const child = fork(bundle, [role, ...args], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     child.once('error', reject);

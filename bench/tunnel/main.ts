@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { startBenchAgent } from './agent-process.js';
 import { serveRole, startChild, type Child } from './child-process.js';
 import { startOrigin } from './origin.js';
+import { summarizeProfile } from './profile-summary.js';
 import { checkTargets, formatTable, invalidRuns } from './report.js';
 import { runScenarios, type BenchPath, type Settings } from './scenarios.js';
 import { startTcpRelay } from './tcp-relay.js';
@@ -37,6 +38,7 @@ const orchestrate = async (): Promise<void> => {
     transferRuns: 3,
     webSockets: envNumber('BENCH_WEBSOCKETS', 1_000),
     uploadFile: join(tmpdir(), `preevy-bench-upload-${process.pid}`),
+    ...(process.env.BENCH_ONLY ? { only: new Set(process.env.BENCH_ONLY.split(',')) } : {}),
   };
   const children: Array<Child<unknown>> = [];
   const start = async <Info>(name: string, childRole: string, childArgs: Array<string | number>, profile = false): Promise<Child<Info>> => {
@@ -89,6 +91,9 @@ switch (role) {
     break;
   case 'agent':
     serveRole(() => startBenchAgent(port(0), port(1)));
+    break;
+  case 'summarize':
+    for (const file of args) console.log(summarizeProfile(file));
     break;
   case undefined:
     orchestrate().catch((err: unknown) => {

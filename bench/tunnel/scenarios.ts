@@ -24,6 +24,8 @@ export interface Settings {
   transferRuns: number;
   webSockets: number;
   uploadFile: string;
+  /** Scenario ids to run (`S1`...`S7`); all when undefined. For quick prototype comparisons. */
+  only?: ReadonlySet<string>;
 }
 
 type PerPath<T> = Partial<Record<PathName, T>>;
@@ -89,6 +91,7 @@ export const runScenarios = async (paths: BenchPath[], s: Settings, log: (line: 
   const r: Results = { s1KeepAlive: {}, s2Serial: {}, s3NewConnection: {}, s4Download: {}, s5Upload: {}, s6WebSockets: {}, s7Alone: {}, s7UnderBulk: {} };
   writeFileSync(s.uploadFile, Buffer.alloc(s.transferBytes, 'u'));
   const each = async <T>(label: string, target: PerPath<T>, fn: (p: BenchPath) => Promise<T>): Promise<void> => {
+    if (s.only && !s.only.has(label.split(' ')[0]!)) return;
     for (const p of paths) {
       log(`${label}: ${p.name}`);
       target[p.name] = await fn(p);
