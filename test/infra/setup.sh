@@ -2,6 +2,7 @@
 # One entry point for everything the integration and e2e tiers need. Idempotent.
 dir="$(dirname "$0")"
 set -euo pipefail
+bash "$dir/tools.sh"
 bash "$dir/docker.sh"
 bash "$dir/compose.sh"
 bash "$dir/images.sh"

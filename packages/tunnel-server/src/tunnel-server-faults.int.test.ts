@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { connect as netConnect } from 'node:net';
@@ -161,5 +161,26 @@ describe('tunnel server under bad input and faults', () => {
       }).on('error', reject).end();
     });
     expect(body).toBe('still serving');
+  });
+});
+
+describe('tunnel server with a stock OpenSSH client', () => {
+  it('should publish `ssh -N -R name:80:host:port` and serve it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'preevy-openssh-'));
+    await using origin = await startOrigin('served via openssh');
+    await using server = await startTunnelServer({ baseUrl: new URL(`http://${BASE}`), sshPort: 0, httpPort: 0, hostKey: generateHostKey(), logger: pino({ level: 'silent' }) });
+    const key = generateTestKey();
+    const keyFile = join(dir, 'id_ed25519');
+    writeFileSync(keyFile, key.openssh, { mode: 0o600 });
+    const ssh = spawn('ssh', ['-N', '-R', `myapp:80:127.0.0.1:${origin.port}`, '-p', String(server.sshPort), '-i', keyFile,
+      '-o', 'StrictHostKeyChecking=no', '-o', `UserKnownHostsFile=${join(dir, 'known_hosts')}`, '-o', 'BatchMode=yes', '-o', 'ExitOnForwardFailure=yes', 'pr-5@127.0.0.1'], { stdio: 'ignore' });
+    try {
+      await expect.poll(() => server.stats().tunnels, { timeout: 10_000 }).toBe(1);
+      const res = await requestVia(server.httpPort, { host: `${tunnelLabel({ name: 'myapp', envId: 'pr-5', clientId: key.clientId })}.${BASE}` });
+      expect(res.body.toString()).toBe('served via openssh');
+    } finally {
+      ssh.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,8 +3,7 @@ import { Readable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { clientIdFromKey, envAudience, formatForwardRequest, signShareToken, tunnelLabel } from '@preevy/tunnel-protocol';
-import ssh2 from 'ssh2';
+import { envAudience, formatForwardRequest, signShareToken, tunnelLabel } from '@preevy/tunnel-protocol';
 import { generateHostKey } from './host-key.js';
 import { connectForwardingClient, generateTestKey, type ForwardingClient, type TestKey } from './test-support/forwarding-client.js';
 import { downloadDigest, requestVia } from './test-support/http-client.js';
@@ -13,12 +12,7 @@ import { startTunnelServer, type RunningTunnelServer } from './tunnel-server.js'
 
 const BASE = 'preevy.test';
 const MB100 = 100 * 1024 * 1024;
-const clientIdOf = (key: TestKey): string => {
-  const parsed = ssh2.utils.parseKey(key.publicLine);
-  if (parsed instanceof Error || Array.isArray(parsed)) throw new Error('bad key');
-  return clientIdOf.cache(parsed.getPublicSSH());
-};
-clientIdOf.cache = (blob: Buffer): string => clientIdFromKey(blob);
+const clientIdOf = (key: TestKey): string => key.clientId;
 const hostOf = (name: string, envId: string, key: TestKey): string => `${tunnelLabel({ name, envId, clientId: clientIdOf(key) })}.${BASE}`;
 
 describe('tunnel server', () => {

@@ -1,20 +1,22 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { connect as netConnect, type Socket } from 'node:net';
 import ssh2, { type Client as SshClient } from 'ssh2';
-import { EXEC_HELLO, type HelloReply } from '@preevy/tunnel-protocol';
+import { clientIdFromKey, EXEC_HELLO, type HelloReply } from '@preevy/tunnel-protocol';
 
 /** A client key in the two forms the tests need: OpenSSH for ssh2, a KeyObject for signing tokens. */
 export interface TestKey {
   openssh: string;
   signingKey: KeyObject;
   publicLine: string;
+  /** What the server derives from this key. */
+  clientId: string;
 }
 
 export const generateTestKey = (): TestKey => {
   const { private: openssh, public: publicLine } = ssh2.utils.generateKeyPairSync('ed25519');
   const parsed = ssh2.utils.parseKey(openssh);
   if (parsed instanceof Error || Array.isArray(parsed)) throw new Error('could not parse generated key');
-  return { openssh, publicLine, signingKey: createPrivateKey(parsed.getPrivatePEM()) };
+  return { openssh, publicLine, signingKey: createPrivateKey(parsed.getPrivatePEM()), clientId: clientIdFromKey(parsed.getPublicSSH()) };
 };
 
 export interface Forward {

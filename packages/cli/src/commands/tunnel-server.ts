@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Flags } from '@oclif/core';
+import { PreevyError, preevyHome } from '@preevy/core';
+import { ConfigError, DEFAULT_PORTS, optionsFromEnv, runUntilSignal, startTunnelServer, TUNNEL_SERVER_ENV as ENV } from '@preevy/tunnel-server';
+import { pino } from 'pino';
+import { BaseCommand } from '../base-command.js';
+
+export default class TunnelServer extends BaseCommand<typeof TunnelServer> {
+  static override summary = 'Run a preevy tunnel server (SSH for agents, HTTP(S) for visitors) until stopped.';
+  static override description =
+    'Agents connect over SSH with their key and publish each service at {service}-{port}-{env}-{client}.{base host}. ' +
+    'Listens on 127.0.0.1 unless --listen-host says otherwise. Logs are JSON lines on stdout; SIGTERM drains open connections.';
+  static override examples = [
+    '<%= config.bin %> tunnel-server',
+    '<%= config.bin %> tunnel-server --base-url https://preview.example.com --listen-host 0.0.0.0 --https-port 443 --tls-cert cert.pem --tls-key key.pem',
+  ];
+
+  static override flags = {
+    'base-url': Flags.string({ description: 'Public URL of the server (no path). Default: http://localhost:<http-port>.', env: ENV.baseUrl }),
+    'listen-host': Flags.string({ description: 'Interface to listen on.', default: '127.0.0.1', env: ENV.listenHost }),
+    'ssh-port': Flags.integer({ description: 'SSH port for agents.', default: DEFAULT_PORTS.ssh, env: ENV.sshPort }),
+    'http-port': Flags.integer({ description: 'HTTP port for visitors.', default: DEFAULT_PORTS.http, env: ENV.httpPort }),
+    'https-port': Flags.integer({ description: 'HTTPS port for visitors (needs --tls-cert and --tls-key).', env: ENV.httpsPort }),
+    'tls-cert': Flags.file({ description: 'PEM certificate covering *.<base host>.', exists: true, env: ENV.tlsCert }),
+    'tls-key': Flags.file({ description: 'PEM private key of --tls-cert.', exists: true, env: ENV.tlsKey }),
+    'admin-port': Flags.integer({ description: 'Port of /metrics and /healthz.', default: DEFAULT_PORTS.admin, env: ENV.adminPort }),
+    'host-key-file': Flags.string({ description: 'SSH host key file, created (0600) on first start. Default: <preevy home>/tunnel-server/ssh_host_ed25519_key.', env: ENV.hostKeyFile }),
+    'authorized-keys': Flags.file({ description: 'Only keys in this authorized_keys file may register tunnels.', exists: true, env: ENV.authorizedKeysFile }),
+  };
+
+  async run(): Promise<void> {
+    const f = this.flags;
+    // One validation path for flags and the standalone server's environment variables.
+    const settings: Record<string, string | undefined> = {
+      [ENV.baseUrl]: f['base-url'],
+      [ENV.listenHost]: f['listen-host'],
+      [ENV.sshPort]: String(f['ssh-port']),
+      [ENV.httpPort]: String(f['http-port']),
+      [ENV.httpsPort]: f['https-port'] === undefined ? undefined : String(f['https-port']),
+      [ENV.tlsCert]: f['tls-cert'],
+      [ENV.tlsKey]: f['tls-key'],
+      [ENV.adminPort]: String(f['admin-port']),
+      [ENV.hostKeyFile]: f['host-key-file'] ?? join(preevyHome(), 'tunnel-server', 'ssh_host_ed25519_key'),
+      [ENV.authorizedKeysFile]: f['authorized-keys'],
+    };
+    let options;
+    try {
+      options = optionsFromEnv(settings, (p) => readFileSync(p));
+    } catch (err) {
+      if (err instanceof ConfigError) throw new PreevyError(err.message, { code: 'TUNNEL_SERVER_CONFIG', kind: 'usage', suggestions: ['See `preevy tunnel-server --help`.'] });
+      throw err;
+    }
+    const logger = pino({ name: 'preevy-tunnel-server', level: this.flags.debug ? 'debug' : this.flags['log-level'] });
+    const server = await startTunnelServer({ ...options, logger }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') {
+        throw new PreevyError(`A port is already in use: ${err.message}`, { code: 'PORT_IN_USE', kind: 'conflict', suggestions: ['Pick other ports with --ssh-port, --http-port and --admin-port.'], cause: err });
+      }
+      throw err;
+    });
+    logger.info({ hostKey: server.hostKey.publicKey, url: server.baseUrl.origin }, 'ready');
+    await runUntilSignal(server);
+  }
+}

@@ -1,0 +1,3 @@
+import { main } from '../dist/main.js';
+
+process.exitCode = await main();

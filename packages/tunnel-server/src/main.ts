@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { ConfigError, optionsFromEnv } from './env-config.js';
+import { runUntilSignal } from './run-until-signal.js';
+import { startTunnelServer } from './tunnel-server.js';
+
+/** Entry of the standalone server (`preevy-tunnel-server`, the container image): config from the environment. */
+export const main = async (env: NodeJS.ProcessEnv = process.env): Promise<number> => {
+  const logger = pino({ name: 'preevy-tunnel-server', level: env.LOG_LEVEL ?? 'info' });
+  let options;
+  try {
+    options = optionsFromEnv(env, (p) => readFileSync(p));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    logger.fatal(err.message);
+    return 2;
+  }
+  const server = await startTunnelServer({ ...options, logger });
+  logger.info({ hostKey: server.hostKey.publicKey }, 'clients can pin this host key');
+  await runUntilSignal(server);
+  return 0;
+};
