@@ -4,3 +4,7 @@ export type { Logger, LogLevel } from './logger.js';
 export { silentProgress } from './progress.js';
 export type { ProgressReporter } from './progress.js';
 export { preevyHome } from './paths.js';
+export * from './process/index.js';
+export { environmentLabels, LABEL_PREFIX, LABELS, MANAGED_BY, SERVICE_LABELS } from './labels.js';
+export type * from './driver/index.js';
+export * from './drivers/docker/index.js';

@@ -1,0 +1,1 @@
+export type { DockerConnection, DockerHost, DockerHostDriver, DriverFactory, DriverOptionDescriptor, EnsureHostRequest } from './docker-host-driver.js';

@@ -1,0 +1,41 @@
+import { execFile } from 'node:child_process';
+
+export interface ProcessResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+  timeoutMs?: number;
+}
+
+/** Runs a program (never through a shell) and reports how it ended; it does not throw on a non-zero exit. */
+export type ProcessRunner = (file: string, args: readonly string[], options?: RunOptions) => Promise<ProcessResult>;
+
+/** A program that could not be started at all (not installed, not executable). */
+export class ProcessStartError extends Error {
+  override readonly name = 'ProcessStartError';
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
+    super(`could not run ${file}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** The production runner: node:child_process execFile, output as UTF-8 text. */
+export const execFileRunner: ProcessRunner = (file, args, { cwd, env, input, timeoutMs = 0 } = {}) =>
+  new Promise((resolve, reject) => {
+    const child = execFile(file, [...args], { cwd, env, timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err && typeof err.code !== 'number' && err.code !== null) {
+        reject(new ProcessStartError(file, err));
+        return;
+      }
+      resolve({ exitCode: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+    if (input !== undefined) child.stdin?.end(input);
+  });
