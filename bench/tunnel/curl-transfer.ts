@@ -29,6 +29,6 @@ export const upload = async (port: number, host: string, file: string, bytes: nu
   return { mbPerSec: speed / 1e6, valid: code === 200 && received === bytes, detail: `status ${code}, origin got ${received} bytes` };
 };
 
-/** Starts a download that runs until aborted (for the fairness scenario); resolves when it ends. */
-export const backgroundDownload = (port: number, host: string, signal: AbortSignal): Promise<string> =>
-  runCommand('curl', ['-s', '-o', '/dev/null', '-H', `Host: ${host}`, `http://127.0.0.1:${port}/big?n=${1e12}`], { signal });
+/** Starts a download that runs until aborted (for the fairness scenario), optionally paced (`50M`: bytes/s); resolves when it ends. */
+export const backgroundDownload = (port: number, host: string, signal: AbortSignal, limitRate?: string): Promise<string> =>
+  runCommand('curl', ['-s', '-o', '/dev/null', ...(limitRate ? ['--limit-rate', limitRate] : []), '-H', `Host: ${host}`, `http://127.0.0.1:${port}/big?n=${1e12}`], { signal });

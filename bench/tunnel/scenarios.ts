@@ -41,6 +41,7 @@ export interface Results {
   s6WebSockets: PerPath<WebSocketResult>;
   s7Alone: PerPath<WrkRun>;
   s7UnderBulk: PerPath<WrkRun>;
+  s7UnderPacedBulk: PerPath<WrkRun>;
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -73,9 +74,9 @@ const transferRuns = async (path: BenchPath, s: Settings, once: () => Promise<Tr
 };
 
 /** Small requests at -c10 while one endless download runs over the same path (for the tunnel: the same SSH connection). */
-const underBulk = async (path: BenchPath, s: Settings): Promise<WrkRun> => {
+const underBulk = async (path: BenchPath, s: Settings, limitRate?: string): Promise<WrkRun> => {
   const abort = new AbortController();
-  const bulk = backgroundDownload(path.port, path.host, abort.signal).catch(() => '');
+  const bulk = backgroundDownload(path.port, path.host, abort.signal, limitRate).catch(() => '');
   await sleep(1_000); // let the bulk stream fill every buffer on the way first
   try {
     const { result, cpuUs } = await measureCpu(Object.values(path.pids), () => wrk({ port: path.port, host: path.host, connections: 10, seconds: s.seconds }));
@@ -88,7 +89,7 @@ const underBulk = async (path: BenchPath, s: Settings): Promise<WrkRun> => {
 
 /** Runs S1-S7, each over every path back to back, so every ratio has a denominator from the same minute. */
 export const runScenarios = async (paths: BenchPath[], s: Settings, log: (line: string) => void): Promise<Results> => {
-  const r: Results = { s1KeepAlive: {}, s2Serial: {}, s3NewConnection: {}, s4Download: {}, s5Upload: {}, s6WebSockets: {}, s7Alone: {}, s7UnderBulk: {} };
+  const r: Results = { s1KeepAlive: {}, s2Serial: {}, s3NewConnection: {}, s4Download: {}, s5Upload: {}, s6WebSockets: {}, s7Alone: {}, s7UnderBulk: {}, s7UnderPacedBulk: {} };
   writeFileSync(s.uploadFile, Buffer.alloc(s.transferBytes, 'u'));
   const each = async <T>(label: string, target: PerPath<T>, fn: (p: BenchPath) => Promise<T>): Promise<void> => {
     if (s.only && !s.only.has(label.split(' ')[0]!)) return;
@@ -105,5 +106,8 @@ export const runScenarios = async (paths: BenchPath[], s: Settings, log: (line: 
   await each('S6 websockets', r.s6WebSockets, (p) => webSocketLoad({ port: p.port, host: p.host, count: s.webSockets, roundTrips: 2_000, watch: p.pids, settle: p.gc }));
   await each('S7 alone', r.s7Alone, (p) => wrkRun(p, s, 10));
   await each('S7 under bulk', r.s7UnderBulk, (p) => underBulk(p, s));
+  // An unpaced bulk stream saturates both cores here (even the direct path suffers); paced at a
+  // realistic uplink (50 MB/s) it shows what sharing the SSH connection itself costs.
+  await each('S7 under paced bulk', r.s7UnderPacedBulk, (p) => underBulk(p, s, '50M'));
   return r;
 };
