@@ -8,3 +8,4 @@ export * from './process/index.js';
 export { environmentLabels, LABEL_PREFIX, LABELS, MANAGED_BY, SERVICE_LABELS } from './labels.js';
 export type * from './driver/index.js';
 export * from './drivers/docker/index.js';
+export * from './images/index.js';
