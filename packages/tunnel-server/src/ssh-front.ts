@@ -50,6 +50,28 @@ interface Identity {
   publicKey: ReturnType<typeof ed25519KeyFromSshBlob>;
 }
 
+/**
+ * ssh2 writes every SSH packet with its own `socket.write`, one syscall each. Corking until the
+ * end of the tick sends a burst of packets in one writev: bench/tunnel measured 10-20% less CPU
+ * per relayed request. With TCP_NODELAY on, nothing waits longer than the current tick.
+ */
+const corkPerTick = (socket: Socket): void => {
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    socket.uncork();
+  };
+  socket.write = ((...args: unknown[]): boolean => {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(uncork);
+    }
+    return write(...args);
+  });
+};
+
 /** The SSH side of the tunnel server: authenticates agents and turns their reverse forwards into tunnels. */
 export const createSshFront = (opts: SshFrontOptions) => {
   const { registry, limits, metrics, logger, baseUrl } = opts;
@@ -248,6 +270,7 @@ export const createSshFront = (opts: SshFrontOptions) => {
     /** Takes one accepted TCP socket (or a TLS-unwrapped stream) as an SSH connection. */
     handleSocket(socket: Socket): void {
       socket.setNoDelay(true);
+      corkPerTick(socket);
       socket.on('error', () => {});
       const key = `${socket.remoteAddress}:${socket.remotePort}`;
       pendingHandshakes.set(
