@@ -4,16 +4,16 @@ import { request as httpsRequest } from 'node:https';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tunnelLabel } from '@preevy/tunnel-protocol';
-import { generateHostKey, loadOrCreateHostKey } from './host-key.js';
+import { loadOrCreateHostKey } from './host-key.js';
 import { connectForwardingClient, generateTestKey } from './test-support/forwarding-client.js';
 import { requestVia } from './test-support/http-client.js';
 import { startOrigin, type Origin } from './test-support/origin.js';
-import { startTunnelServer, type RunningTunnelServer } from './tunnel-server.js';
+import type { RunningTunnelServer } from './tunnel-server.js';
+import { startTestServer, TEST_BASE_HOST } from './test-support/test-server.js';
 
-const BASE = 'preevy.test';
+const BASE = TEST_BASE_HOST;
 
 /** Sends raw bytes to a port and collects what comes back until the server closes. */
 const rawExchange = (port: number, write: (sock: ReturnType<typeof netConnect>) => void, timeoutMs = 5_000): Promise<{ text: string; closed: boolean }> =>
@@ -37,15 +37,7 @@ describe('tunnel server under bad input and faults', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'preevy-ts-'));
     origin = await startOrigin('still serving');
-    server = await startTunnelServer({
-      baseUrl: new URL(`http://${BASE}`),
-      sshPort: 0,
-      httpPort: 0,
-      adminPort: 0,
-      hostKey: generateHostKey(),
-      logger: pino({ level: 'silent' }),
-      limits: { headerTimeoutMs: 300, maxHeaderBytes: 4096, sshHandshakeTimeoutMs: 500 },
-    });
+    server = await startTestServer({ adminPort: 0, limits: { headerTimeoutMs: 300, maxHeaderBytes: 4096, sshHandshakeTimeoutMs: 500 } });
     const agent = await connectForwardingClient({ sshPort: server.sshPort, key, envId: 'env' });
     expect(await agent.forward({ request: 'web-80', target: { host: '127.0.0.1', port: origin.port } })).toBe(true);
     host = `${(await agent.hello()).tunnels[0]!.label}.${BASE}`;
@@ -117,7 +109,7 @@ describe('tunnel server under bad input and faults', () => {
     const allowed = generateTestKey();
     const file = join(dir, 'authorized_keys');
     writeFileSync(file, `# agents\n${allowed.publicLine} ci\n`);
-    await using restricted = await startTunnelServer({ baseUrl: new URL(`http://${BASE}`), sshPort: 0, httpPort: 0, hostKey: generateHostKey(), authorizedKeysFile: file, logger: pino({ level: 'silent' }) });
+    await using restricted = await startTestServer({ authorizedKeysFile: file });
     await expect(connectForwardingClient({ sshPort: restricted.sshPort, key: generateTestKey(), envId: 'env' })).rejects.toThrow(/authentication methods failed/);
     await using ok = await connectForwardingClient({ sshPort: restricted.sshPort, key: allowed, envId: 'env' });
     expect(await ok.forward({ request: 'web-80', target: { host: '127.0.0.1', port: origin.port } })).toBe(true);
@@ -141,13 +133,9 @@ describe('tunnel server under bad input and faults', () => {
     const certKey = join(dir, 'key.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', `/CN=*.${BASE}`,
       '-addext', `subjectAltName=DNS:*.${BASE},DNS:${BASE}`, '-keyout', certKey, '-out', cert], { stdio: 'ignore' });
-    await using tls = await startTunnelServer({
+    await using tls = await startTestServer({
       baseUrl: ({ httpsPort }) => new URL(`https://${BASE}:${httpsPort}`),
-      sshPort: 0,
-      httpPort: 0,
       https: { port: 0, cert: readFileSync(cert), key: readFileSync(certKey) },
-      hostKey: generateHostKey(),
-      logger: pino({ level: 'silent' }),
     });
     await using agent = await connectForwardingClient({ sshPort: tls.sshPort, key, envId: 'env' });
     expect(await agent.forward({ request: 'web-80', target: { host: '127.0.0.1', port: origin.port } })).toBe(true);
@@ -168,7 +156,7 @@ describe('tunnel server with a stock OpenSSH client', () => {
   it('should publish `ssh -N -R name:80:host:port` and serve it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'preevy-openssh-'));
     await using origin = await startOrigin('served via openssh');
-    await using server = await startTunnelServer({ baseUrl: new URL(`http://${BASE}`), sshPort: 0, httpPort: 0, hostKey: generateHostKey(), logger: pino({ level: 'silent' }) });
+    await using server = await startTestServer();
     const key = generateTestKey();
     const keyFile = join(dir, 'id_ed25519');
     writeFileSync(keyFile, key.openssh, { mode: 0o600 });

@@ -1,16 +1,15 @@
 import { connect as netConnect } from 'node:net';
 import { Readable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { envAudience, formatForwardRequest, signShareToken, tunnelLabel } from '@preevy/tunnel-protocol';
-import { generateHostKey } from './host-key.js';
 import { connectForwardingClient, generateTestKey, type ForwardingClient, type TestKey } from './test-support/forwarding-client.js';
 import { downloadDigest, requestVia } from './test-support/http-client.js';
 import { patternChunk, patternDigest, startOrigin, type Origin } from './test-support/origin.js';
-import { startTunnelServer, type RunningTunnelServer } from './tunnel-server.js';
+import type { RunningTunnelServer } from './tunnel-server.js';
+import { startTestServer, TEST_BASE_HOST } from './test-support/test-server.js';
 
-const BASE = 'preevy.test';
+const BASE = TEST_BASE_HOST;
 const MB100 = 100 * 1024 * 1024;
 const clientIdOf = (key: TestKey): string => key.clientId;
 const hostOf = (name: string, envId: string, key: TestKey): string => `${tunnelLabel({ name, envId, clientId: clientIdOf(key) })}.${BASE}`;
@@ -25,15 +24,7 @@ describe('tunnel server', () => {
 
   beforeAll(async () => {
     [web, api] = await Promise.all([startOrigin('web says hi'), startOrigin('api says hi')]);
-    server = await startTunnelServer({
-      baseUrl: new URL(`http://${BASE}`),
-      sshPort: 0,
-      httpPort: 0,
-      adminPort: 0,
-      hostKey: generateHostKey(),
-      logger: pino({ level: 'silent' }),
-      limits: { headerTimeoutMs: 500, aliveCheckTimeoutMs: 500 },
-    });
+    server = await startTestServer({ adminPort: 0, limits: { headerTimeoutMs: 500, aliveCheckTimeoutMs: 500 } });
     agent = await connectForwardingClient({ sshPort: server.sshPort, key: alice, envId: 'pr-1' });
     expect(await agent.forward({ request: formatForwardRequest({ name: 'web-80', access: 'public', service: 'web', port: 80 }), target: { host: '127.0.0.1', port: web.port } })).toBe(true);
     expect(await agent.forward({ request: formatForwardRequest({ name: 'api-3000', access: 'public', service: 'api', port: 3000 }), target: { host: '127.0.0.1', port: api.port } })).toBe(true);
