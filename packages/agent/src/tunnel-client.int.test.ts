@@ -1,13 +1,38 @@
 // Integration of the tunnel client against a REAL ssh2 server (testing/fake-tunnel-server.ts),
 // standing in for @preevy/tunnel-server until end-to-end tests against it exist.
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { authorizedKeyLine } from '@preevy/tunnel-protocol';
+import type { Connection } from 'ssh2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DesiredTunnel } from './discovery.js';
 import { generateSshKey, requestThroughTunnel, startFakeServer, waitFor, type FakeServer } from './testing/fake-tunnel-server.js';
 import { TunnelClient, type TunnelClientState } from './tunnel-client.js';
+
+const BIG_BODY = randomBytes(8 * 1024 * 1024);
+function* chunksOf(buf: Buffer, size: number): Generator<Buffer> {
+  for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
+}
+
+/** Sends a request through the server's side of a forward and returns the raw response bytes. */
+const rawThroughTunnel = (conn: Connection, bindAddr: string, path: string): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    conn.forwardOut(bindAddr, 80, '203.0.113.7', 40001, (err, channel) => {
+      if (err) {
+        reject(err);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      channel.on('data', (c: Buffer) => chunks.push(c));
+      channel.on('end', () => {
+        resolve(Buffer.concat(chunks));
+        channel.close();
+      });
+      channel.write(`GET ${path} HTTP/1.1\r\nHost: origin\r\nConnection: close\r\n\r\n`);
+    });
+  });
 
 describe('TunnelClient against a real ssh2 server', () => {
   const { privateKey: agentKey, publicBlob: agentBlob } = generateSshKey();
@@ -42,7 +67,15 @@ describe('TunnelClient against a real ssh2 server', () => {
   const serverConn = () => [...server.forwards.keys()][0];
 
   beforeAll(async () => {
-    origin = createHttpServer((req, res) => res.end(`origin saw ${req.url ?? ''}`));
+    origin = createHttpServer((req, res) => {
+      if (req.url !== '/big') {
+        res.end(`origin saw ${req.url ?? ''}`);
+        return;
+      }
+      // Streamed with backpressure: 8 MiB is four times the SSH channel window.
+      res.writeHead(200, { 'content-length': String(BIG_BODY.length) });
+      Readable.from(chunksOf(BIG_BODY, 64 * 1024)).pipe(res);
+    });
     await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
     originPort = (origin.address() as AddressInfo).port;
   });
@@ -156,5 +189,33 @@ describe('TunnelClient against a real ssh2 server', () => {
     await client.stop();
     expect(client.state().status).toBe('stopped');
     await waitFor('server saw the connection close', () => server.forwards.size === 0);
+  });
+  it('should stream a body larger than the SSH window intact', async () => {
+    server = await startFakeServer(agentBlob);
+    const client = newClient();
+    client.start();
+    await client.reconcile([tunnel('web')]);
+    const conn = await waitFor('forward registered', () => (serverForwards().length === 1 ? serverConn() : undefined));
+    const raw = await rawThroughTunnel(conn, tunnel('web').requestString, '/big');
+    const body = raw.subarray(raw.indexOf('\r\n\r\n') + 4);
+    expect(body.length).toBe(BIG_BODY.length);
+    expect(createHash('sha256').update(body).digest('hex')).toBe(createHash('sha256').update(BIG_BODY).digest('hex'));
+  });
+
+  it('should refuse the channel of a visitor when the service is down, and keep serving the others', async () => {
+    server = await startFakeServer(agentBlob);
+    const closed = createNetServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const deadPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const down: DesiredTunnel = { ...tunnel('down'), target: { host: '127.0.0.1', port: deadPort } };
+
+    const client = newClient();
+    client.start();
+    await client.reconcile([down, tunnel('web')]);
+    const conn = await waitFor('forwards registered', () => (serverForwards().length === 2 ? serverConn() : undefined));
+    await expect(requestThroughTunnel(conn, down.requestString, '/')).rejects.toThrow(/open failure/i);
+    expect(await requestThroughTunnel(conn, tunnel('web').requestString, '/still-up')).toContain('origin saw /still-up');
+    expect(client.state().status).toBe('connected');
   });
 });

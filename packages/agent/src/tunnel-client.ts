@@ -78,6 +78,8 @@ interface Connection {
 type HelloWithRejections = HelloReply & { rejected?: { name: string; reason: string }[] };
 
 const defaultConnect = ({ host, port }: { host: string; port: number }): Socket => netConnect({ host, port });
+// Half-open, so the service ending its response does not also cut the visitor's side short.
+const defaultConnectTarget = ({ host, port }: { host: string; port: number }): Socket => netConnect({ host, port, allowHalfOpen: true });
 
 const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
   Promise.race([
@@ -132,7 +134,7 @@ export class TunnelClient implements AsyncDisposable {
       envId: options.envId,
       privateKey: options.privateKey,
       connectServer: options.connectServer ?? defaultConnect,
-      connectTarget: options.connectTarget ?? defaultConnect,
+      connectTarget: options.connectTarget ?? defaultConnectTarget,
       random: options.random ?? Math.random,
       backoff: options.backoff ?? DEFAULT_BACKOFF,
       stableAfterMs: options.stableAfterMs ?? 10_000,
@@ -339,16 +341,24 @@ export class TunnelClient implements AsyncDisposable {
         upstream.destroy();
         return;
       }
-      // pipeline carries backpressure both ways and destroys both ends on any error.
-      pipeline(channel, upstream, channel, (err) => {
-        // Both directions are done (or failed): release the SSH channel now rather than wait
-        // for the server to close its half.
-        channel.close();
+      // One pipeline per direction, each with backpressure: a side that finishes sending only
+      // half-closes (EOF), so the other direction can still complete (an HTTP response after the
+      // visitor's EOF, or a protocol where the service ends first). Both done, or any error:
+      // release both ends, so one broken visitor connection affects nothing else.
+      let open = 2;
+      const release = (err?: NodeJS.ErrnoException | null) => {
+        if (err) {
+          if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+            this.#log.debug({ service: tunnel.service, port: tunnel.port, err: describeError(err) }, 'visitor connection ended with an error');
+          }
+          open = 0;
+        } else open -= 1;
+        if (open > 0) return;
         upstream.destroy();
-        if (err && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') {
-          this.#log.debug({ service: tunnel.service, port: tunnel.port, err: describeError(err) }, 'visitor connection ended with an error');
-        }
-      });
+        channel.close();
+      };
+      pipeline(channel, upstream, release);
+      pipeline(upstream, channel, release);
     });
   }
 

@@ -130,7 +130,11 @@ export const requestThroughTunnel = (client: Connection, bindAddr: string, path:
       }
       const chunks: Buffer[] = [];
       channel.on('data', (c: Buffer) => chunks.push(c));
-      channel.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      // The agent's EOF ends the response; then close, as the real server does when the visitor leaves.
+      channel.on('end', () => {
+        resolve(Buffer.concat(chunks).toString('utf8'));
+        channel.close();
+      });
       channel.on('error', reject);
       // write, not end: ssh2's server-side end() closes the whole channel, not just our half.
       channel.write(`GET ${path} HTTP/1.1\r\nHost: origin\r\nConnection: close\r\n\r\n`);
