@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { EXIT, runAgentCommand, type CommandIo } from './command.js';
+
+const io = (env: NodeJS.ProcessEnv = {}) => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const value: CommandIo = {
+    env,
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    readFile: () => {
+      throw new Error('ENOENT');
+    },
+    waitForSignal: () => new Promise(() => undefined),
+  };
+  return { io: value, out, err };
+};
+
+describe('runAgentCommand', () => {
+  it('should print usage for help', async () => {
+    const { io: i, out } = io();
+    expect(await runAgentCommand(['help'], i)).toBe(EXIT.ok);
+    expect(out.join('')).toContain('Usage: preevy-agent');
+  });
+
+  it('should reject unknown commands and extra arguments with a usage error', async () => {
+    const { io: i, err } = io();
+    expect(await runAgentCommand(['deploy'], i)).toBe(EXIT.usage);
+    expect(await runAgentCommand(['state', 'extra'], i)).toBe(EXIT.usage);
+    expect(err.join('')).toContain('unexpected arguments');
+  });
+
+  it('should exit with the invalid-config code and name every missing variable when run without configuration', async () => {
+    const { io: i, err } = io();
+    expect(await runAgentCommand([], i)).toBe(EXIT.invalidConfig);
+    const text = err.join('');
+    for (const name of ['PREEVY_TUNNEL_URL', 'PREEVY_ENV_ID', 'PREEVY_AGENT_KEY_FILE', 'COMPOSE_PROJECT']) expect(text).toContain(name);
+  });
+
+  it('should reject a bad state port before trying to read the state', async () => {
+    const { io: i, err } = io({ PREEVY_AGENT_STATE_PORT: 'abc' });
+    expect(await runAgentCommand(['state'], i)).toBe(EXIT.invalidConfig);
+    expect(err.join('')).toContain('PREEVY_AGENT_STATE_PORT');
+  });
+});
