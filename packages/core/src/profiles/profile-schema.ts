@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { isProfileName } from './profile-name.js';
+
+const NAME = /^[a-z][a-z0-9-]*$/;
+
+/** A driver's name, e.g. `docker` or `kube-pod`. */
+export const driverNameSchema = z.string().regex(NAME, 'must be lowercase letters, digits and hyphens, starting with a letter');
+
+/** A default option value a profile holds for its driver. */
+export const driverOptionValueSchema = z.union([z.string(), z.number(), z.boolean()]);
+export type DriverOptionValue = z.infer<typeof driverOptionValueSchema>;
+
+/** A driver option key: it becomes the `--<driver>-<key>` flag, hence the flag-name rules. */
+export const driverOptionKeySchema = z.string().regex(NAME, 'option keys must be lowercase letters, digits and hyphens, starting with a letter');
+export const driverOptionsSchema = z.record(driverOptionKeySchema, driverOptionValueSchema);
+export type DriverOptions = z.infer<typeof driverOptionsSchema>;
+
+const TUNNEL_SCHEMES = ['ssh:', 'ssh+tls:'];
+
+/** `ssh://host[:port]` or `ssh+tls://host[:port]`: where the agent's SSH connection goes. */
+export const tunnelUrlSchema = z.string().refine(
+  (value) => {
+    if (!URL.canParse(value)) return false;
+    const url = new URL(value);
+    return TUNNEL_SCHEMES.includes(url.protocol) && url.hostname !== '' && !url.username && !url.password && ['', '/'].includes(url.pathname) && !url.search && !url.hash;
+  },
+  { message: 'must be ssh://HOST[:PORT] or ssh+tls://HOST[:PORT] (no user, path or query)' },
+);
+
+/** What `profile.json` holds (the name is the directory's). */
+export const profileConfigSchema = z.object({
+  version: z.literal(1),
+  driver: driverNameSchema,
+  driverOptions: driverOptionsSchema,
+  /** Absent: the CLI runs the embedded local tunnel server. */
+  tunnelUrl: tunnelUrlSchema.optional(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type ProfileConfig = z.infer<typeof profileConfigSchema>;
+
+/** Environment ids become file names: path-safe by construction. */
+export const envIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,127}$/, 'must be lowercase letters, digits, "_" and "-" (at most 128)');
+
+/**
+ * Lifecycle of an environment as the last command left it. Every status but `deleted` may
+ * still hold resources, which is why `profile rm` refuses such profiles.
+ */
+export const ENV_STATUSES = ['provisioning', 'up', 'failed', 'deleting', 'deleted'] as const;
+export type EnvStatus = (typeof ENV_STATUSES)[number];
+
+export const envUrlSchema = z.object({
+  service: z.string().min(1),
+  port: z.number().int().min(1).max(65_535),
+  url: z.url(),
+});
+export type EnvUrl = z.infer<typeof envUrlSchema>;
+
+/** What `envs/<envId>.json` holds: read by `ls` and `down`. */
+export const envRecordSchema = z.object({
+  version: z.literal(1),
+  envId: envIdSchema,
+  composeProject: z.string().min(1),
+  driver: driverNameSchema,
+  status: z.enum(ENV_STATUSES),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  urls: z.array(envUrlSchema),
+});
+export type EnvRecord = z.infer<typeof envRecordSchema>;
+
+/** What `current.json` holds. */
+export const currentPointerSchema = z.object({
+  version: z.literal(1),
+  profile: z.string().refine(isProfileName, 'not a valid profile name'),
+});
