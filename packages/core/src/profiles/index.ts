@@ -1,0 +1,27 @@
+export { syncDirectory, writeFileAtomic } from './atomic-write.js';
+export type { AtomicWriteFs, AtomicWriteOptions } from './atomic-write.js';
+export { coerceOptionValue, parseDriverOptionAssignments } from './driver-options.js';
+export { DEFAULT_DRIVER, DEFAULT_PROFILE_NAME, LocalProfileStore } from './local-profile-store.js';
+export type { LocalProfileStoreOptions, ProfileStoreFs } from './local-profile-store.js';
+export { parseProfileExport, PROFILE_EXPORT_FORMAT_VERSION, profileExportSchema, serializeProfileExport, validateProfileExport } from './profile-export.js';
+export type { ProfileExport } from './profile-export.js';
+export { importProfileFromEnv, PROFILE_FILE_ENV } from './profile-from-env.js';
+export type { ProfileFromEnvOptions } from './profile-from-env.js';
+export { properLock, withLock } from './profile-lock.js';
+export type { LockFn } from './profile-lock.js';
+export { isProfileName, validateProfileName } from './profile-name.js';
+export { ENV_STATUSES, envRecordSchema, profileConfigSchema } from './profile-schema.js';
+export type { DriverOptions, DriverOptionValue, EnvRecord, EnvStatus, EnvUrl, ProfileConfig } from './profile-schema.js';
+export type {
+  CreateProfileInput,
+  EnvRecordInput,
+  ImportProfileOptions,
+  Profile,
+  ProfileListEntry,
+  ProfileStore,
+  ProfileUpdate,
+  RemoveProfileResult,
+} from './profile-store.js';
+export { resolveOptions } from './resolve-options.js';
+export { canonicalOpenSshText, decodeOpenSshEd25519, encodeOpenSshEd25519, generateTunnelKeyPair, parseEd25519PublicKeyLine, tunnelKeyPairFromPrivate } from './tunnel-key.js';
+export type { TunnelKeyPair } from './tunnel-key.js';

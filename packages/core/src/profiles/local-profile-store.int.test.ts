@@ -1,0 +1,261 @@
+import { execFile as execFileCb } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PreevyError } from '../errors/index.js';
+import { LocalProfileStore } from './local-profile-store.js';
+import { serializeProfileExport } from './profile-export.js';
+import { importProfileFromEnv } from './profile-from-env.js';
+
+const execFile = promisify(execFileCb);
+
+/** Every file and directory under `dir` with its mode and content: equal snapshots mean nothing changed. */
+const snapshot = async (dir: string): Promise<Record<string, string>> => {
+  const out: Record<string, string> = {};
+  const walk = async (d: string): Promise<void> => {
+    for (const entry of await readdir(d, { withFileTypes: true }).catch(() => [])) {
+      const path = join(d, entry.name);
+      const mode = ((await stat(path)).mode & 0o777).toString(8);
+      if (entry.isDirectory()) {
+        out[`${path}/`] = mode;
+        await walk(path);
+      } else out[path] = `${mode} ${await readFile(path, 'utf8')}`;
+    }
+  };
+  await walk(dir);
+  return out;
+};
+
+const caught = async (p: Promise<unknown>): Promise<PreevyError> => {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof PreevyError) return err;
+    throw err;
+  }
+  throw new Error('expected a PreevyError');
+};
+
+describe('LocalProfileStore (real file system)', () => {
+  let home: string;
+  let root: string;
+  let clock: number;
+  let store: LocalProfileStore;
+  const T0 = Date.parse('2026-03-01T10:00:00.000Z');
+  const iso = (ms: number): string => new Date(ms).toISOString();
+
+  beforeEach(async () => {
+    home = await mkdtemp(join(tmpdir(), 'preevy-profiles-'));
+    root = join(home, 'profiles');
+    clock = T0;
+    store = new LocalProfileStore({ env: { PREEVY_HOME: home }, now: () => new Date(clock) });
+  });
+  afterEach(async () => {
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('should keep profiles under PREEVY_HOME/profiles', () => {
+    expect(store.root).toBe(root);
+  });
+
+  it('should create "default" on first use (docker driver, embedded tunnel server) and make it current, once', async () => {
+    expect(await store.currentName()).toBeUndefined();
+    const first = await store.resolve();
+    expect(first).toMatchObject({ name: 'default', driver: 'docker', driverOptions: {}, createdAt: iso(T0) });
+    expect(first.tunnelUrl).toBeUndefined();
+    expect(await store.currentName()).toBe('default');
+    clock += 1000;
+    expect(await store.ensureDefaultProfile()).toEqual(first);
+  });
+
+  it('should create the files with a 0600 private key that stock OpenSSH reads back to the stored public key', async () => {
+    const profile = await store.create({ name: 'ci', driver: 'kube-pod', driverOptions: { namespace: 'previews', replicas: 2 }, tunnelUrl: 'ssh+tls://tunnel.example.com:443' });
+    const dir = join(root, 'ci');
+    expect((await readdir(dir)).sort()).toEqual(['envs', 'profile.json', 'tunnel_ed25519', 'tunnel_ed25519.pub']);
+    expect((await stat(join(dir, 'tunnel_ed25519'))).mode & 0o777).toBe(0o600);
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    expect(JSON.parse(await readFile(join(dir, 'profile.json'), 'utf8'))).toEqual({
+      version: 1,
+      driver: 'kube-pod',
+      driverOptions: { namespace: 'previews', replicas: 2 },
+      tunnelUrl: 'ssh+tls://tunnel.example.com:443',
+      createdAt: iso(T0),
+      updatedAt: iso(T0),
+    });
+    const { stdout } = await execFile('ssh-keygen', ['-y', '-f', join(dir, 'tunnel_ed25519')]);
+    expect(stdout.trim().split(' ').slice(0, 2)).toEqual(profile.publicKey.split(' ').slice(0, 2));
+    expect(profile.clientId).toMatch(/^[a-z2-7]{12}$/);
+    expect(await store.readPrivateKey('ci')).toBe(await readFile(join(dir, 'tunnel_ed25519'), 'utf8'));
+    // The first profile becomes current even without --use.
+    expect(await store.currentName()).toBe('ci');
+  });
+
+  it('should change nothing on bad input: bad name, bad settings, or a name already taken', async () => {
+    await store.create({ name: 'ci' });
+    const before = await snapshot(home);
+    expect((await caught(store.create({ name: '../evil' }))).code).toBe('PROFILE_NAME_INVALID');
+    expect((await caught(store.create({ name: 'x', tunnelUrl: 'http://not-ssh' }))).code).toBe('PROFILE_SETTINGS_INVALID');
+    expect((await caught(store.create({ name: 'x', driver: 'Docker!' }))).code).toBe('PROFILE_SETTINGS_INVALID');
+    expect((await caught(store.create({ name: 'ci' }))).code).toBe('PROFILE_EXISTS');
+    expect((await caught(store.update('ci', { tunnelUrl: 'ssh://user@host' }))).code).toBe('PROFILE_SETTINGS_INVALID');
+    expect((await caught(store.update('nope', { driver: 'docker' }))).code).toBe('PROFILE_NOT_FOUND');
+    expect((await caught(store.use('nope'))).code).toBe('PROFILE_NOT_FOUND');
+    expect((await caught(store.remove('nope'))).code).toBe('PROFILE_NOT_FOUND');
+    expect((await caught(store.writeEnv('ci', { envId: '../x', composeProject: 'a', driver: 'docker', status: 'up' }))).code).toBe('ENV_ID_INVALID');
+    // Lock directories are gone too: only the data is left.
+    expect(await snapshot(home)).toEqual(before);
+  });
+
+  it('should merge, unset and replace settings, dropping the options of a replaced driver', async () => {
+    await store.create({ name: 'ci', driverOptions: { a: 1, b: 'x' }, tunnelUrl: 'ssh://t.example.com' });
+    clock += 5000;
+    const merged = await store.update('ci', { driverOptions: { b: 'y', c: true }, unsetDriverOptions: ['a'] });
+    expect(merged).toMatchObject({ driver: 'docker', driverOptions: { b: 'y', c: true }, tunnelUrl: 'ssh://t.example.com', createdAt: iso(T0), updatedAt: iso(T0 + 5000) });
+    const unset = await store.update('ci', { tunnelUrl: null });
+    expect(unset.tunnelUrl).toBeUndefined();
+    expect(JSON.parse(await readFile(join(root, 'ci', 'profile.json'), 'utf8'))).not.toHaveProperty('tunnelUrl');
+    expect(await store.update('ci', { driver: 'kube-pod', driverOptions: { namespace: 'n' } })).toMatchObject({ driver: 'kube-pod', driverOptions: { namespace: 'n' } });
+    expect((await store.update('ci', { driver: 'kube-pod' })).driverOptions).toEqual({ namespace: 'n' });
+  });
+
+  it('should switch and list profiles, current marked', async () => {
+    await store.create({ name: 'b', tunnelUrl: 'ssh://t.example.com' });
+    await store.create({ name: 'a', driver: 'kube-pod' });
+    expect(await store.currentName()).toBe('b');
+    await store.use('a');
+    expect(await store.list()).toEqual([
+      { name: 'a', current: true, driver: 'kube-pod' },
+      { name: 'b', current: false, driver: 'docker', tunnelUrl: 'ssh://t.example.com' },
+    ]);
+    await store.create({ name: 'c', use: true });
+    expect(await store.currentName()).toBe('c');
+  });
+
+  it('should report a corrupted file by name with a remedy, and still list the other profiles', async () => {
+    await store.create({ name: 'good' });
+    await store.create({ name: 'bad' });
+    const configPath = join(root, 'bad', 'profile.json');
+    await writeFile(configPath, '{"version":1,"driver":');
+    const err = await caught(store.get('bad'));
+    expect(err).toMatchObject({ code: 'PROFILE_DATA_CORRUPT', kind: 'invalid-input' });
+    expect(err.message).toContain(configPath);
+    expect(err.suggestions.join('\n')).toContain('preevy profile rm bad --force');
+    await writeFile(configPath, JSON.stringify({ version: 1, driver: 'docker', driverOptions: { x: [1] }, createdAt: 'yesterday', updatedAt: iso(T0) }));
+    expect((await caught(store.get('bad'))).message).toMatch(/driverOptions\.x: .*createdAt: /);
+    const listed = await store.list();
+    expect(listed.map((p) => [p.name, p.problem === undefined])).toEqual([
+      ['bad', false],
+      ['good', true],
+    ]);
+
+    await writeFile(join(root, 'good', 'tunnel_ed25519.pub'), 'ssh-ed25519 garbage\n');
+    expect((await caught(store.get('good'))).message).toContain(join(root, 'good', 'tunnel_ed25519.pub'));
+    await writeFile(join(root, 'current.json'), 'not json');
+    expect((await caught(store.resolve())).suggestions.join()).toContain('preevy profile use NAME');
+  });
+
+  it('should write, update and remove environment records, keeping createdAt and reporting corrupted ones by name', async () => {
+    await store.create({ name: 'ci' });
+    const urls = [{ service: 'web', port: 80, url: 'http://web-80-app-main.example.com/' }];
+    const created = await store.writeEnv('ci', { envId: 'app-main', composeProject: 'app', driver: 'docker', status: 'provisioning' });
+    expect(created).toEqual({ version: 1, envId: 'app-main', composeProject: 'app', driver: 'docker', status: 'provisioning', urls: [], createdAt: iso(T0), updatedAt: iso(T0) });
+    clock += 60_000;
+    const up = await store.updateEnv('ci', 'app-main', (prev) => ({ ...prev!, status: 'up', urls }));
+    expect(up).toMatchObject({ status: 'up', urls, createdAt: iso(T0), updatedAt: iso(T0 + 60_000) });
+    expect(await store.readEnv('ci', 'app-main')).toEqual(up);
+    expect(await store.listEnvs('ci')).toEqual([up]);
+
+    const path = join(root, 'ci', 'envs', 'app-main.json');
+    await writeFile(path, JSON.stringify({ ...up, status: 'exploded' }));
+    const err = await caught(store.listEnvs('ci'));
+    expect(err.code).toBe('PROFILE_DATA_CORRUPT');
+    expect(err.message).toContain(path);
+
+    expect(await store.removeEnv('ci', 'app-main')).toBe(true);
+    expect(await store.removeEnv('ci', 'app-main')).toBe(false);
+    expect(await store.listEnvs('ci')).toEqual([]);
+  });
+
+  it('should refuse to remove the current profile or one with live environments unless forced', async () => {
+    await store.create({ name: 'main' });
+    await store.create({ name: 'ci' });
+    await store.writeEnv('ci', { envId: 'old', composeProject: 'app', driver: 'docker', status: 'deleted' });
+    expect(await store.remove('ci')).toEqual({ name: 'ci', wasCurrent: false, envIds: ['old'] });
+
+    await store.create({ name: 'ci' });
+    await store.writeEnv('ci', { envId: 'app-pr-1', composeProject: 'app', driver: 'docker', status: 'up' });
+    const before = await snapshot(home);
+    const live = await caught(store.remove('ci'));
+    expect(live).toMatchObject({ code: 'PROFILE_HAS_ENVIRONMENTS', kind: 'conflict' });
+    expect(live.message).toContain('app-pr-1');
+    const current = await caught(store.remove('main'));
+    expect(current.code).toBe('PROFILE_IS_CURRENT');
+    expect(await snapshot(home)).toEqual(before);
+
+    expect(await store.remove('ci', { force: true })).toEqual({ name: 'ci', wasCurrent: false, envIds: ['app-pr-1'] });
+    expect(await store.remove('main', { force: true })).toMatchObject({ wasCurrent: true });
+    expect(await store.currentName()).toBeUndefined();
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it('should remove a corrupted profile with force', async () => {
+    await store.create({ name: 'main' });
+    await store.create({ name: 'broken' });
+    await writeFile(join(root, 'broken', 'profile.json'), '');
+    await writeFile(join(root, 'broken', 'tunnel_ed25519'), '');
+    expect(await store.remove('broken', { force: true })).toMatchObject({ name: 'broken' });
+    expect((await store.list()).map((p) => p.name)).toEqual(['main']);
+  });
+
+  it('should export and import a profile under another name with the same key, envs only when asked', async () => {
+    const original = await store.create({ name: 'ci', driverOptions: { n: 1 }, tunnelUrl: 'ssh://t.example.com' });
+    await store.writeEnv('ci', { envId: 'app-main', composeProject: 'app', driver: 'docker', status: 'up' });
+    const bare = await store.exportProfile('ci');
+    expect(bare).not.toHaveProperty('envs');
+    expect(bare).toMatchObject({ formatVersion: 1, profile: { name: 'ci', driver: 'docker', driverOptions: { n: 1 }, tunnelUrl: 'ssh://t.example.com' }, publicKey: original.publicKey });
+
+    const full = await store.exportProfile('ci', { includeEnvs: true });
+    const copy = await store.importProfile(full, { name: 'copy', use: true });
+    expect(copy).toMatchObject({ name: 'copy', clientId: original.clientId, publicKey: original.publicKey, driverOptions: { n: 1 } });
+    expect(await store.readPrivateKey('copy')).toBe(await store.readPrivateKey('ci'));
+    expect((await stat(join(root, 'copy', 'tunnel_ed25519'))).mode & 0o777).toBe(0o600);
+    expect((await store.listEnvs('copy')).map((e) => e.envId)).toEqual(['app-main']);
+    expect(await store.currentName()).toBe('copy');
+  });
+
+  it('should refuse to import over an existing profile unless forced, and keep its environment records when forced', async () => {
+    await store.create({ name: 'ci' });
+    await store.writeEnv('ci', { envId: 'app-main', composeProject: 'app', driver: 'docker', status: 'up' });
+    await store.create({ name: 'other', driver: 'kube-pod' });
+    const doc = { ...(await store.exportProfile('other')), profile: { ...(await store.exportProfile('other')).profile, name: 'ci' } };
+    const before = await snapshot(home);
+    expect((await caught(store.importProfile(doc))).code).toBe('PROFILE_EXISTS');
+    expect((await caught(store.importProfile({ ...doc, publicKey: (await store.get('ci')).publicKey }, { force: true }))).code).toBe('PROFILE_FILE_INVALID');
+    expect(await snapshot(home)).toEqual(before);
+
+    const replaced = await store.importProfile(doc, { force: true });
+    expect(replaced).toMatchObject({ name: 'ci', driver: 'kube-pod', clientId: (await store.get('other')).clientId });
+    expect((await store.listEnvs('ci')).map((e) => e.envId)).toEqual(['app-main']);
+    expect((await readdir(root)).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+
+  it('should import the profile file named by PREEVY_PROFILE_FILE once, and refuse one with another key', async () => {
+    const source = new LocalProfileStore({ root: join(home, 'elsewhere') });
+    await source.create({ name: 'ci', tunnelUrl: 'ssh://t.example.com' });
+    const file = join(home, 'profile.json');
+    await writeFile(file, serializeProfileExport(await source.exportProfile('ci')), { mode: 0o600 });
+    const env = { PREEVY_PROFILE_FILE: file };
+
+    expect(await importProfileFromEnv({ store, env: {} })).toBeUndefined();
+    const imported = await importProfileFromEnv({ store, env });
+    expect(imported).toMatchObject({ name: 'ci', tunnelUrl: 'ssh://t.example.com', clientId: (await source.get('ci')).clientId });
+    expect(await importProfileFromEnv({ store, env })).toEqual(imported);
+
+    await store.remove('ci', { force: true });
+    await store.create({ name: 'ci' });
+    expect((await caught(importProfileFromEnv({ store, env }))).code).toBe('PROFILE_EXISTS');
+    expect((await caught(importProfileFromEnv({ store, env: { PREEVY_PROFILE_FILE: join(home, 'missing.json') } }))).code).toBe('PROFILE_FILE_UNREADABLE');
+  });
+});

@@ -1,0 +1,101 @@
+import type { DriverOptions, EnvRecord, EnvStatus, EnvUrl } from './profile-schema.js';
+import type { ProfileExport } from './profile-export.js';
+
+/** A profile as commands see it: settings and the public half of its tunnel key (never the private key). */
+export interface Profile {
+  name: string;
+  driver: string;
+  driverOptions: DriverOptions;
+  /** Absent: the embedded local tunnel server. */
+  tunnelUrl?: string;
+  /** `ssh-ed25519 AAAA...`: what the tunnel server knows the profile by. */
+  publicKey: string;
+  /** Derived from the public key; namespaces the profile's hostnames on the tunnel server. */
+  clientId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One line of `profile ls`; `problem` says why a profile could not be read (the others still list). */
+export interface ProfileListEntry {
+  name: string;
+  current: boolean;
+  driver?: string;
+  tunnelUrl?: string;
+  problem?: string;
+}
+
+export interface CreateProfileInput {
+  name: string;
+  /** Default: `docker`. */
+  driver?: string;
+  driverOptions?: DriverOptions;
+  tunnelUrl?: string;
+  /** Make it the current profile (it always becomes current when there is none). */
+  use?: boolean;
+}
+
+export interface ProfileUpdate {
+  /** A new driver drops the previous driver's options, which mean nothing to it. */
+  driver?: string;
+  /** Merged into the existing options. */
+  driverOptions?: DriverOptions;
+  unsetDriverOptions?: readonly string[];
+  /** `null` removes it (back to the embedded local tunnel server). */
+  tunnelUrl?: string | null;
+}
+
+export interface RemoveProfileResult {
+  name: string;
+  wasCurrent: boolean;
+  /** Environment records removed with it (only ever non-empty with `force`). */
+  envIds: string[];
+}
+
+export interface ImportProfileOptions {
+  /** Default: the name in the file. */
+  name?: string;
+  use?: boolean;
+  /** Replace an existing profile of that name. */
+  force?: boolean;
+}
+
+/** What `up` writes about an environment; the store sets the timestamps. */
+export interface EnvRecordInput {
+  envId: string;
+  composeProject: string;
+  driver: string;
+  status: EnvStatus;
+  urls?: EnvUrl[];
+}
+
+/** Where profiles, their tunnel keys and their environment records live. */
+export interface ProfileStore {
+  list(): Promise<ProfileListEntry[]>;
+  /** The current profile's name, if one is set. */
+  currentName(): Promise<string | undefined>;
+  use(name: string): Promise<Profile>;
+  get(name: string): Promise<Profile>;
+  /** `name` if given, else the current profile, else the `default` profile (created on first use). */
+  resolve(name?: string): Promise<Profile>;
+  /** Creates `default` (docker driver, local tunnel server) if missing, so `preevy up` needs no setup. */
+  ensureDefaultProfile(): Promise<Profile>;
+  create(input: CreateProfileInput): Promise<Profile>;
+  update(name: string, update: ProfileUpdate): Promise<Profile>;
+  /** Refuses the current profile and one with live environments unless `force`. */
+  remove(name: string, options?: { force?: boolean }): Promise<RemoveProfileResult>;
+  /** The OpenSSH private key text: for the agent, never for logs. */
+  readPrivateKey(name: string): Promise<string>;
+
+  listEnvs(profile: string): Promise<EnvRecord[]>;
+  readEnv(profile: string, envId: string): Promise<EnvRecord | undefined>;
+  writeEnv(profile: string, input: EnvRecordInput): Promise<EnvRecord>;
+  /** Read-modify-write of one record under the profile's lock, so concurrent commands lose no update. */
+  updateEnv(profile: string, envId: string, update: (previous: EnvRecord | undefined) => EnvRecordInput): Promise<EnvRecord>;
+  /** True when there was a record to remove. */
+  removeEnv(profile: string, envId: string): Promise<boolean>;
+
+  exportProfile(name: string, options?: { includeEnvs?: boolean }): Promise<ProfileExport>;
+  /** Validates the whole document before writing anything. */
+  importProfile(doc: ProfileExport, options?: ImportProfileOptions): Promise<Profile>;
+}
