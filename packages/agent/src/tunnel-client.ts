@@ -81,13 +81,19 @@ const defaultConnect = ({ host, port }: { host: string; port: number }): Socket 
 // Half-open, so the service ending its response does not also cut the visitor's side short.
 const defaultConnectTarget = ({ host, port }: { host: string; port: number }): Socket => netConnect({ host, port, allowHalfOpen: true });
 
-const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
-  Promise.race([
-    promise,
-    sleep(ms, undefined, { ref: false }).then(() => {
-      throw new Error(`${what} got no answer within ${ms} ms`);
-    }),
-  ]);
+const withTimeout = async <T>(promise: Promise<T>, ms: number, what: string): Promise<T> => {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([
+      promise,
+      sleep(ms, undefined, { ref: false, signal: timer.signal }).then(() => {
+        throw new Error(`${what} got no answer within ${ms} ms`);
+      }),
+    ]);
+  } finally {
+    timer.abort(); // the race is settled: drop the timer (its rejection is already handled by race)
+  }
+};
 
 /** Reads the optional `rejected` list of a hello reply without trusting its shape. */
 const rejectionsOf = (text: string): { name: string; reason: string }[] => {
