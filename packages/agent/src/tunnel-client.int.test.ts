@@ -5,7 +5,10 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { authorizedKeyLine } from '@preevy/tunnel-protocol';
-import type { Connection } from 'ssh2';
+import type { Connection, ServerChannel } from 'ssh2';
+
+// forwardOut on the server side yields a ServerChannel.
+type ClientChannelLike = ServerChannel;
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DesiredTunnel } from './discovery.js';
 import { generateSshKey, requestThroughTunnel, startFakeServer, waitFor, type FakeServer } from './testing/fake-tunnel-server.js';
@@ -217,5 +220,34 @@ describe('TunnelClient against a real ssh2 server', () => {
     await expect(requestThroughTunnel(conn, down.requestString, '/')).rejects.toThrow(/open failure/i);
     expect(await requestThroughTunnel(conn, tunnel('web').requestString, '/still-up')).toContain('origin saw /still-up');
     expect(client.state().status).toBe('connected');
+  });
+  it('should keep carrying the visitor side after the service has finished its own (half-close)', async () => {
+    server = await startFakeServer(agentBlob);
+    // A service that sends a greeting, ends its side at once, and still reads what comes after.
+    let received = '';
+    const halfCloser = createNetServer({ allowHalfOpen: true }, (sock) => {
+      sock.on('data', (c: Buffer) => (received += c.toString()));
+      sock.end('greeting');
+    });
+    await new Promise<void>((resolve) => halfCloser.listen(0, '127.0.0.1', resolve));
+    const target: DesiredTunnel = { ...tunnel('half'), target: { host: '127.0.0.1', port: (halfCloser.address() as AddressInfo).port } };
+    try {
+      const client = newClient();
+      client.start();
+      await client.reconcile([target]);
+      const conn = await waitFor('forward registered', () => (serverForwards().length === 1 ? serverConn() : undefined));
+      const channel = await new Promise<ClientChannelLike>((resolve, reject) =>
+        conn.forwardOut(target.requestString, 80, '203.0.113.7', 40002, (err, ch) => (err ? reject(err) : resolve(ch))),
+      );
+      let greeting = '';
+      channel.on('data', (c: Buffer) => (greeting += c.toString()));
+      await new Promise((resolve) => channel.once('end', resolve));
+      expect(greeting).toBe('greeting');
+      channel.write('late data');
+      await waitFor('the service to receive data sent after its own end', () => received === 'late data');
+      channel.close();
+    } finally {
+      await new Promise<void>((resolve) => halfCloser.close(() => resolve()));
+    }
   });
 });
