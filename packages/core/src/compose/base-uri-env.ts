@@ -1,5 +1,6 @@
 import type { ComposeService } from './compose-model.js';
-import { parsePortList, PREEVY_LABELS } from './preevy-labels.js';
+import { SERVICE_LABELS } from '../labels.js';
+import { parsePortList } from './port-list.js';
 
 type ServicePorts = Pick<ComposeService, 'name' | 'ports' | 'labels'>;
 
@@ -9,7 +10,7 @@ type ServicePorts = Pick<ComposeService, 'name' | 'ports' | 'labels'>;
  * variables below name exactly the URLs that will exist (Preevy's #620 computed them differently).
  */
 export const tunnelledPorts = (service: ServicePorts): number[] => {
-  const expose = service.labels[PREEVY_LABELS.expose];
+  const expose = service.labels[SERVICE_LABELS.expose];
   const ports = expose === undefined ? service.ports.filter((p) => p.protocol === 'tcp').map((p) => p.target) : parsePortList(expose).ports;
   return [...new Set(ports)].sort((a, b) => a - b);
 };

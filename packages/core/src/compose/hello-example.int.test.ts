@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { baseUriEnv } from './base-uri-env.js';
 import { composeGlobalArgs, type ComposeRequest } from './compose-request.js';
 import { loadComposeModel } from './load-compose-model.js';
-import { execFileRunner } from './process-runner.js';
+import { execFileRunner } from '../process/index.js';
 import { validatePreevyConfig } from './validate-preevy-config.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../../examples/hello/', import.meta.url));
@@ -27,7 +27,7 @@ describe('examples/hello', () => {
   const project = `preevy-hello-${randomBytes(4).toString('hex')}`;
   const env = { ...process.env, BASE_IMAGE: 'preevy-test/busybox:latest', NODE_IMAGE: 'preevy-test/node:20' };
   let request: ComposeRequest | undefined;
-  const compose = (...args: string[]) => execFileRunner.run('docker', ['compose', ...composeGlobalArgs(request ?? {}), ...args], { cwd: EXAMPLE, env: { ...env, ...request?.env } });
+  const compose = (...args: string[]) => execFileRunner('docker', ['compose', ...composeGlobalArgs(request ?? {}), ...args], { cwd: EXAMPLE, env: { ...env, ...request?.env } });
 
   afterAll(async () => {
     if (request) await compose('down', '--volumes', '--rmi', 'local', '--timeout', '1');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Logger } from '../logger.js';
 import { loadComposeModel } from './load-compose-model.js';
-import type { ProcessResult, ProcessRunner, RunOptions } from './process-runner.js';
+import { type ProcessResult, type ProcessRunner, ProcessStartError, type RunOptions } from '../process/index.js';
 
 interface Call {
   cmd: string;
@@ -11,13 +11,11 @@ interface Call {
 
 const fakeRunner = (reply: (args: readonly string[]) => ProcessResult | Error) => {
   const calls: Call[] = [];
-  const runner: ProcessRunner = {
-    run: async (cmd, args, options) => {
-      calls.push({ cmd, args, options });
-      const r = reply(args);
-      if (r instanceof Error) throw r;
-      return r;
-    },
+  const runner: ProcessRunner = async (cmd, args, options = {}) => {
+    calls.push({ cmd, args, options });
+    const r = reply(args);
+    if (r instanceof Error) throw r;
+    return r;
   };
   return { runner, calls };
 };
@@ -77,7 +75,7 @@ describe('loadComposeModel', () => {
   });
 
   it('should report a docker CLI that cannot start as unavailable', async () => {
-    const { runner } = fakeRunner(() => Object.assign(new Error('spawn docker ENOENT'), { code: 'ENOENT' }));
+    const { runner } = fakeRunner(() => new ProcessStartError('docker', Object.assign(new Error('spawn docker ENOENT'), { code: 'ENOENT' })));
     await expect(loadComposeModel({ cwd: '/w' }, { runner, env: {}, exists: exists() })).rejects.toMatchObject({ code: 'COMPOSE_UNAVAILABLE', kind: 'unavailable', message: expect.stringContaining('ENOENT') as unknown });
   });
 

@@ -4,7 +4,7 @@ import { composeConfigError, composeErrorText, dockerNotStartedError, parseYamlE
 import { locateComposeFiles, type PathExists } from './compose-files.js';
 import { ComposeOutputError, type ComposeModel, toComposeModel } from './compose-model.js';
 import { composeGlobalArgs, type ComposeRequest } from './compose-request.js';
-import { execFileRunner, type ProcessRunner } from './process-runner.js';
+import { execFileRunner, ProcessStartError, type ProcessRunner } from '../process/index.js';
 
 /** Side effects of `loadComposeModel`, each with a production default. */
 export interface LoadComposeDeps {
@@ -41,9 +41,9 @@ export const loadComposeModel = async (request: ComposeRequest, deps: LoadCompos
 
   const run = async (args: string[]) => {
     try {
-      return await runner.run(docker, args, { cwd, env });
+      return await runner(docker, args, { cwd, env });
     } catch (err) {
-      throw dockerNotStartedError(err, `${docker} compose`);
+      throw err instanceof ProcessStartError ? dockerNotStartedError(err, `${docker} compose`) : err;
     }
   };
   const result = await run(['compose', ...composeGlobalArgs(request), 'config', '--format', 'json']);

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { PreevyError } from '../errors/index.js';
+import { SERVICE_LABELS } from '../labels.js';
 import type { ComposeModel } from './compose-model.js';
 import { didYouMean } from './did-you-mean.js';
-import { parsePortList, PREEVY_LABELS } from './preevy-labels.js';
+import { parsePortList } from './port-list.js';
 import { ACCESS_VALUES, type XPreevy, xPreevySchema } from './x-preevy-schema.js';
 
 /** One problem, with where it is (`x-preevy.drivers.kube-pod.namespace`) and, for a typo, a likely fix. */
@@ -83,15 +84,15 @@ export const labelProblems = (services: ComposeModel['services']): ConfigProblem
   const problems: ConfigProblem[] = [];
   for (const service of Object.values(services)) {
     const path = (label: string) => `service "${service.name}", label ${label}`;
-    const expose = service.labels[PREEVY_LABELS.expose];
+    const expose = service.labels[SERVICE_LABELS.expose];
     if (expose !== undefined) {
       const { bad } = parsePortList(expose);
-      if (bad.length > 0) problems.push({ path: path(PREEVY_LABELS.expose), message: `expected comma-separated container ports (1-65535), received ${bad.map((b) => `"${b}"`).join(', ')}` });
+      if (bad.length > 0) problems.push({ path: path(SERVICE_LABELS.expose), message: `expected comma-separated container ports (1-65535), received ${bad.map((b) => `"${b}"`).join(', ')}` });
     }
-    const access = service.labels[PREEVY_LABELS.access];
+    const access = service.labels[SERVICE_LABELS.access];
     // Case and spaces are forgiven, as the agent forgives them.
     if (access !== undefined && !(ACCESS_VALUES as readonly string[]).includes(access.trim().toLowerCase())) {
-      problems.push({ path: path(PREEVY_LABELS.access), message: `expected one of ${ACCESS_VALUES.join(', ')}, received "${access}"` });
+      problems.push({ path: path(SERVICE_LABELS.access), message: `expected one of ${ACCESS_VALUES.join(', ')}, received "${access}"` });
     }
   }
   return problems;

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { ProcessResult, ProcessRunner } from '../compose/process-runner.js';
+import { type ProcessResult, type ProcessRunner, ProcessStartError } from '../process/index.js';
 import { gitRefReader } from './git-ref.js';
 
-const runner = (replies: Record<string, ProcessResult | Error>): ProcessRunner => ({
-  run: async (_cmd, args) => {
+const runner =
+  (replies: Record<string, ProcessResult | Error>): ProcessRunner =>
+  async (_cmd, args) => {
     const r = replies[args.join(' ')];
     if (r === undefined) throw new Error(`unexpected git ${args.join(' ')}`);
     if (r instanceof Error) throw r;
     return r;
-  },
-});
+  };
 const out = (stdout: string): ProcessResult => ({ exitCode: 0, stdout, stderr: '' });
 
 describe('gitRefReader', () => {
@@ -25,7 +25,7 @@ describe('gitRefReader', () => {
   it('should give nothing outside a repository or without git', async () => {
     const notRepo = runner({ 'rev-parse --abbrev-ref HEAD': { exitCode: 128, stdout: '', stderr: 'fatal: not a git repository' } });
     expect(await gitRefReader({ runner: notRepo, cwd: '/r' })()).toBeUndefined();
-    const noGit = runner({ 'rev-parse --abbrev-ref HEAD': Object.assign(new Error('spawn git ENOENT'), { code: 'ENOENT' }) });
+    const noGit = runner({ 'rev-parse --abbrev-ref HEAD': new ProcessStartError('git', Object.assign(new Error('spawn git ENOENT'), { code: 'ENOENT' })) });
     expect(await gitRefReader({ runner: noGit, cwd: '/r' })()).toBeUndefined();
   });
 });

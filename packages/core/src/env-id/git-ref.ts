@@ -1,4 +1,4 @@
-import type { ProcessRunner } from '../compose/process-runner.js';
+import { type ProcessRunner, ProcessStartError } from '../process/index.js';
 
 /** The checked-out branch, or the commit when HEAD is detached. */
 export type GitRef = { kind: 'branch'; branch: string } | { kind: 'commit'; commit: string };
@@ -12,11 +12,12 @@ export const gitRefReader =
   async () => {
     const run = async (args: string[]) => {
       try {
-        const r = await runner.run(git, args, { cwd, env });
+        const r = await runner(git, args, { cwd, env });
         return r.exitCode === 0 ? r.stdout.trim() : undefined;
-      } catch {
+      } catch (err) {
         // git not installed: the caller asks for --id instead.
-        return undefined;
+        if (err instanceof ProcessStartError) return undefined;
+        throw err;
       }
     };
     const branch = await run(['rev-parse', '--abbrev-ref', 'HEAD']);

@@ -1,11 +1,3 @@
-/** The service labels preevy reads (the agent reads the same names from running containers). */
-export const PREEVY_LABELS = Object.freeze({
-  /** Comma-separated container ports to publish, instead of the service's published TCP ports. */
-  expose: 'preevy.expose',
-  /** `public` or `private`. */
-  access: 'preevy.access',
-});
-
 /** Parses `80, 8080/tcp` into ports; what is not a TCP port number lands in `bad`. */
 export const parsePortList = (raw: string): { ports: number[]; bad: string[] } => {
   const ports: number[] = [];
