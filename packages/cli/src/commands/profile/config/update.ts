@@ -1,0 +1,38 @@
+import { Flags } from '@oclif/core';
+import { LocalProfileStore, parseDriverOptionAssignments } from '@preevy/core';
+import { BaseCommand } from '../../../base-command.js';
+import { profileSettingsFlags, tunnelUrlFlag } from '../profile-flags.js';
+import { renderProfile, viewOf, type ProfileView } from '../render-profile.js';
+
+export default class ProfileConfigUpdate extends BaseCommand<typeof ProfileConfigUpdate> {
+  static override summary = 'Change the settings of a profile (the current one unless --profile).';
+  static override description = "Options are merged into the existing ones; a new --driver drops the previous driver's options.";
+  static override examples = [
+    '<%= config.bin %> profile config update --tunnel-url ssh+tls://tunnel.example.com',
+    '<%= config.bin %> profile config update --profile ci --driver kube-pod --driver-option namespace=previews',
+    '<%= config.bin %> profile config update --unset-tunnel-url --unset-driver-option namespace',
+  ];
+
+  static override flags = {
+    ...profileSettingsFlags,
+    'tunnel-url': tunnelUrlFlag(['unset-tunnel-url']),
+    'unset-tunnel-url': Flags.boolean({ description: 'Go back to the embedded local tunnel server.', exclusive: ['tunnel-url'] }),
+    'unset-driver-option': Flags.string({ description: 'Remove a default option of the driver (repeatable).', multiple: true, multipleNonGreedy: true }),
+  };
+
+  async run(): Promise<ProfileView> {
+    const f = this.flags;
+    const driverOptions = parseDriverOptionAssignments(f['driver-option'] ?? []);
+    const store = new LocalProfileStore();
+    const { name } = await store.resolve(f.profile);
+    const profile = await store.update(name, {
+      ...(f.driver === undefined ? {} : { driver: f.driver }),
+      driverOptions,
+      unsetDriverOptions: f['unset-driver-option'] ?? [],
+      ...(f['unset-tunnel-url'] ? { tunnelUrl: null } : f['tunnel-url'] === undefined ? {} : { tunnelUrl: f['tunnel-url'] }),
+    });
+    const view = await viewOf(store, profile);
+    this.log(`Updated profile "${view.name}".\n${renderProfile(view)}`);
+    return view;
+  }
+}

@@ -1,0 +1,33 @@
+import { Args, Flags } from '@oclif/core';
+import { LocalProfileStore, parseDriverOptionAssignments } from '@preevy/core';
+import { BaseCommand } from '../../base-command.js';
+import { profileSettingsFlags } from './profile-flags.js';
+import { renderProfile, viewOf, type ProfileView } from './render-profile.js';
+
+export default class ProfileCreate extends BaseCommand<typeof ProfileCreate> {
+  static override summary = 'Create a profile with a new tunnel key, non-interactively (for CI too).';
+  static override description = 'It becomes the current profile with --use, or when there is no current profile yet.';
+  static override examples = [
+    '<%= config.bin %> profile create ci --driver docker',
+    '<%= config.bin %> profile create team --driver kube-pod --driver-option namespace=previews --tunnel-url ssh+tls://tunnel.example.com --use',
+  ];
+
+  static override args = { name: Args.string({ description: 'Profile name: lowercase letters, digits and hyphens.', required: true }) };
+  static override flags = { ...profileSettingsFlags, use: Flags.boolean({ description: 'Make it the current profile.' }) };
+
+  async run(): Promise<ProfileView> {
+    const { args } = await this.parse(ProfileCreate);
+    const f = this.flags;
+    const store = new LocalProfileStore();
+    const profile = await store.create({
+      name: args.name,
+      ...(f.driver === undefined ? {} : { driver: f.driver }),
+      driverOptions: parseDriverOptionAssignments(f['driver-option'] ?? []),
+      ...(f['tunnel-url'] === undefined ? {} : { tunnelUrl: f['tunnel-url'] }),
+      use: f.use,
+    });
+    const view = await viewOf(store, profile);
+    this.log(`Created profile "${view.name}".\n${renderProfile(view)}`);
+    return view;
+  }
+}
