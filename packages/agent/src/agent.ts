@@ -52,7 +52,7 @@ export const createAgent = (options: AgentOptions): Agent => {
   });
   let stateServer: StateServer | undefined;
   let stopping: Promise<void> | undefined;
-  const state = (): AgentState => toAgentState(tunnel.state());
+  const state = (): AgentState => toAgentState(tunnel.state(), watcher.lastError);
 
   const stop = (timeoutMs = 5_000): Promise<void> => {
     stopping ??= (async () => {

@@ -19,8 +19,14 @@ class FakeEngine implements Pick<DockerEngine, 'listContainers' | 'events'> {
   readonly #pending: ((e: DockerEvent) => void)[] = [];
   failNextSubscription = false;
 
+  failLists = 0;
+
   listContainers(): Promise<ContainerSummary[]> {
     this.lists += 1;
+    if (this.failLists > 0) {
+      this.failLists -= 1;
+      return Promise.reject(new Error('cannot reach the Docker engine'));
+    }
     return Promise.resolve([...this.containers]);
   }
 
@@ -95,6 +101,7 @@ describe('ServiceWatcher', () => {
     watcher.start();
     await until('resubscription', () => engine.subscriptions === 2);
     await until('listing after resubscribing', () => services(watcher.current).length === 1);
+    expect(watcher.lastError).toBeUndefined();
     await watcher.stop();
   });
 
@@ -107,6 +114,19 @@ describe('ServiceWatcher', () => {
     await until('one more listing', () => engine.lists === 2);
     await new Promise((r) => setTimeout(r, 80));
     expect(engine.lists).toBe(2);
+    await watcher.stop();
+  });
+
+  it('should expose a Docker failure until a listing succeeds again', async () => {
+    const engine = new FakeEngine();
+    engine.failLists = 1;
+    engine.containers = [container('web', 80)];
+    const watcher = new ServiceWatcher({ docker: engine, discovery: { project: 'p' }, onChange: () => undefined, debounceMs: 5, resyncMs: 40 });
+    watcher.start();
+    await until('failed listing', () => engine.lists === 1);
+    expect(watcher.lastError).toBe('cannot reach the Docker engine');
+    await until('a successful listing', () => services(watcher.current).length === 1);
+    expect(watcher.lastError).toBeUndefined();
     await watcher.stop();
   });
 });

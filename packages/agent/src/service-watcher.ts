@@ -50,6 +50,7 @@ export class ServiceWatcher implements AsyncDisposable {
   #refreshing: Promise<void> | undefined;
   #refreshAgain = false;
   #eventsLoop: Promise<void> | undefined;
+  #lastError: string | undefined;
 
   constructor(options: ServiceWatcherOptions) {
     this.#docker = options.docker;
@@ -60,6 +61,11 @@ export class ServiceWatcher implements AsyncDisposable {
     this.#maxDelayMs = options.maxDelayMs ?? 1_000;
     this.#resyncMs = options.resyncMs ?? 30_000;
     this.#random = options.random ?? Math.random;
+  }
+
+  /** Why the last listing or event subscription failed; cleared by the next successful listing. */
+  get lastError(): string | undefined {
+    return this.#lastError;
   }
 
   /** The last desired list, or undefined before the first successful listing. */
@@ -104,7 +110,8 @@ export class ServiceWatcher implements AsyncDisposable {
         }
       } catch (err) {
         if (signal.aborted) break;
-        this.#log.warn({ err: describeError(err), attempt }, 'Docker event stream failed; reconnecting');
+        this.#lastError = describeError(err);
+        this.#log.warn({ err: this.#lastError, attempt }, 'Docker event stream failed; reconnecting');
       }
       if (signal.aborted) break;
       try {
@@ -158,10 +165,12 @@ export class ServiceWatcher implements AsyncDisposable {
       result = discoverTunnels(containers, this.#discovery);
     } catch (err) {
       // The event loop re-lists when it reconnects; the periodic resync covers the rest.
-      this.#log.warn({ err: describeError(err) }, 'listing the compose project containers failed');
+      this.#lastError = describeError(err);
+      this.#log.warn({ err: this.#lastError }, 'listing the compose project containers failed');
       return;
     }
     if (this.#abort.signal.aborted) return;
+    this.#lastError = undefined;
     const warningsKey = JSON.stringify(result.warnings);
     if (warningsKey !== this.#warningsKey) {
       this.#warningsKey = warningsKey;

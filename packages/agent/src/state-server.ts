@@ -12,16 +12,19 @@ export interface AgentState {
   tunnels: { service: string; port: number; access: TunnelAccess; url?: string; state: 'pending' | 'active' | 'rejected' }[];
   lastError?: string;
   rejected?: { name: string; reason: string }[];
+  /** Why the agent cannot read the compose project from Docker (e.g. the socket is not mounted). */
+  dockerError?: string;
 }
 
 /** The public view of the tunnel client's state: no targets, no request strings. */
-export const toAgentState = (s: TunnelClientState): AgentState => ({
+export const toAgentState = (s: TunnelClientState, dockerError?: string): AgentState => ({
   status: s.status,
   envId: s.envId,
   ...(s.clientId === undefined ? {} : { clientId: s.clientId }),
   tunnels: s.tunnels.map((t) => ({ service: t.service, port: t.port, access: t.access, state: t.state, ...(t.url === undefined ? {} : { url: t.url }) })),
   ...(s.lastError === undefined ? {} : { lastError: s.lastError }),
   ...(s.rejected.length > 0 ? { rejected: s.rejected } : {}),
+  ...(dockerError === undefined ? {} : { dockerError }),
 });
 
 export interface StateServer extends AsyncDisposable {
