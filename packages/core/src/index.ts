@@ -9,3 +9,5 @@ export { environmentLabels, LABEL_PREFIX, LABELS, MANAGED_BY, SERVICE_LABELS } f
 export type * from './driver/index.js';
 export * from './drivers/docker/index.js';
 export * from './images/index.js';
+export * from './compose/index.js';
+export * from './env-id/index.js';
