@@ -5,6 +5,7 @@ import { basename, dirname, join } from 'node:path';
 /** The file operations an atomic write needs (node:fs/promises by default). */
 export type AtomicWriteFs = Pick<typeof nodeFs, 'open' | 'rename' | 'rm'>;
 
+/** Options of writeFileAtomic. */
 export interface AtomicWriteOptions {
   /** File mode, applied exactly (not subject to umask). Default 0o644. */
   mode?: number;

@@ -26,6 +26,7 @@ import { zodProblems } from './zod-problems.js';
 /** The file operations the store uses (node:fs/promises by default). */
 export type ProfileStoreFs = Pick<typeof nodeFs, 'open' | 'rename' | 'rm' | 'readFile' | 'readdir' | 'mkdir' | 'stat'>;
 
+/** Where the store lives and its side effects (file system, clock, lock, key generation). */
 export interface LocalProfileStoreOptions {
   /** Default: `<preevy home>/profiles`. */
   root?: string;

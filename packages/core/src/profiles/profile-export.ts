@@ -23,6 +23,7 @@ export const profileExportSchema = z.object({
   publicKey: z.string(),
   envs: z.array(envRecordSchema).optional(),
 });
+/** A parsed, validated profile file. */
 export type ProfileExport = z.infer<typeof profileExportSchema>;
 
 const invalid = (source: string, detail: string): PreevyError =>

@@ -7,6 +7,7 @@ import { parseEd25519PublicKeyLine } from './tunnel-key.js';
 /** The environment variable naming a profile file (from `preevy profile export`) to load, e.g. a CI secret written to disk. */
 export const PROFILE_FILE_ENV = 'PREEVY_PROFILE_FILE';
 
+/** Inputs of importProfileFromEnv; the file system and environment are parameters for tests. */
 export interface ProfileFromEnvOptions {
   store: ProfileStore;
   env?: NodeJS.ProcessEnv;

@@ -8,11 +8,14 @@ export const driverNameSchema = z.string().regex(NAME, 'must be lowercase letter
 
 /** A default option value a profile holds for its driver. */
 export const driverOptionValueSchema = z.union([z.string(), z.number(), z.boolean()]);
+/** A driver option value: string, number or boolean. */
 export type DriverOptionValue = z.infer<typeof driverOptionValueSchema>;
 
 /** A driver option key: it becomes the `--<driver>-<key>` flag, hence the flag-name rules. */
 export const driverOptionKeySchema = z.string().regex(NAME, 'option keys must be lowercase letters, digits and hyphens, starting with a letter');
+/** A profile's default options for its driver, by key. */
 export const driverOptionsSchema = z.record(driverOptionKeySchema, driverOptionValueSchema);
+/** A profile's default options for its driver, by key. */
 export type DriverOptions = z.infer<typeof driverOptionsSchema>;
 
 const TUNNEL_SCHEMES = ['ssh:', 'ssh+tls:'];
@@ -37,6 +40,7 @@ export const profileConfigSchema = z.object({
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
+/** The settings in `profile.json`. */
 export type ProfileConfig = z.infer<typeof profileConfigSchema>;
 
 /** Environment ids become file names: path-safe by construction. */
@@ -47,13 +51,16 @@ export const envIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,127}$/, 'must
  * still hold resources, which is why `profile rm` refuses such profiles.
  */
 export const ENV_STATUSES = ['provisioning', 'up', 'failed', 'deleting', 'deleted'] as const;
+/** Where an environment is in its lifecycle. */
 export type EnvStatus = (typeof ENV_STATUSES)[number];
 
+/** One published service port of an environment and its URL. */
 export const envUrlSchema = z.object({
   service: z.string().min(1),
   port: z.number().int().min(1).max(65_535),
   url: z.url(),
 });
+/** One published service port of an environment and its URL. */
 export type EnvUrl = z.infer<typeof envUrlSchema>;
 
 /** What `envs/<envId>.json` holds: read by `ls` and `down`. */
@@ -67,6 +74,7 @@ export const envRecordSchema = z.object({
   updatedAt: z.iso.datetime(),
   urls: z.array(envUrlSchema),
 });
+/** What the store knows about one environment of a profile. */
 export type EnvRecord = z.infer<typeof envRecordSchema>;
 
 /** What `current.json` holds. */

@@ -25,6 +25,7 @@ export interface ProfileListEntry {
   problem?: string;
 }
 
+/** What `create` needs; everything but the name has a default. */
 export interface CreateProfileInput {
   name: string;
   /** Default: `docker`. */
@@ -35,6 +36,7 @@ export interface CreateProfileInput {
   use?: boolean;
 }
 
+/** A change of settings; absent fields stay as they are. */
 export interface ProfileUpdate {
   /** A new driver drops the previous driver's options, which mean nothing to it. */
   driver?: string;
@@ -45,6 +47,7 @@ export interface ProfileUpdate {
   tunnelUrl?: string | null;
 }
 
+/** What `remove` did. */
 export interface RemoveProfileResult {
   name: string;
   wasCurrent: boolean;
@@ -52,6 +55,7 @@ export interface RemoveProfileResult {
   envIds: string[];
 }
 
+/** How `importProfile` names and places the profile. */
 export interface ImportProfileOptions {
   /** Default: the name in the file. */
   name?: string;
