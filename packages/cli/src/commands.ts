@@ -1,10 +1,28 @@
 import EnvId from './commands/env-id.js';
+import Init from './commands/init.js';
+import ProfileConfigUpdate from './commands/profile/config/update.js';
+import ProfileConfigView from './commands/profile/config/view.js';
+import ProfileCreate from './commands/profile/create.js';
+import ProfileExport from './commands/profile/export.js';
+import ProfileImport from './commands/profile/import.js';
+import ProfileLs from './commands/profile/ls.js';
+import ProfileRm from './commands/profile/rm.js';
+import ProfileUse from './commands/profile/use.js';
 import TunnelServer from './commands/tunnel-server.js';
 import Version from './commands/version.js';
 
 /** Every command, listed explicitly: oclif loads this one module instead of scanning a folder. */
 export const COMMANDS = {
   'env-id': EnvId,
+  init: Init,
+  'profile:config:update': ProfileConfigUpdate,
+  'profile:config:view': ProfileConfigView,
+  'profile:create': ProfileCreate,
+  'profile:export': ProfileExport,
+  'profile:import': ProfileImport,
+  'profile:ls': ProfileLs,
+  'profile:rm': ProfileRm,
+  'profile:use': ProfileUse,
   'tunnel-server': TunnelServer,
   version: Version,
 };

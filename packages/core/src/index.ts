@@ -11,3 +11,4 @@ export * from './drivers/docker/index.js';
 export * from './images/index.js';
 export * from './compose/index.js';
 export * from './env-id/index.js';
+export * from './profiles/index.js';

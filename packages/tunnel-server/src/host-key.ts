@@ -1,7 +1,6 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import ssh2 from 'ssh2';
-import { keyFingerprint } from '@preevy/tunnel-protocol';
+import { generateOpenSshEd25519, keyFingerprint } from '@preevy/tunnel-protocol';
 import { parseSshKey } from './parse-ssh-key.js';
 
 export interface HostKey {
@@ -28,7 +27,7 @@ export const loadOrCreateHostKey = async (file: string): Promise<HostKey> => {
     throw err;
   });
   if (existing) return describe(existing, file);
-  const { private: privateKey } = ssh2.utils.generateKeyPairSync('ed25519');
+  const { openssh: privateKey } = generateOpenSshEd25519('preevy-tunnel-server');
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   await writeFile(file, privateKey, { mode: 0o600, flag: 'wx' });
   await chmod(file, 0o600);
@@ -36,4 +35,4 @@ export const loadOrCreateHostKey = async (file: string): Promise<HostKey> => {
 };
 
 /** A fresh in-memory host key (tests, ephemeral servers). */
-export const generateHostKey = (): HostKey => describe(Buffer.from(ssh2.utils.generateKeyPairSync('ed25519').private), 'generated key');
+export const generateHostKey = (): HostKey => describe(Buffer.from(generateOpenSshEd25519('preevy-tunnel-server').openssh), 'generated key');

@@ -1,5 +1,14 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { authorizedKeyLine, clientIdFromKey, ed25519KeyFromSshBlob, sshBlobFromEd25519Key } from '@preevy/tunnel-protocol';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import {
+  authorizedKeyLine,
+  clientIdFromKey,
+  ed25519KeyFromSshBlob,
+  encodeOpenSshEd25519,
+  generateOpenSshEd25519,
+  OPENSSH_PRIVATE_KEY_BEGIN,
+  OPENSSH_PRIVATE_KEY_END,
+  sshBlobFromEd25519Key,
+} from '@preevy/tunnel-protocol';
 import { PreevyError } from '../errors/index.js';
 
 /** A profile's tunnel identity: the ed25519 key pair and the client id the tunnel server derives from it. */
@@ -13,20 +22,8 @@ export interface TunnelKeyPair {
 
 const MAGIC = Buffer.from('openssh-key-v1\0', 'latin1');
 const KEY_TYPE = 'ssh-ed25519';
-const BEGIN = '-----BEGIN OPENSSH PRIVATE KEY-----';
-const END = '-----END OPENSSH PRIVATE KEY-----';
-// No cipher: OpenSSH pads the private section to its cipher block size, 8 for "none".
-const BLOCK_SIZE = 8;
-
-const uint32 = (n: number): Buffer => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n);
-  return b;
-};
-const sshString = (b: Buffer | string): Buffer => {
-  const buf = typeof b === 'string' ? Buffer.from(b) : b;
-  return Buffer.concat([uint32(buf.length), buf]);
-};
+const BEGIN = OPENSSH_PRIVATE_KEY_BEGIN;
+const END = OPENSSH_PRIVATE_KEY_END;
 
 /** Reads SSH wire-format fields in order; any overrun is a malformed key. */
 class Reader {
@@ -49,36 +46,6 @@ class Reader {
     return this.buf.subarray(this.offset);
   }
 }
-
-/** Encodes an Ed25519 private key as an unencrypted OpenSSH private key (the `ssh-keygen -t ed25519` format). */
-export const encodeOpenSshEd25519 = (key: KeyObject, comment = '', checkInt: Buffer = randomBytes(4)): string => {
-  const jwk = key.export({ format: 'jwk' });
-  if (jwk.crv !== 'Ed25519' || !jwk.d || !jwk.x) throw new TypeError('expected an Ed25519 private key');
-  const seed = Buffer.from(jwk.d, 'base64url');
-  const pub = Buffer.from(jwk.x, 'base64url');
-  const publicBlob = sshBlobFromEd25519Key(key);
-  const unpadded = Buffer.concat([
-    checkInt,
-    checkInt,
-    sshString(KEY_TYPE),
-    sshString(pub),
-    sshString(Buffer.concat([seed, pub])),
-    sshString(comment),
-  ]);
-  const padLength = (BLOCK_SIZE - (unpadded.length % BLOCK_SIZE)) % BLOCK_SIZE;
-  const padding = Buffer.from(Array.from({ length: padLength }, (_, i) => i + 1));
-  const body = Buffer.concat([
-    MAGIC,
-    sshString('none'),
-    sshString('none'),
-    sshString(''),
-    uint32(1),
-    sshString(publicBlob),
-    sshString(Buffer.concat([unpadded, padding])),
-  ]);
-  const lines = body.toString('base64').match(/.{1,70}/g) ?? [];
-  return `${BEGIN}\n${lines.join('\n')}\n${END}\n`;
-};
 
 const invalidKey = (reason: string, source: string): PreevyError =>
   // Never echo the key text: it is a secret.
@@ -145,7 +112,7 @@ export const tunnelKeyPairFromPrivate = (privateKey: string, comment = '', sourc
 };
 
 /** A fresh ed25519 tunnel key pair. */
-export const generateTunnelKeyPair = (comment = ''): TunnelKeyPair => {
-  const { privateKey } = generateKeyPairSync('ed25519');
-  return tunnelKeyPairFromPrivate(encodeOpenSshEd25519(privateKey, comment), comment);
-};
+export const generateTunnelKeyPair = (comment = ''): TunnelKeyPair => tunnelKeyPairFromPrivate(generateOpenSshEd25519(comment).openssh, comment);
+
+/** Re-exported for callers that hold a KeyObject; the one encoder lives in tunnel-protocol. */
+export { encodeOpenSshEd25519 };

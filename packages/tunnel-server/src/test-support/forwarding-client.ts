@@ -1,7 +1,7 @@
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { connect as netConnect, type Socket } from 'node:net';
 import ssh2, { type Client as SshClient } from 'ssh2';
-import { clientIdFromKey, EXEC_HELLO, type HelloReply } from '@preevy/tunnel-protocol';
+import { authorizedKeyLine, clientIdFromKey, EXEC_HELLO, generateOpenSshEd25519, sshBlobFromEd25519Key, type HelloReply } from '@preevy/tunnel-protocol';
 
 /** A client key in the two forms the tests need: OpenSSH for ssh2, a KeyObject for signing tokens. */
 export interface TestKey {
@@ -13,10 +13,8 @@ export interface TestKey {
 }
 
 export const generateTestKey = (): TestKey => {
-  const { private: openssh, public: publicLine } = ssh2.utils.generateKeyPairSync('ed25519');
-  const parsed = ssh2.utils.parseKey(openssh);
-  if (parsed instanceof Error || Array.isArray(parsed)) throw new Error('could not parse generated key');
-  return { openssh, publicLine, signingKey: createPrivateKey(parsed.getPrivatePEM()), clientId: clientIdFromKey(parsed.getPublicSSH()) };
+  const { openssh, privateKey, publicKey } = generateOpenSshEd25519('test');
+  return { openssh, publicLine: authorizedKeyLine(publicKey), signingKey: privateKey, clientId: clientIdFromKey(sshBlobFromEd25519Key(publicKey)) };
 };
 
 export interface Forward {
