@@ -65,6 +65,18 @@ describe('tunnel server', () => {
       sock.destroy();
     });
 
+    it('should deliver the whole response to a visitor that half-closes after its request', async () => {
+      const sock = netConnect({ host: '127.0.0.1', port: server.httpPort });
+      let received = '';
+      sock.on('data', (d: Buffer) => (received += d.toString('latin1')));
+      await new Promise((r) => sock.once('connect', r));
+      sock.end(`GET /big?n=1000000 HTTP/1.1\r\nHost: ${hostOf('web-80', 'pr-1', alice)}\r\nConnection: close\r\n\r\n`);
+      await new Promise((r) => sock.once('close', r));
+      const body = received.slice(received.indexOf('\r\n\r\n') + 4);
+      expect(received).toMatch(/^HTTP\/1\.1 200/);
+      expect(body.length).toBe(1_000_000);
+    });
+
     it('should list an environment\'s services on its index page', async () => {
       const res = await requestVia(server.httpPort, { host: `pr-1-${clientIdOf(alice)}.${BASE}` });
       expect(res.status).toBe(200);

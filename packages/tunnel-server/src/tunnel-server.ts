@@ -80,8 +80,9 @@ export const startTunnelServer = async (options: TunnelServerOptions): Promise<R
     onVisitor(s);
   };
   const sshServer = createNetServer((s) => onSsh(s));
-  const httpServer = createNetServer(acceptVisitor);
-  const tlsServer = options.https ? createTlsServer({ cert: options.https.cert, key: options.https.key, ALPNProtocols: ['http/1.1'] }, acceptVisitor) : undefined;
+  // Half-open: a visitor that ends its side after the request still gets the response (see relay.ts).
+  const httpServer = createNetServer({ allowHalfOpen: true }, acceptVisitor);
+  const tlsServer = options.https ? createTlsServer({ cert: options.https.cert, key: options.https.key, ALPNProtocols: ['http/1.1'], allowHalfOpen: true }, acceptVisitor) : undefined;
   tlsServer?.on('tlsClientError', () => metrics.refused.inc({ reason: 'tls-error' }));
   let admin: HttpServer | undefined;
 

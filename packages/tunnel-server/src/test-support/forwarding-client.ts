@@ -44,7 +44,7 @@ export const connectForwardingClient = async ({ sshPort, key, envId }: { sshPort
     const target = targets.get(info.destIP);
     if (!target) return reject();
     const channel = accept();
-    const upstream = netConnect(target);
+    const upstream = netConnect({ ...target, allowHalfOpen: true }); // as the real agent: a half-close passes through
     upstream.setNoDelay(true);
     upstream.on('error', () => channel.destroy());
     channel.on('error', () => upstream.destroy());
