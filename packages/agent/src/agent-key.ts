@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { sshBlobFromEd25519Key } from '@preevy/tunnel-protocol';
-import { utils, type ParsedKey } from 'ssh2';
+import ssh2, { type ParsedKey } from 'ssh2';
 import { AgentError, describeError } from './errors.js';
 
 const sshString = (b: Buffer): Buffer => {
@@ -53,7 +53,7 @@ export const loadAgentKey = (raw: Buffer | string, source: string): Buffer => {
       cause,
     });
   if (!/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text)) throw invalid('no "-----BEGIN ... PRIVATE KEY-----" block found');
-  const parsed: ParsedKey | ParsedKey[] | Error = utils.parseKey(text);
+  const parsed: ParsedKey | ParsedKey[] | Error = ssh2.utils.parseKey(text);
   if (!(parsed instanceof Error)) {
     const keys: ParsedKey[] = Array.isArray(parsed) ? parsed : [parsed];
     const key = keys[0];

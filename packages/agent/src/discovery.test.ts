@@ -134,6 +134,12 @@ describe('discoverTunnels', () => {
     expect(discover([web], { agentNetworks: ['shop_a_front'] }).tunnels[0]?.target.host).toBe('10.0.0.3');
   });
 
+  it('should dial any network when the agent runs on the host network', () => {
+    const agent = container({ service: 'agent', labels: { 'preevy.agent': 'true' }, networks: { host: '' } });
+    const web = container({ service: 'web', ports: published(80), networks: { shop_default: '172.20.0.8' } });
+    expect(discover([agent, web]).tunnels[0]?.target.host).toBe('172.20.0.8');
+  });
+
   it('should skip and warn about a service that shares no network with the agent', () => {
     const { tunnels, warnings } = discover([container({ service: 'web', ports: published(80), networks: { isolated: '10.9.0.2' } })], {
       agentNetworks: ['shop_default'],

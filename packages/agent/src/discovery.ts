@@ -93,7 +93,9 @@ export const discoverTunnels = (containers: readonly ContainerSummary[], options
   const warnings: string[] = [];
   const inProject = containers.filter((c) => label(c, LABELS.project) === project);
   const agentContainer = inProject.find((c) => isAgent(c, agentService));
-  const agentNetworks = options.agentNetworks ?? (agentContainer ? Object.keys(agentContainer.NetworkSettings?.Networks ?? {}) : undefined);
+  // On the host network the agent reaches every bridge network's IPs: no restriction then.
+  const ownNetworks = agentContainer ? Object.keys(agentContainer.NetworkSettings?.Networks ?? {}).filter((n) => n !== 'host') : [];
+  const agentNetworks = options.agentNetworks ?? (ownNetworks.length > 0 ? ownNetworks : undefined);
 
   // Lowest container number first, so a scaled service is always served by the same replica.
   const candidates = inProject

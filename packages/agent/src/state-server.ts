@@ -1,20 +1,11 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TunnelAccess } from '@preevy/tunnel-protocol';
+import type { AgentState } from '@preevy/tunnel-protocol';
 import { AgentError, describeError } from './errors.js';
-import type { TunnelClientState, TunnelClientStatus } from './tunnel-client.js';
+import type { TunnelClientState } from './tunnel-client.js';
 
-/** `GET /state`: what the CLI reads (via `docker exec <agent> preevy-agent state`) to learn the URLs. */
-export interface AgentState {
-  status: TunnelClientStatus;
-  envId: string;
-  clientId?: string;
-  tunnels: { service: string; port: number; access: TunnelAccess; url?: string; state: 'pending' | 'active' | 'rejected' }[];
-  lastError?: string;
-  rejected?: { name: string; reason: string }[];
-  /** Why the agent cannot read the compose project from Docker (e.g. the socket is not mounted). */
-  dockerError?: string;
-}
+/** `GET /state`: the format lives in tunnel-protocol, shared with the CLI that reads it. */
+export type { AgentState };
 
 /** The public view of the tunnel client's state: no targets, no request strings. */
 export const toAgentState = (s: TunnelClientState, dockerError?: string): AgentState => ({

@@ -1,5 +1,7 @@
+import Down from './commands/down.js';
 import EnvId from './commands/env-id.js';
 import Init from './commands/init.js';
+import Ls from './commands/ls.js';
 import ProfileConfigUpdate from './commands/profile/config/update.js';
 import ProfileConfigView from './commands/profile/config/view.js';
 import ProfileCreate from './commands/profile/create.js';
@@ -9,12 +11,16 @@ import ProfileLs from './commands/profile/ls.js';
 import ProfileRm from './commands/profile/rm.js';
 import ProfileUse from './commands/profile/use.js';
 import TunnelServer from './commands/tunnel-server.js';
+import Up from './commands/up.js';
+import Urls from './commands/urls.js';
 import Version from './commands/version.js';
 
 /** Every command, listed explicitly: oclif loads this one module instead of scanning a folder. */
 export const COMMANDS = {
+  down: Down,
   'env-id': EnvId,
   init: Init,
+  ls: Ls,
   'profile:config:update': ProfileConfigUpdate,
   'profile:config:view': ProfileConfigView,
   'profile:create': ProfileCreate,
@@ -24,5 +30,7 @@ export const COMMANDS = {
   'profile:rm': ProfileRm,
   'profile:use': ProfileUse,
   'tunnel-server': TunnelServer,
+  up: Up,
+  urls: Urls,
   version: Version,
 };

@@ -12,3 +12,4 @@ export * from './images/index.js';
 export * from './compose/index.js';
 export * from './env-id/index.js';
 export * from './profiles/index.js';
+export * from './up/index.js';

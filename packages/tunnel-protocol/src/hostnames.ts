@@ -5,8 +5,8 @@ import { MAX_DNS_LABEL, sanitizeLabel, shortHash, toDnsLabel } from './dns-label
  * The client id is never cut: it is the namespace that keeps one client off another's names.
  */
 
-/** The name an agent asks for: one per published service port. */
-export const serviceTunnelName = (service: string, port: number): string => `${service}-${port}`;
+/** The name an agent asks for: one per published service port, always a valid label (`my_api` → `my-api-80`). */
+export const serviceTunnelName = (service: string, port: number): string => toDnsLabel(`${service}-${port}`);
 
 /** The hostname label of a tunnel: `{name}-{envId}-{clientId}`, at most 63 characters. */
 export const tunnelLabel = ({ name, envId, clientId }: { name: string; envId: string; clientId: string }): string => {

@@ -52,7 +52,7 @@ export const createDockerDriver = (options: DockerDriverOptions, run: ProcessRun
     },
     async connect(host) {
       const recorded = typeof host.state.dockerHost === 'string' ? host.state.dockerHost : undefined;
-      return { dockerHost: recorded, [Symbol.asyncDispose]: async () => {} };
+      return { dockerHost: recorded ?? dockerHost, [Symbol.asyncDispose]: async () => {} };
     },
     async removeHost() {},
   };

@@ -1,0 +1,39 @@
+import { writeFile } from 'node:fs/promises';
+import { Args, Flags } from '@oclif/core';
+import { up, type UpResult } from '@preevy/core';
+import { BaseCommand } from '../base-command.js';
+import { composeFlags, composeRequestFromFlags } from '../compose-flags.js';
+import { agentImage, resolveDriver, resolveProfile, resolveTunnel } from '../environment-context.js';
+import { renderTable } from '../ui/render-table.js';
+
+export default class Up extends BaseCommand<typeof Up> {
+  static override summary = 'Deploy the compose project as a preview environment and print its URLs.';
+  static override description =
+    'Runs the services on the profile\'s Docker host (default: the local engine), publishes every published port through the tunnel server ' +
+    '(default: a local one, URLs on *.localhost) and checks each URL answers through the tunnel before printing it. Running it again updates the environment.';
+  static override examples = ['<%= config.bin %> up', '<%= config.bin %> up web api --id my-feature', '<%= config.bin %> up -f compose.yaml -f compose.preview.yaml --json'];
+  static override strict = false;
+  static override args = { service: Args.string({ description: 'Deploy only these services (default: all).' }) };
+  static override flags = {
+    ...composeFlags,
+    id: Flags.string({ description: 'Environment id (default: from the project and the git branch or the CI pull request).', env: 'PREEVY_ENV_ID' }),
+    'docker-host': Flags.string({ description: 'Docker endpoint of the docker driver: unix://, tcp:// or ssh://user@host.', env: 'DOCKER_HOST' }),
+    'agent-base-image': Flags.string({ description: 'Node.js 20+ image the agent image is built on.', env: 'PREEVY_AGENT_BASE_IMAGE' }),
+    'output-urls-to': Flags.file({ description: 'Also write the URLs as JSON to this file.' }),
+  };
+
+  async run(): Promise<UpResult> {
+    const { argv } = await this.parse(Up);
+    const f = this.flags;
+    const { store, profile } = await resolveProfile(f.profile);
+    const driver = resolveDriver(profile, f['docker-host']);
+    const tunnel = await this.progress.step('Starting the tunnel', () => resolveTunnel(profile));
+    const result = await up(
+      { compose: composeRequestFromFlags(f), envId: f.id, services: argv as string[], agentBaseImage: f['agent-base-image'] },
+      { store, profile, driver, tunnel, agentImage: agentImage(), progress: this.progress, logger: this.logger },
+    );
+    if (f['output-urls-to']) await writeFile(f['output-urls-to'], `${JSON.stringify(result.urls, null, 2)}\n`);
+    this.log(renderTable(['service', 'port', 'url', 'access', 'status'], result.urls.map((u) => [u.service, String(u.port), u.url, u.access, String(u.httpStatus || 'no answer')])));
+    return result;
+  }
+}

@@ -1,0 +1,44 @@
+import { fileURLToPath } from 'node:url';
+import { agentImageContext } from '@preevy/agent';
+import { createDockerDriver, importProfileFromEnv, LocalProfileStore, preevyHome, PreevyError, type Profile, type TunnelEndpoint } from '@preevy/core';
+import { ensureEmbeddedTunnelServer } from './embedded-tunnel-server.js';
+
+const CLI_BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url));
+
+/** The profile a command works on: `--profile`, else the current one, else a new `default`. */
+export const resolveProfile = async (name: string | undefined): Promise<{ store: LocalProfileStore; profile: Profile }> => {
+  const store = new LocalProfileStore();
+  // CI: a profile exported into a secret arrives as PREEVY_PROFILE_FILE.
+  const imported = await importProfileFromEnv({ store, ...(name ? { name } : {}) });
+  return { store, profile: imported ?? (await store.resolve(name)) };
+};
+
+/** The driver of a profile, with `--docker-host` (or DOCKER_HOST) above the profile's option. */
+export const resolveDriver = (profile: Profile, dockerHost: string | undefined) => {
+  if (profile.driver !== 'docker') {
+    throw new PreevyError(`The ${profile.driver} driver is not available in this build`, {
+      code: 'DRIVER_UNAVAILABLE',
+      kind: 'invalid-input',
+      suggestions: ['Use the docker driver: preevy profile config update --driver docker'],
+    });
+  }
+  const fromProfile = typeof profile.driverOptions['docker-host'] === 'string' ? profile.driverOptions['docker-host'] : undefined;
+  return createDockerDriver({ 'docker-host': dockerHost ?? fromProfile });
+};
+
+/** Where agents publish: the profile's tunnel server, or the embedded local one. */
+export const resolveTunnel = async (profile: Profile): Promise<TunnelEndpoint> => {
+  if (profile.tunnelUrl) {
+    throw new PreevyError('Tunnel servers other than the embedded local one are not supported by `up` yet', {
+      code: 'TUNNEL_URL_UNSUPPORTED',
+      kind: 'invalid-input',
+      suggestions: ['Unset it to use the local tunnel server: preevy profile config update --unset-tunnel-url'],
+    });
+  }
+  return ensureEmbeddedTunnelServer({ home: preevyHome(), cliBin: CLI_BIN });
+};
+
+export const agentImage = () => {
+  const { files } = agentImageContext();
+  return { files: files.map((f) => ({ ...f, mode: f.name === 'preevy-agent' ? 0o755 : 0o644 })) };
+};

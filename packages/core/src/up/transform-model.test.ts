@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { agentStatePort, AGENT_SERVICE } from './agent-service.js';
+import { transformModel } from './transform-model.js';
+
+const tunnel = { sshHost: '127.0.0.1', sshPort: 2222, hostKey: 'ssh-ed25519 AAAA', baseUrl: new URL('http://localhost:8030'), agentNetwork: 'project' as const };
+const raw = {
+  name: 'hello',
+  services: { web: { image: 'busybox', labels: { mine: '1' } }, api: { image: 'node' } },
+  networks: { default: { name: 'hello_default' }, shared: { external: true, name: 'shared' } },
+  volumes: { data: {} },
+};
+const labels = { 'dev.preevy.env-id': 'hello-main' };
+
+describe('transformModel', () => {
+  const out = transformModel({ raw, envId: 'hello-main', project: 'hello-main', labels, agentImage: 'preevy/agent:abc', agentKeyFile: '/k', tunnel, defaultAccess: 'public', serviceAccess: { api: 'private' } });
+  const services = out.services as Record<string, Record<string, unknown>>;
+
+  it('should label every service, our networks and volumes, but not external ones', () => {
+    expect(services.web!.labels).toEqual({ mine: '1', ...labels });
+    expect(services.api!.labels).toEqual({ ...labels, 'preevy.access': 'private' });
+    expect((out.networks as Record<string, { labels?: unknown }>).default!.labels).toEqual(labels);
+    expect((out.networks as Record<string, { labels?: unknown }>).shared!.labels).toBeUndefined();
+    expect((out.volumes as Record<string, { labels?: unknown }>).data!.labels).toEqual(labels);
+    expect(out.name).toBe('hello-main');
+  });
+
+  it('should add the agent with the socket mounted read-only, the key as a secret, on the project networks', () => {
+    const agent = services[AGENT_SERVICE]!;
+    expect(agent.image).toBe('preevy/agent:abc');
+    expect(agent.volumes).toEqual([{ type: 'bind', source: '/var/run/docker.sock', target: '/var/run/docker.sock', read_only: true }]);
+    expect(agent.networks).toEqual({ default: null, shared: null });
+    expect(agent.ports).toBeUndefined();
+    expect(JSON.stringify(agent)).not.toContain('BEGIN OPENSSH');
+    expect(out.secrets).toEqual({ preevy_agent_key: { file: '/k' } });
+  });
+
+  it('should put the agent on the host network for a loopback tunnel server, with a state port per env', () => {
+    const hostOut = transformModel({ raw, envId: 'e', project: 'e', labels, agentImage: 'a', agentKeyFile: '/k', tunnel: { ...tunnel, agentNetwork: 'host' }, defaultAccess: 'public' });
+    const agent = (hostOut.services as Record<string, Record<string, unknown>>)[AGENT_SERVICE]!;
+    expect(agent.network_mode).toBe('host');
+    expect(agent.networks).toBeUndefined();
+    expect(agentStatePort('a', 'host')).not.toBe(agentStatePort('b', 'host'));
+    expect(agentStatePort('a', 'host')).toBeGreaterThanOrEqual(20_000);
+  });
+});

@@ -1,0 +1,51 @@
+import type { TunnelAccess } from '@preevy/tunnel-protocol';
+import { AGENT_KEY_SECRET, AGENT_SERVICE, agentService, type TunnelEndpoint } from './agent-service.js';
+
+export interface TransformInput {
+  raw: Record<string, unknown>;
+  envId: string;
+  project: string;
+  labels: Record<string, string>;
+  agentImage: string;
+  agentKeyFile: string;
+  tunnel: TunnelEndpoint;
+  defaultAccess: TunnelAccess;
+  /** Per-service access from x-preevy, turned into `preevy.access` labels the agent reads. */
+  serviceAccess?: Readonly<Record<string, TunnelAccess>>;
+}
+
+const record = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+/**
+ * The project as deployed: every service, network and volume labelled as this environment's (so
+ * `down` and `ls` find them by label), the agent service and its key secret added. Pure.
+ */
+export const transformModel = ({ raw, envId, project, labels, agentImage, agentKeyFile, tunnel, defaultAccess, serviceAccess = {} }: TransformInput): Record<string, unknown> => {
+  const services = Object.fromEntries(
+    Object.entries(record(raw.services)).map(([name, svc]) => {
+      const s = record(svc);
+      const access = serviceAccess[name];
+      return [name, { ...s, labels: { ...record(s.labels), ...labels, ...(access ? { 'preevy.access': access } : {}) } }];
+    }),
+  );
+  const labelAll = (section: unknown): Record<string, unknown> =>
+    Object.fromEntries(
+      Object.entries(record(section)).map(([name, def]) => {
+        const d = record(def);
+        // An external network or volume is not ours to label (compose refuses labels on them).
+        return [name, d.external ? d : { ...d, labels: { ...record(d.labels), ...labels } }];
+      }),
+    );
+  const networks = labelAll(raw.networks);
+  return {
+    ...raw,
+    name: project,
+    services: {
+      ...services,
+      [AGENT_SERVICE]: agentService({ image: agentImage, envId, project, tunnel, defaultAccess, labels, networks: Object.keys(networks) }),
+    },
+    networks,
+    volumes: labelAll(raw.volumes),
+    secrets: { ...record(raw.secrets), [AGENT_KEY_SECRET]: { file: agentKeyFile } },
+  };
+};

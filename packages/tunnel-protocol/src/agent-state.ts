@@ -1,0 +1,24 @@
+import type { TunnelAccess } from './forward-request.js';
+
+export type AgentConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'stopped';
+
+/** What the agent reports (`preevy-agent state`, `GET /state`) and the CLI reads to learn URLs. */
+export interface AgentState {
+  status: AgentConnectionStatus;
+  envId: string;
+  clientId?: string;
+  tunnels: { service: string; port: number; access: TunnelAccess; url?: string; state: 'pending' | 'active' | 'rejected' }[];
+  lastError?: string;
+  rejected?: { name: string; reason: string }[];
+  /** Why the agent cannot read the compose project from Docker (e.g. the socket is not mounted). */
+  dockerError?: string;
+}
+
+/** Reads an agent state document, checking the fields a reader relies on. */
+export const parseAgentState = (text: string): AgentState => {
+  const v = JSON.parse(text) as Partial<AgentState> | null;
+  if (typeof v !== 'object' || v === null || typeof v.status !== 'string' || typeof v.envId !== 'string' || !Array.isArray(v.tunnels)) {
+    throw new TypeError('malformed agent state');
+  }
+  return v as AgentState;
+};
