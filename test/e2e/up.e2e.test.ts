@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from '../support/exec-file.js';
+import { CLI_BIN, REPO_ROOT } from '../support/paths.js';
+
+interface UpJson {
+  envId: string;
+  urls: Array<{ service: string; port: number; url: string; access: string; httpStatus: number }>;
+}
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+
+/** GET through the tunnel: `*.localhost` is loopback, so connect there with the URL's Host. */
+const get = (url: string): Promise<{ status: number; body: string }> =>
+  new Promise((resolve, reject) => {
+    const u = new URL(url);
+    request({ host: '127.0.0.1', port: u.port, path: '/', headers: { Host: u.host }, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString())).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
+
+// The main job, as a user runs it: the built binary, the example project, the local engine and
+// the embedded tunnel server, with nothing set up before.
+describe('preevy up / down on the docker driver (built binary)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'preevy-e2e-up-'));
+  const project = join(root, 'hello');
+  const home = join(root, 'home');
+  const envId = `e2e-${randomBytes(3).toString('hex')}`;
+  const env = {
+    ...process.env,
+    PREEVY_HOME: home,
+    NO_COLOR: '1',
+    // Offline: the example's and the agent's base images are local ones.
+    BASE_IMAGE: 'preevy-test/busybox:latest',
+    NODE_IMAGE: 'preevy-test/node:20',
+    PREEVY_AGENT_BASE_IMAGE: 'preevy-test/node:20',
+  };
+  // Fixed host ports of the example could clash with other tests on this engine: pick free ones.
+  let webPort = 0;
+  const preevy = (...args: string[]) => execFile(process.execPath, [CLI_BIN, ...args], { cwd: project, env, timeoutMs: 240_000 });
+  const labelled = async (): Promise<string[]> => {
+    const ids: string[] = [];
+    for (const kind of ['container', 'network', 'volume'] as const) {
+      const res = await execFile('docker', [kind, 'ls', ...(kind === 'container' ? ['-a'] : []), '-q', '--filter', `label=dev.preevy.env-id=${envId}`]);
+      ids.push(...res.stdout.split('\n').filter(Boolean));
+    }
+    return ids;
+  };
+
+  beforeAll(async () => {
+    cpSync(join(REPO_ROOT, 'examples/hello'), project, { recursive: true });
+    const [web, api] = [await freePort(), await freePort()];
+    webPort = web;
+    Object.assign(env, { WEB_PORT: String(web), API_PORT: String(api) });
+    // The example reads PREEVY_BASE_URI_WEB_8080; with another published port the variable is named after it.
+    writeFileSync(join(project, 'compose.override.yaml'), `services:\n  api:\n    environment:\n      WEB_URL: \${PREEVY_BASE_URI_WEB_${web}:-unset}\n`);
+  });
+
+  afterAll(async () => {
+    await preevy('down', '--id', envId);
+    const state = JSON.parse(readFileSync(join(home, 'tunnel-server', 'embedded.json'), 'utf8')) as { pid: number };
+    process.kill(state.pid, 'SIGTERM');
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('should deploy the example and print URLs that answer through the tunnel', async () => {
+    const res = await preevy('up', '--id', envId, '--json');
+    expect(res.exitCode, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout) as UpJson;
+    expect(out.envId).toBe(envId);
+    expect(out.urls.map((u) => `${u.service}:${u.port}`).sort()).toEqual(['api:3000', 'web:80']);
+    const web = out.urls.find((u) => u.service === 'web')!;
+    expect(web.url).toMatch(new RegExp(`^http://web-80-${envId}-[a-z2-7]{12}\\.localhost:\\d+$`));
+    expect((await get(web.url)).body).toContain('hello from preevy');
+    // PREEVY_BASE_URI_WEB_<published port> reached the API through compose interpolation.
+    expect(webPort).toBeGreaterThan(0);
+    const api = JSON.parse((await get(out.urls.find((u) => u.service === 'api')!.url)).body) as { webUrl: string };
+    expect(api.webUrl).toBe(web.url);
+  });
+
+  it('should serve an edited bind-mounted file after up again, with the same URLs', async () => {
+    const first = JSON.parse((await preevy('urls', '--id', envId, '--json')).stdout) as UpJson['urls'];
+    writeFileSync(join(project, 'site', 'index.html'), '<h1>edited for the review</h1>\n');
+    const res = await preevy('up', '--id', envId, '--json');
+    expect(res.exitCode, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout) as UpJson;
+    expect(out.urls.map((u) => u.url).sort()).toEqual(first.map((u) => u.url).sort());
+    expect((await get(out.urls.find((u) => u.service === 'web')!.url)).body).toContain('edited for the review');
+  });
+
+  it('should list the environment with ls', async () => {
+    const res = await preevy('ls', '--json');
+    expect(JSON.parse(res.stdout)).toEqual([expect.objectContaining({ envId, status: 'up' })]);
+  });
+
+  it('should refuse an unknown x-preevy key with its path, creating nothing', async () => {
+    const bad = join(project, 'compose.bad.yaml');
+    writeFileSync(bad, 'x-preevy:\n  acess: private\n');
+    const otherId = `${envId}-bad`;
+    const res = await preevy('up', '-f', 'compose.yaml', '-f', 'compose.override.yaml', '-f', bad, '--id', otherId);
+    expect(res.exitCode).toBe(3);
+    expect(res.stderr).toContain('x-preevy');
+    expect(res.stderr).toContain('acess');
+    const created = await execFile('docker', ['ps', '-aq', '--filter', `label=dev.preevy.env-id=${otherId}`]);
+    expect(created.stdout.trim()).toBe('');
+  });
+
+  it('should remove every container, network and volume of the environment with down, twice safely', async () => {
+    expect((await labelled()).length).toBeGreaterThan(0);
+    const res = await preevy('down', '--id', envId, '--json');
+    expect(res.exitCode, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ envId, existed: true });
+    expect(await labelled()).toEqual([]);
+    const again = await preevy('down', '--id', envId, '--json');
+    expect(again.exitCode).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ existed: false });
+  });
+});
