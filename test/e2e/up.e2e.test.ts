@@ -125,6 +125,8 @@ describe('preevy up / down on the docker driver (built binary)', () => {
     expect(res.exitCode, res.stderr).toBe(0);
     expect(JSON.parse(res.stdout)).toMatchObject({ envId, existed: true });
     expect(await labelled()).toEqual([]);
+    const images = await execFile('docker', ['image', 'ls', '-q', `${envId}-web`]);
+    expect(images.stdout.trim()).toBe(''); // images built for the environment go too
     const again = await preevy('down', '--id', envId, '--json');
     expect(again.exitCode).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ existed: false });

@@ -39,7 +39,8 @@ export const down = async (
   const before = { containers: (await list('container')).length, volumes: (await list('volume')).length, networks: (await list('network')).length };
   await progress.step(`Removing ${envId}`, async () => {
     await store.updateEnv(profile.name, envId, (prev) => ({ envId, composeProject: project, driver: driver.name, status: 'deleting', urls: prev?.urls ?? [] })).catch(() => undefined);
-    await docker(['compose', '-p', project, 'down', '--volumes', '--remove-orphans', '--timeout', '5']);
+    // --rmi local: images built for this environment are garbage once it is gone.
+    await docker(['compose', '-p', project, 'down', '--volumes', '--remove-orphans', '--rmi', 'local', '--timeout', '5']);
     // Whatever compose did not know about (an interrupted up, a renamed project) goes by label.
     const containers = await list('container');
     if (containers.length) await docker(['rm', '--force', '--volumes', ...containers]);
