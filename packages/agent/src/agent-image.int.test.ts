@@ -28,7 +28,8 @@ const run = async (file: string, args: string[], env: NodeJS.ProcessEnv = proces
   }
 };
 
-const BUNDLE_SCRIPT = fileURLToPath(new URL('../scripts/bundle.mjs', import.meta.url));
+const BUNDLE_SCRIPT = fileURLToPath(new URL('../../../scripts/bundle-node.mjs', import.meta.url));
+const BUNDLE_ARGS = ['packages/agent/src/main.ts', 'packages/agent/dist/agent.mjs'];
 const sha256 = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
 
 describe('agent image', () => {
@@ -46,7 +47,7 @@ describe('agent image', () => {
   const compose = (...args: string[]) => run('docker', ['compose', '-p', project, '--project-directory', projectDir, ...args]);
 
   beforeAll(async () => {
-    const bundle = await run(process.execPath, [BUNDLE_SCRIPT]);
+    const bundle = await run(process.execPath, [BUNDLE_SCRIPT, ...BUNDLE_ARGS]);
     expect(bundle.exitCode, bundle.stderr).toBe(0);
     bundleHash = await sha256(agentBundlePath());
 
@@ -75,7 +76,7 @@ describe('agent image', () => {
   });
 
   it('should bundle deterministically, so the image can be tagged by content hash', async () => {
-    const again = await run(process.execPath, [BUNDLE_SCRIPT]);
+    const again = await run(process.execPath, [BUNDLE_SCRIPT, ...BUNDLE_ARGS]);
     expect(again.exitCode, again.stderr).toBe(0);
     expect(await sha256(agentBundlePath())).toBe(bundleHash);
   });

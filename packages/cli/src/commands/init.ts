@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
-import { DEFAULT_PROFILE_NAME, LocalProfileStore, parseDriverOptionAssignments } from '@preevy/core';
+import { DEFAULT_PROFILE_NAME, LocalProfileStore } from '@preevy/core';
 import { BaseCommand } from '../base-command.js';
-import { profileSettingsFlags } from './profile/profile-flags.js';
-import { renderProfile, viewOf, type ProfileView } from './profile/render-profile.js';
+import { createProfileFromFlags, profileSettingsFlags } from './profile/profile-flags.js';
+import { renderProfile, type ProfileView } from './profile/render-profile.js';
 
 export default class Init extends BaseCommand<typeof Init> {
   static override summary = 'Set preevy up: create a profile (driver, its defaults, tunnel server) with a new tunnel key.';
@@ -17,15 +17,7 @@ export default class Init extends BaseCommand<typeof Init> {
   async run(): Promise<ProfileView> {
     const { args } = await this.parse(Init);
     const f = this.flags;
-    const store = new LocalProfileStore();
-    const profile = await store.create({
-      name: args.name,
-      ...(f.driver === undefined ? {} : { driver: f.driver }),
-      driverOptions: parseDriverOptionAssignments(f['driver-option'] ?? []),
-      ...(f['tunnel-url'] === undefined ? {} : { tunnelUrl: f['tunnel-url'] }),
-      use: f.use,
-    });
-    const view = await viewOf(store, profile);
+    const view = await createProfileFromFlags(new LocalProfileStore(), args.name, f);
     this.log(`Created profile "${view.name}".\n${renderProfile(view)}\n\nNext: \`preevy up\` in a compose project.`);
     return view;
   }

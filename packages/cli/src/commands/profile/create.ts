@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
-import { LocalProfileStore, parseDriverOptionAssignments } from '@preevy/core';
+import { LocalProfileStore } from '@preevy/core';
 import { BaseCommand } from '../../base-command.js';
-import { profileSettingsFlags } from './profile-flags.js';
-import { renderProfile, viewOf, type ProfileView } from './render-profile.js';
+import { createProfileFromFlags, profileSettingsFlags } from './profile-flags.js';
+import { renderProfile, type ProfileView } from './render-profile.js';
 
 export default class ProfileCreate extends BaseCommand<typeof ProfileCreate> {
   static override summary = 'Create a profile with a new tunnel key, non-interactively (for CI too).';
@@ -18,15 +18,7 @@ export default class ProfileCreate extends BaseCommand<typeof ProfileCreate> {
   async run(): Promise<ProfileView> {
     const { args } = await this.parse(ProfileCreate);
     const f = this.flags;
-    const store = new LocalProfileStore();
-    const profile = await store.create({
-      name: args.name,
-      ...(f.driver === undefined ? {} : { driver: f.driver }),
-      driverOptions: parseDriverOptionAssignments(f['driver-option'] ?? []),
-      ...(f['tunnel-url'] === undefined ? {} : { tunnelUrl: f['tunnel-url'] }),
-      use: f.use,
-    });
-    const view = await viewOf(store, profile);
+    const view = await createProfileFromFlags(new LocalProfileStore(), args.name, f);
     this.log(`Created profile "${view.name}".\n${renderProfile(view)}`);
     return view;
   }

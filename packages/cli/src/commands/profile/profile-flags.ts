@@ -1,4 +1,6 @@
 import { Flags } from '@oclif/core';
+import { parseDriverOptionAssignments, type LocalProfileStore } from '@preevy/core';
+import { viewOf, type ProfileView } from './render-profile.js';
 
 /** `--tunnel-url`, optionally exclusive with other flags. */
 export const tunnelUrlFlag = (exclusive: string[] = []) =>
@@ -14,4 +16,20 @@ export const profileSettingsFlags = {
     multipleNonGreedy: true,
   }),
   'tunnel-url': tunnelUrlFlag(),
+};
+
+/** Creates a profile from the flags `init` and `profile create` share. */
+export const createProfileFromFlags = async (
+  store: LocalProfileStore,
+  name: string,
+  f: { driver?: string | undefined; 'driver-option'?: string[] | undefined; 'tunnel-url'?: string | undefined; use: boolean },
+): Promise<ProfileView> => {
+  const profile = await store.create({
+    name,
+    ...(f.driver === undefined ? {} : { driver: f.driver }),
+    driverOptions: parseDriverOptionAssignments(f['driver-option'] ?? []),
+    ...(f['tunnel-url'] === undefined ? {} : { tunnelUrl: f['tunnel-url'] }),
+    use: f.use,
+  });
+  return viewOf(store, profile);
 };

@@ -1,13 +1,16 @@
-// Bundles the agent into one ESM file (dist/agent.mjs) for its image. Deterministic: same sources,
-// same bytes (no timestamps, paths relative to the repo), so core can tag the image by content hash.
-//
-// It runs the esbuild CLI, a root dev tool like tsc and vitest, rather than importing esbuild's
-// JS API: an import would make esbuild a dependency of this package (see the dependency rules).
+// Bundles one Node.js entry into a single ESM file for a container image:
+//   node scripts/bundle-node.mjs <entry> <outfile>     (paths relative to the repo root)
+// Deterministic (no timestamps, repo-relative paths), so an image can be tagged by content hash.
+// Runs the esbuild CLI, a root dev tool like tsc, so no package depends on esbuild itself.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath, URL } from 'node:url';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const esbuild = `${repoRoot}node_modules/.bin/esbuild`;
+const [entry, outfile] = process.argv.slice(2);
+if (!entry || !outfile) {
+  console.error('usage: node scripts/bundle-node.mjs <entry> <outfile>');
+  process.exit(2);
+}
+const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 
 // ssh2 and pino are CommonJS and use require() and __dirname: give the ESM bundle both. The
 // prefixed names cannot collide with the bundle's own imports.
@@ -21,10 +24,10 @@ const banner = [
 ].join('\n');
 
 execFileSync(
-  esbuild,
+  `${repoRoot}node_modules/.bin/esbuild`,
   [
-    'packages/agent/src/main.ts',
-    '--outfile=packages/agent/dist/agent.mjs',
+    entry,
+    `--outfile=${outfile}`,
     '--bundle',
     '--platform=node',
     '--format=esm',

@@ -1,3 +1,0 @@
-import { main } from '../dist/main.js';
-
-process.exitCode = await main();
