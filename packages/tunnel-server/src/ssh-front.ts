@@ -217,6 +217,10 @@ export const createSshFront = (opts: SshFrontOptions) => {
           return ok();
         }
         reject?.();
+      }).catch((err: unknown) => {
+        // One failed request must not wedge the queue: every later request would hang unanswered.
+        logger.error({ remote, err: (err as Error).message }, 'global request failed');
+        reject?.();
       });
     });
 
