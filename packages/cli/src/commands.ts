@@ -1,6 +1,7 @@
 import Down from './commands/down.js';
 import EnvId from './commands/env-id.js';
 import Init from './commands/init.js';
+import Logs from './commands/logs.js';
 import Ls from './commands/ls.js';
 import ProfileConfigUpdate from './commands/profile/config/update.js';
 import ProfileConfigView from './commands/profile/config/view.js';
@@ -20,6 +21,7 @@ export const COMMANDS = {
   down: Down,
   'env-id': EnvId,
   init: Init,
+  logs: Logs,
   ls: Ls,
   'profile:config:update': ProfileConfigUpdate,
   'profile:config:view': ProfileConfigView,

@@ -1,6 +1,19 @@
 import { fileURLToPath } from 'node:url';
 import { agentImageContext } from '@preevy/agent';
-import { createDockerDriver, importProfileFromEnv, LocalProfileStore, preevyHome, PreevyError, type Profile, type TunnelEndpoint } from '@preevy/core';
+import {
+  createDockerDriver,
+  execFileRunner,
+  gitRefReader,
+  importProfileFromEnv,
+  loadComposeModel,
+  LocalProfileStore,
+  preevyHome,
+  PreevyError,
+  resolveEnvId,
+  type Profile,
+  type TunnelEndpoint,
+} from '@preevy/core';
+import { composeRequestFromFlags, type ComposeFlagValues } from './compose-flags.js';
 import { ensureEmbeddedTunnelServer } from './embedded-tunnel-server.js';
 
 const CLI_BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url));
@@ -11,6 +24,13 @@ export const resolveProfile = async (name: string | undefined): Promise<{ store:
   // CI: a profile exported into a secret arrives as PREEVY_PROFILE_FILE.
   const imported = await importProfileFromEnv({ store, ...(name ? { name } : {}) });
   return { store, profile: imported ?? (await store.resolve(name)) };
+};
+
+/** The environment a command acts on: `--id` (validated), else derived from the project as `up` derives it. */
+export const envIdFromFlags = async (flags: ComposeFlagValues & { id?: string | undefined }): Promise<string> => {
+  if (flags.id) return (await resolveEnvId({ flag: flags.id, projectName: '', env: process.env, git: async () => undefined })).id;
+  const model = await loadComposeModel(composeRequestFromFlags(flags));
+  return (await resolveEnvId({ projectName: model.projectName, env: process.env, git: gitRefReader({ runner: execFileRunner, cwd: model.workingDir }) })).id;
 };
 
 /** The driver of a profile, with `--docker-host` (or DOCKER_HOST) above the profile's option. */

@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
-import { down, loadComposeModel, resolveEnvId, gitRefReader, execFileRunner, type DownResult } from '@preevy/core';
+import { down, type DownResult } from '@preevy/core';
 import { BaseCommand } from '../base-command.js';
-import { composeFlags, composeRequestFromFlags } from '../compose-flags.js';
-import { resolveDriver, resolveProfile } from '../environment-context.js';
+import { composeFlags } from '../compose-flags.js';
+import { envIdFromFlags, resolveDriver, resolveProfile } from '../environment-context.js';
 
 export default class Down extends BaseCommand<typeof Down> {
   static override summary = 'Remove an environment: containers, volumes, networks and its record. Safe to run twice.';
@@ -16,12 +16,7 @@ export default class Down extends BaseCommand<typeof Down> {
   async run(): Promise<DownResult> {
     const f = this.flags;
     const { store, profile } = await resolveProfile(f.profile);
-    const envId = f.id
-      ? (await resolveEnvId({ flag: f.id, projectName: '', env: process.env, git: async () => undefined })).id
-      : await (async () => {
-          const model = await loadComposeModel(composeRequestFromFlags(f));
-          return (await resolveEnvId({ projectName: model.projectName, env: process.env, git: gitRefReader({ runner: execFileRunner, cwd: model.workingDir }) })).id;
-        })();
+    const envId = await envIdFromFlags(f);
     const result = await down(envId, { store, profile, driver: resolveDriver(profile, f['docker-host']), progress: this.progress });
     this.log(result.existed ? `Removed ${envId}.` : `Nothing to remove: ${envId} does not exist.`);
     return result;

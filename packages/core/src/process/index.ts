@@ -1,2 +1,4 @@
 export { execFileRunner, ProcessStartError } from './process-runner.js';
 export type { ProcessResult, ProcessRunner, RunOptions } from './process-runner.js';
+export { spawnAttached } from './spawn-attached.js';
+export type { AttachedRunner } from './spawn-attached.js';

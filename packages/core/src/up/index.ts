@@ -6,3 +6,5 @@ export { probeUrl } from './probe-url.js';
 export { DEFAULT_AGENT_BASE_IMAGE, up } from './up.js';
 export type { ServiceUrl, UpDeps, UpRequest, UpResult } from './up.js';
 export { transformModel } from './transform-model.js';
+export { composeLogsArgs, logs, selectLogServices } from './logs.js';
+export type { LogsDeps, LogsRequest, LogsResult } from './logs.js';
