@@ -15,6 +15,7 @@ import {
 } from '@preevy/core';
 import { composeRequestFromFlags, type ComposeFlagValues } from './compose-flags.js';
 import { ensureEmbeddedTunnelServer } from './embedded-tunnel-server.js';
+import { remoteTunnelEndpoint } from './remote-tunnel.js';
 
 const CLI_BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 
@@ -47,16 +48,10 @@ export const resolveDriver = (profile: Profile, dockerHost: string | undefined) 
 };
 
 /** Where agents publish: the profile's tunnel server, or the embedded local one. */
-export const resolveTunnel = async (profile: Profile): Promise<TunnelEndpoint> => {
-  if (profile.tunnelUrl) {
-    throw new PreevyError('Tunnel servers other than the embedded local one are not supported by `up` yet', {
-      code: 'TUNNEL_URL_UNSUPPORTED',
-      kind: 'invalid-input',
-      suggestions: ['Unset it to use the local tunnel server: preevy profile config update --unset-tunnel-url'],
-    });
-  }
-  return ensureEmbeddedTunnelServer({ home: preevyHome(), cliBin: CLI_BIN });
-};
+export const resolveTunnel = async (store: LocalProfileStore, profile: Profile): Promise<TunnelEndpoint> =>
+  profile.tunnelUrl
+    ? remoteTunnelEndpoint(profile.tunnelUrl, await store.readPrivateKey(profile.name))
+    : ensureEmbeddedTunnelServer({ home: preevyHome(), cliBin: CLI_BIN });
 
 export const agentImage = () => {
   const { files } = agentImageContext();

@@ -4,6 +4,7 @@ import { up, type UpResult } from '@preevy/core';
 import { BaseCommand } from '../base-command.js';
 import { composeFlags, composeRequestFromFlags } from '../compose-flags.js';
 import { agentImage, resolveDriver, resolveProfile, resolveTunnel } from '../environment-context.js';
+import { withInterruptSignal } from '../interrupt-signal.js';
 import { renderTable } from '../ui/render-table.js';
 
 export default class Up extends BaseCommand<typeof Up> {
@@ -27,10 +28,12 @@ export default class Up extends BaseCommand<typeof Up> {
     const f = this.flags;
     const { store, profile } = await resolveProfile(f.profile);
     const driver = resolveDriver(profile, f['docker-host']);
-    const tunnel = await this.progress.step('Starting the tunnel', () => resolveTunnel(profile));
-    const result = await up(
-      { compose: composeRequestFromFlags(f), envId: f.id, services: argv as string[], agentBaseImage: f['agent-base-image'] },
-      { store, profile, driver, tunnel, agentImage: agentImage(), progress: this.progress, logger: this.logger },
+    const tunnel = await this.progress.step('Starting the tunnel', () => resolveTunnel(store, profile));
+    const result = await withInterruptSignal((signal) =>
+      up(
+        { compose: composeRequestFromFlags(f), envId: f.id, services: argv as string[], agentBaseImage: f['agent-base-image'], signal },
+        { store, profile, driver, tunnel, agentImage: agentImage(), progress: this.progress, logger: this.logger },
+      ),
     );
     if (f['output-urls-to']) await writeFile(f['output-urls-to'], `${JSON.stringify(result.urls, null, 2)}\n`);
     this.log(renderTable(['service', 'port', 'url', 'access', 'status'], result.urls.map((u) => [u.service, String(u.port), u.url, u.access, String(u.httpStatus || 'no answer')])));

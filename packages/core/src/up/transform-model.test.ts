@@ -24,6 +24,17 @@ describe('transformModel', () => {
     expect(out.name).toBe('hello-main');
   });
 
+  it('should drop the default names config spells out, so each environment gets its own network, and keep explicit ones', () => {
+    const named = transformModel({
+      raw: { name: 'hello', services: {}, networks: { default: { name: 'hello_default' }, pinned: { name: 'my-net' } }, volumes: { data: { name: 'hello_data' } } },
+      envId: 'e', project: 'e', labels, agentImage: 'a', agentKeyFile: '/k', tunnel, defaultAccess: 'public',
+    });
+    const networks = named.networks as Record<string, { name?: string }>;
+    expect(networks.default!.name).toBeUndefined();
+    expect(networks.pinned!.name).toBe('my-net');
+    expect((named.volumes as Record<string, { name?: string }>).data!.name).toBeUndefined();
+  });
+
   it('should add the agent with the socket mounted read-only, the key as a secret, on the project networks', () => {
     const agent = services[AGENT_SERVICE]!;
     expect(agent.image).toBe('preevy/agent:abc');

@@ -28,12 +28,18 @@ export const transformModel = ({ raw, envId, project, labels, agentImage, agentK
       return [name, { ...s, labels: { ...record(s.labels), ...labels, ...(access ? { 'preevy.access': access } : {}) } }];
     }),
   );
+  const original = typeof raw.name === 'string' ? raw.name : undefined;
   const labelAll = (section: unknown): Record<string, unknown> =>
     Object.fromEntries(
-      Object.entries(record(section)).map(([name, def]) => {
+      Object.entries(record(section)).map(([key, def]) => {
         const d = record(def);
         // An external network or volume is not ours to label (compose refuses labels on them).
-        return [name, d.external ? d : { ...d, labels: { ...record(d.labels), ...labels } }];
+        if (d.external) return [key, d];
+        // `config` spells out the default name (`<project>_<key>`); dropped, compose derives it from
+        // the environment's project, so two environments of one project never share a network.
+        const { name, ...rest } = d;
+        const keep = name !== undefined && name !== `${original}_${key}` ? { name } : {};
+        return [key, { ...rest, ...keep, labels: { ...record(d.labels), ...labels } }];
       }),
     );
   const networks = labelAll(raw.networks);
