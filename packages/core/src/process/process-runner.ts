@@ -11,6 +11,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   input?: string;
   timeoutMs?: number;
+  /** On abort the program gets SIGINT (compose then cancels cleanly); the result still waits for it to exit. */
+  signal?: AbortSignal;
 }
 
 /** Runs a program (never through a shell) and reports how it ended; it does not throw on a non-zero exit. */
@@ -28,7 +30,7 @@ export class ProcessStartError extends Error {
 }
 
 /** The production runner: node:child_process execFile, output as UTF-8 text. */
-export const execFileRunner: ProcessRunner = (file, args, { cwd, env, input, timeoutMs = 0 } = {}) =>
+export const execFileRunner: ProcessRunner = (file, args, { cwd, env, input, timeoutMs = 0, signal } = {}) =>
   new Promise((resolve, reject) => {
     const child = execFile(file, [...args], { cwd, env, timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (err && typeof err.code !== 'number' && err.code !== null) {
@@ -38,4 +40,11 @@ export const execFileRunner: ProcessRunner = (file, args, { cwd, env, input, tim
       resolve({ exitCode: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
     if (input !== undefined) child.stdin?.end(input);
+    // Not execFile's own `signal`: that reports at once, before the program has exited.
+    if (signal) {
+      const interrupt = (): boolean => child.kill('SIGINT');
+      if (signal.aborted) interrupt();
+      else signal.addEventListener('abort', interrupt, { once: true });
+      child.once('close', () => signal.removeEventListener('abort', interrupt));
+    }
   });

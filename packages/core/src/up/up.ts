@@ -33,6 +33,8 @@ export interface UpRequest {
   /** Base image of the agent (default: x-preevy `agent.baseImage`, else the public Node.js image). */
   agentBaseImage?: string | undefined;
   timeouts?: { tunnelsMs?: number; probeMs?: number };
+  /** Aborted when the user interrupts (Ctrl-C): compose is stopped and `up` fails with INTERRUPTED. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface UpDeps {
@@ -91,6 +93,15 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
   const { id: envId, source } = await resolveEnvId({ flag: request.envId, projectName: model.projectName, env, git: gitRefReader({ runner: run, cwd: model.workingDir, env }) });
   logger.debug('environment id', { envId, source });
   const project = envId;
+  const { signal } = request;
+  const stopIfInterrupted = (): void => {
+    if (!signal?.aborted) return;
+    throw new PreevyError(`Interrupted: ${envId} is partly deployed`, {
+      code: 'INTERRUPTED',
+      kind: 'interrupted',
+      suggestions: ['Run `preevy up` again: it resumes.', `Or remove what was created: preevy down --id ${envId}`],
+    });
+  };
   const labels = environmentLabels({ profileId: profile.name, envId });
 
   const unknown = (request.services ?? []).filter((s) => !model.services[s]);
@@ -102,6 +113,7 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
     });
   }
 
+  stopIfInterrupted();
   const host = await driver.ensureHost({ envId, profileId: profile.name, labels, progress });
   await using conn = await driver.connect(host);
   const docker = dockerCli(run, conn.dockerHost, model.workingDir);
@@ -136,11 +148,18 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
 
   await store.updateEnv(profile.name, envId, (prev) => ({ envId, composeProject: project, driver: driver.name, status: 'provisioning', urls: prev?.urls ?? [] }));
 
+  stopIfInterrupted();
   const targets = request.services?.length ? [...request.services, AGENT_SERVICE] : [];
   await progress.step('Starting services (docker compose up)', async () => {
-    const res = await docker(['compose', '-p', project, '-f', composeFile, 'up', '-d', '--build', '--remove-orphans', '--wait', ...targets]);
-    if (res.exitCode !== 0) {
+    // The signal stops compose itself: an abandoned compose would go on changing the environment.
+    const res = await run('docker', ['compose', '-p', project, '-f', composeFile, 'up', '-d', '--build', '--remove-orphans', '--wait', ...targets], {
+      env: { ...process.env, ...(conn.dockerHost ? { DOCKER_HOST: conn.dockerHost } : {}) },
+      cwd: model.workingDir,
+      ...(signal ? { signal } : {}),
+    });
+    if (res.exitCode !== 0 || signal?.aborted) {
       await store.updateEnv(profile.name, envId, (prev) => ({ envId, composeProject: project, driver: driver.name, status: 'failed', urls: prev?.urls ?? [] }));
+      stopIfInterrupted();
       throw new PreevyError('docker compose up failed', {
         code: 'COMPOSE_UP_FAILED',
         kind: 'invalid-input',
@@ -154,6 +173,7 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
   const state = await progress.step(`Waiting for ${expected.length} tunnel(s)`, async () => {
     const deadline = Date.now() + (request.timeouts?.tunnelsMs ?? 60_000);
     for (;;) {
+      stopIfInterrupted();
       const s = await readAgentState(docker, envId);
       const active = 'error' in s ? [] : s.tunnels.filter((t) => t.state === 'active' && t.url);
       if (expected.every((e) => active.some((t) => t.service === e.service && t.port === e.port))) return active;
@@ -169,6 +189,7 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
     }
   });
 
+  stopIfInterrupted();
   const privateKey = decodeOpenSshEd25519(await store.readPrivateKey(profile.name), `profile ${profile.name}'s tunnel key`);
   const token = (): string => signShareToken({ privateKey, clientId: profile.clientId, audience: envAudience(envId), expiresIn: 300 });
   const urls = await progress.step('Probing every URL through the tunnel', () =>
