@@ -21,6 +21,7 @@ import { execFileRunner, type ProcessRunner } from '../process/process-runner.js
 import type { ProgressReporter } from '../progress.js';
 import { dockerCli, readAgentState } from './agent-state-reader.js';
 import { AGENT_SERVICE, type TunnelEndpoint } from './agent-service.js';
+import { composeUpError } from './compose-up-error.js';
 import { probeUrl } from './probe-url.js';
 import { transformModel } from './transform-model.js';
 
@@ -160,12 +161,7 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
     if (res.exitCode !== 0 || signal?.aborted) {
       await store.updateEnv(profile.name, envId, (prev) => ({ envId, composeProject: project, driver: driver.name, status: 'failed', urls: prev?.urls ?? [] }));
       stopIfInterrupted();
-      throw new PreevyError('docker compose up failed', {
-        code: 'COMPOSE_UP_FAILED',
-        kind: 'invalid-input',
-        suggestions: ['Read the compose output above; fix the service and run `preevy up` again (it resumes).', `Or remove what was created: preevy down --id ${envId}`],
-        cause: new Error(res.stderr.trim().split('\n').slice(-20).join('\n')),
-      });
+      throw composeUpError(res.stderr, { envId, project });
     }
   });
 
