@@ -9,7 +9,8 @@ export interface ProcessResult {
 export interface RunOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
-  input?: string;
+  /** Written to the program's stdin, which is then closed (bytes are sent as they are, e.g. a tar). */
+  input?: string | Uint8Array;
   timeoutMs?: number;
   /** On abort the program gets SIGINT (compose then cancels cleanly); the result still waits for it to exit. */
   signal?: AbortSignal;

@@ -1,12 +1,12 @@
 import { parseAgentState, type AgentState } from '@preevy/tunnel-protocol';
 import { LABELS } from '../labels.js';
-import type { ProcessRunner } from '../process/process-runner.js';
+import type { ProcessRunner, RunOptions } from '../process/process-runner.js';
 
-export type DockerCli = (args: readonly string[]) => ReturnType<ProcessRunner>;
+export type DockerCli = (args: readonly string[], options?: Pick<RunOptions, 'input' | 'timeoutMs'>) => ReturnType<ProcessRunner>;
 
 /** A docker CLI bound to one engine (DOCKER_HOST), so every call goes to the environment's host. */
-export const dockerCli = (run: ProcessRunner, dockerHost: string | undefined, cwd?: string): DockerCli => (args) =>
-  run('docker', args, { env: { ...process.env, ...(dockerHost ? { DOCKER_HOST: dockerHost } : {}) }, ...(cwd ? { cwd } : {}) });
+export const dockerCli = (run: ProcessRunner, dockerHost: string | undefined, cwd?: string): DockerCli => (args, options = {}) =>
+  run('docker', args, { ...options, env: { ...process.env, ...(dockerHost ? { DOCKER_HOST: dockerHost } : {}) }, ...(cwd ? { cwd } : {}) });
 
 /** The agent's state, read through `docker exec` (its endpoint is inside its own network namespace). */
 export const readAgentState = async (docker: DockerCli, envId: string): Promise<AgentState | { error: string }> => {
