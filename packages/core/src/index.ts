@@ -13,3 +13,4 @@ export * from './compose/index.js';
 export * from './env-id/index.js';
 export * from './profiles/index.js';
 export * from './up/index.js';
+export * from './sync/index.js';

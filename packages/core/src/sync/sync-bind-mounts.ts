@@ -1,0 +1,195 @@
+import { createHash } from 'node:crypto';
+import { lstat, readFile, readlink, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ComposeModel } from '../compose/compose-model.js';
+import { PreevyError } from '../errors/preevy-error.js';
+import type { DockerCli } from '../up/agent-state-reader.js';
+import { diffManifests, formatManifest, localManifest, parseManifest, type Manifest } from './manifest.js';
+import { createTar, type TarEntry } from './tar.js';
+
+/** A small public image with `sh` and `tar`: the helper containers that read and write the sync volume. */
+export const DEFAULT_SYNC_IMAGE = 'busybox:1.36';
+
+/** The local engine sees the local files: no sync. Anything else (tcp://, ssh://, …) is another machine. */
+export const isLocalEngine = (dockerHost: string | undefined): boolean => !dockerHost || dockerHost.startsWith('unix://');
+
+/** The one volume per environment that holds its synced files. */
+export const syncVolumeName = (envId: string): string => `preevy-sync-${envId}`;
+
+/** The directory of a source in the sync volume: stable for a path, and short. Pure. */
+export const syncDirOf = (source: string): string => createHash('sha256').update(source).digest('hex').slice(0, 16);
+
+/** The services `up` deploys: the named ones and what they depend on (every service when none is named). Pure. */
+const deployedServices = (model: ComposeModel, services: readonly string[] | undefined): string[] => {
+  if (!services?.length) return Object.keys(model.services);
+  const seen = new Set<string>();
+  const visit = (name: string): void => {
+    if (seen.has(name) || !model.services[name]) return;
+    seen.add(name);
+    model.services[name].dependsOn.forEach(visit);
+  };
+  services.forEach(visit);
+  return [...seen];
+};
+
+/** Absolute bind-mount sources of the deployed services, each once, sorted. Pure. */
+export const bindSources = (model: ComposeModel, services?: readonly string[]): string[] =>
+  [
+    ...new Set(
+      deployedServices(model, services).flatMap((name) => model.services[name]!.volumes.filter((v) => v.type === 'bind' && v.source !== undefined).map((v) => v.source!)),
+    ),
+  ].sort();
+
+/**
+ * Points every bind mount whose source is in `mapping` at its copy on the Docker host, keeping
+ * every other option (read_only, bind propagation, …). Other volumes are untouched. Pure.
+ */
+export const rewriteBindMounts = (raw: Record<string, unknown>, mapping: Readonly<Record<string, string>>): Record<string, unknown> => {
+  const services = raw.services as Record<string, Record<string, unknown>> | undefined;
+  if (!services) return raw;
+  const rewrite = (v: unknown): unknown => {
+    if (typeof v !== 'object' || v === null) return v;
+    const { type, source } = v as { type?: unknown; source?: unknown };
+    return type === 'bind' && typeof source === 'string' && Object.hasOwn(mapping, source) ? { ...v, source: mapping[source] } : v;
+  };
+  return {
+    ...raw,
+    services: Object.fromEntries(Object.entries(services).map(([name, s]) => [name, Array.isArray(s.volumes) ? { ...s, volumes: s.volumes.map(rewrite) } : s])),
+  };
+};
+
+export interface SyncRequest {
+  model: ComposeModel;
+  envId: string;
+  /** The docker CLI bound to the environment's (remote) engine. */
+  docker: DockerCli;
+  /** The environment's labels: on the volume and the helper containers, so `down` removes them. */
+  labels: Readonly<Record<string, string>>;
+  /** The services being deployed (default: all). */
+  services?: readonly string[] | undefined;
+  /** Image of the helper containers (default {@link DEFAULT_SYNC_IMAGE}); needs `sh` and `tar`. */
+  syncImage?: string | undefined;
+}
+
+export interface SyncCounts {
+  /** Files and links sent (new or changed). */
+  sent: number;
+  unchanged: number;
+  /** Removed on the host because they are gone locally. */
+  deleted: number;
+  /** Content bytes sent. */
+  bytes: number;
+}
+
+export interface SyncResult extends SyncCounts {
+  volume: string;
+  /** Local bind source → the path of its copy on the Docker host (for {@link rewriteBindMounts}). */
+  mapping: Record<string, string>;
+}
+
+const MARK = '@@preevy-sync ';
+const STATE = '.preevy';
+
+// Prints each source's manifest after a marker line; a source without one prints nothing.
+const READ_SCRIPT = `cd /sync/${STATE} 2>/dev/null || exit 0
+for d in "$@"; do if [ -f "$d.manifest" ]; then echo "${MARK}$d"; cat "$d.manifest"; fi; done`;
+
+// The tar lands in a staging directory first; each source's manifest is removed before its files
+// change and written back last, so an interrupted sync only makes the next one send everything.
+const WRITE_SCRIPT = `set -e
+cd /sync
+mkdir -p ${STATE}
+rm -rf ${STATE}/in
+mkdir ${STATE}/in
+for d in "$@"; do rm -f "${STATE}/$d.manifest"; done
+tar -x -f - -C ${STATE}/in
+for d in "$@"; do
+  if [ -f "${STATE}/in/$d.delete" ]; then
+    while IFS= read -r f; do rm -rf "$d/$f"; rmdir -p "$(dirname "$d/$f")" 2>/dev/null || true; done < "${STATE}/in/$d.delete"
+  fi
+  mkdir -p "$d"
+  if [ -d "${STATE}/in/$d" ]; then (cd "${STATE}/in/$d" && tar -c -f - .) | tar -x -f - -C "$d"; fi
+  mv "${STATE}/in/$d.manifest" "${STATE}/$d.manifest"
+done
+rm -rf ${STATE}/in`;
+
+const syncFailed = (what: string, stderr: string, image: string): PreevyError =>
+  new PreevyError(`Syncing bind-mounted files to the Docker host failed: ${what}`, {
+    code: 'SYNC_FAILED',
+    kind: 'unavailable',
+    suggestions: [
+      `Check that image ${image} (sh and tar) is on the Docker host or can be pulled (no registry? \`docker save ${image} | docker -H HOST load\`, or pick another with --sync-image).`,
+      'Run again with --debug for the output of docker.',
+    ],
+    cause: new Error(stderr.trim().split('\n').slice(-15).join('\n')),
+  });
+
+/** Splits the read script's output into one manifest per source directory. Pure. */
+const parseRemoteManifests = (stdout: string): Map<string, Manifest> => {
+  const out = new Map<string, Manifest>();
+  for (const chunk of `\n${stdout}`.split(`\n${MARK}`).slice(1)) {
+    const nl = chunk.indexOf('\n');
+    out.set(nl < 0 ? chunk : chunk.slice(0, nl), parseManifest(nl < 0 ? '' : chunk.slice(nl + 1)));
+  }
+  return out;
+};
+
+/**
+ * Copies every bind-mount source of the deployed services into the environment's sync volume on
+ * the Docker host, sending only files whose content or mode changed since the last sync (by the
+ * manifest kept in the volume) and deleting there what is gone locally. Content never goes to logs.
+ */
+export const syncBindMounts = async ({ model, envId, docker, labels, services, syncImage = DEFAULT_SYNC_IMAGE }: SyncRequest): Promise<SyncResult> => {
+  const volume = syncVolumeName(envId);
+  const counts: SyncCounts = { sent: 0, unchanged: 0, deleted: 0, bytes: 0 };
+  const sources = bindSources(model, services);
+  if (!sources.length) return { volume, mapping: {}, ...counts };
+
+  const locals = await Promise.all(sources.map(async (source) => ({ source, dir: syncDirOf(source), ...(await localManifest(source)) })));
+  const labelArgs = Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+  const create = await docker(['volume', 'create', ...labelArgs, volume]);
+  if (create.exitCode !== 0) throw syncFailed(`could not create volume ${volume}`, create.stderr, syncImage);
+  const inspect = await docker(['volume', 'inspect', '--format', '{{.Mountpoint}}', volume]);
+  const mountpoint = inspect.stdout.trim();
+  if (inspect.exitCode !== 0 || !mountpoint) throw syncFailed(`could not inspect volume ${volume}`, inspect.stderr, syncImage);
+
+  const helper = ['run', '--rm', '--network', 'none', ...labelArgs, '-v', `${volume}:/sync`];
+  const read = await docker([...helper, '--entrypoint', 'sh', syncImage, '-c', READ_SCRIPT, 'sh', ...locals.map((l) => l.dir)]);
+  if (read.exitCode !== 0) throw syncFailed('could not read what the host has', read.stderr, syncImage);
+  const remote = parseRemoteManifests(read.stdout);
+
+  const entries: TarEntry[] = [];
+  const written: string[] = [];
+  const now = Math.floor(Date.now() / 1000);
+  for (const { source, dir, kind, manifest } of locals) {
+    const had = remote.get(dir);
+    const diff = diffManifests(manifest, had ?? {});
+    counts.unchanged += diff.unchanged.length;
+    counts.deleted += diff.deleted.length;
+    if (had && !diff.send.length && !diff.deleted.length) continue;
+    written.push(dir);
+    for (const rel of diff.send) {
+      const abs = kind === 'file' ? source : join(source, ...rel.split('/'));
+      const st = kind === 'file' ? await stat(source) : await lstat(abs);
+      const owner = { uid: st.uid, gid: st.gid, mtime: now };
+      if (st.isSymbolicLink() && kind === 'dir') {
+        entries.push({ type: 'symlink', path: `${dir}/${rel}`, target: await readlink(abs), ...owner });
+      } else {
+        const content = await readFile(abs);
+        entries.push({ type: 'file', path: `${dir}/${rel}`, mode: manifest[rel]!.mode, content, ...owner });
+        counts.bytes += content.length;
+      }
+      counts.sent += 1;
+    }
+    entries.push({ type: 'file', path: `${dir}.manifest`, mode: 0o644, content: Buffer.from(formatManifest(manifest)), mtime: now });
+    if (diff.deleted.length) entries.push({ type: 'file', path: `${dir}.delete`, mode: 0o644, content: Buffer.from(diff.deleted.map((p) => `${p}\n`).join('')), mtime: now });
+  }
+
+  if (written.length) {
+    const write = await docker(['run', '-i', ...helper.slice(1), '--entrypoint', 'sh', syncImage, '-c', WRITE_SCRIPT, 'sh', ...written], { input: createTar(entries) });
+    if (write.exitCode !== 0) throw syncFailed('could not write the files on the host', write.stderr, syncImage);
+  }
+
+  const mapping = Object.fromEntries(locals.map(({ source, dir, kind, manifest }) => [source, kind === 'file' ? `${mountpoint}/${dir}/${Object.keys(manifest)[0]!}` : `${mountpoint}/${dir}`]));
+  return { volume, mapping, ...counts };
+};
