@@ -20,6 +20,7 @@ export default class Up extends BaseCommand<typeof Up> {
     id: Flags.string({ description: 'Environment id (default: from the project and the git branch or the CI pull request).', env: 'PREEVY_ENV_ID' }),
     'docker-host': Flags.string({ description: 'Docker endpoint of the docker driver: unix://, tcp:// or ssh://user@host.', env: 'DOCKER_HOST' }),
     'agent-base-image': Flags.string({ description: 'Node.js 20+ image the agent image is built on.', env: 'PREEVY_AGENT_BASE_IMAGE' }),
+    'sync-image': Flags.string({ description: 'Image (with sh and tar) that copies bind-mounted files to a remote Docker host.', env: 'PREEVY_SYNC_IMAGE' }),
     'output-urls-to': Flags.file({ description: 'Also write the URLs as JSON to this file.' }),
   };
 
@@ -31,7 +32,7 @@ export default class Up extends BaseCommand<typeof Up> {
     const tunnel = await this.progress.step('Starting the tunnel', () => resolveTunnel(store, profile));
     const result = await withInterruptSignal((signal) =>
       up(
-        { compose: composeRequestFromFlags(f), envId: f.id, services: argv as string[], agentBaseImage: f['agent-base-image'], signal },
+        { compose: composeRequestFromFlags(f), envId: f.id, services: argv as string[], agentBaseImage: f['agent-base-image'], syncImage: f['sync-image'], signal },
         { store, profile, driver, tunnel, agentImage: agentImage(), progress: this.progress, logger: this.logger },
       ),
     );

@@ -19,6 +19,7 @@ import type { Profile, ProfileStore } from '../profiles/profile-store.js';
 import { decodeOpenSshEd25519 } from '../profiles/tunnel-key.js';
 import { execFileRunner, type ProcessRunner } from '../process/process-runner.js';
 import type { ProgressReporter } from '../progress.js';
+import { bindSources, isLocalEngine, rewriteBindMounts, syncBindMounts, type SyncCounts } from '../sync/sync-bind-mounts.js';
 import { dockerCli, readAgentState } from './agent-state-reader.js';
 import { AGENT_SERVICE, type TunnelEndpoint } from './agent-service.js';
 import { composeUpError } from './compose-up-error.js';
@@ -33,6 +34,8 @@ export interface UpRequest {
   services?: readonly string[];
   /** Base image of the agent (default: x-preevy `agent.baseImage`, else the public Node.js image). */
   agentBaseImage?: string | undefined;
+  /** Image (sh and tar) of the helpers that copy bind-mounted files to a remote Docker host (default: busybox). */
+  syncImage?: string | undefined;
   timeouts?: { tunnelsMs?: number; probeMs?: number };
   /** Aborted when the user interrupts (Ctrl-C): compose is stopped and `up` fails with INTERRUPTED. */
   signal?: AbortSignal | undefined;
@@ -65,6 +68,8 @@ export interface UpResult {
   project: string;
   profile: string;
   urls: ServiceUrl[];
+  /** On a remote Docker host: what syncing the bind-mounted files did. */
+  sync?: SyncCounts & { paths: number };
 }
 
 export const DEFAULT_AGENT_BASE_IMAGE = 'node:20-bookworm-slim';
@@ -144,7 +149,20 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
   await writeFile(keyFile, await store.readPrivateKey(profile.name), { mode: 0o600 });
   await chmod(keyFile, 0o600);
   const composeFile = join(work, 'compose.json');
-  const deployed = transformModel({ raw: final.raw, envId, project, labels, agentImage: agent.tag, agentKeyFile: keyFile, tunnel, defaultAccess, serviceAccess });
+  // A remote engine cannot see local bind sources: copy them to the host and point the mounts there.
+  const syncPaths = isLocalEngine(conn.dockerHost) ? [] : bindSources(final, request.services);
+  let raw = final.raw;
+  let sync: UpResult['sync'];
+  if (syncPaths.length) {
+    const synced = await progress.step(`Syncing ${syncPaths.length} bind-mounted path(s)`, () =>
+      syncBindMounts({ model: final, envId, docker, labels, services: request.services, syncImage: request.syncImage }),
+    );
+    const { sent, unchanged, deleted, bytes } = synced;
+    sync = { paths: syncPaths.length, sent, unchanged, deleted, bytes };
+    logger.info(`synced bind-mounted files: ${sent} sent (${bytes} bytes), ${unchanged} unchanged, ${deleted} deleted`);
+    raw = rewriteBindMounts(final.raw, synced.mapping);
+  }
+  const deployed = transformModel({ raw, envId, project, labels, agentImage: agent.tag, agentKeyFile: keyFile, tunnel, defaultAccess, serviceAccess });
   await writeFile(composeFile, JSON.stringify(deployed, null, 2));
 
   await store.updateEnv(profile.name, envId, (prev) => ({ envId, composeProject: project, driver: driver.name, status: 'provisioning', urls: prev?.urls ?? [] }));
@@ -212,5 +230,5 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
     urls: urls.map(({ service, port, url }) => ({ service, port, url })),
   }));
   for (const d of dead) logger.warn(`${d.url} did not answer through the tunnel (status ${d.httpStatus || 'none'}): is ${d.service} listening on port ${d.port}?`);
-  return { envId, project, profile: profile.name, urls };
+  return { envId, project, profile: profile.name, urls, ...(sync ? { sync } : {}) };
 };
