@@ -102,6 +102,14 @@ describe('preevy up / down on the docker driver (built binary)', () => {
     expect((await get(out.urls.find((u) => u.service === 'web')!.url)).body).toContain('edited for the review');
   });
 
+  it('should hand the agent its key without leaving it in container config or on disk', async () => {
+    const agent = await execFile('docker', ['ps', '-q', '--filter', `label=dev.preevy.env-id=${envId}`, '--filter', 'label=dev.preevy.agent=true']);
+    const inspect = await execFile('docker', ['inspect', agent.stdout.trim()]);
+    expect(inspect.stdout).not.toContain('OPENSSH PRIVATE KEY');
+    const secret = await execFile('docker', ['exec', agent.stdout.trim(), 'stat', '-c', '%a', '/run/secrets/preevy_agent_key']);
+    expect(secret.stdout.trim()).toBe('400');
+  });
+
   it('should list the environment with ls', async () => {
     const res = await preevy('ls', '--json');
     expect(JSON.parse(res.stdout)).toEqual([expect.objectContaining({ envId, status: 'up' })]);

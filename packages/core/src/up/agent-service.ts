@@ -5,6 +5,11 @@ import { LABELS } from '../labels.js';
 /** The agent's service name in every environment; discovery skips it. */
 export const AGENT_SERVICE = 'preevy_agent';
 export const AGENT_KEY_SECRET = 'preevy_agent_key';
+/**
+ * The variable `docker compose up` reads the agent's key from (a secret with an environment source):
+ * compose copies it into the container over the API, so no key file exists on any host's disk.
+ */
+export const AGENT_KEY_ENV = 'PREEVY_AGENT_KEY_CONTENT';
 
 /** Where the agent reaches the tunnel server, and how it must join the network to do so. */
 export interface TunnelEndpoint {
@@ -54,7 +59,7 @@ export const agentService = ({ image, envId, project, tunnel, defaultAccess, lab
     PREEVY_AGENT_STATE_PORT: String(agentStatePort(envId, tunnel.agentNetwork)),
   },
   volumes: [{ type: 'bind', source: '/var/run/docker.sock', target: '/var/run/docker.sock', read_only: true }],
-  secrets: [AGENT_KEY_SECRET],
+  secrets: [{ source: AGENT_KEY_SECRET, target: AGENT_KEY_SECRET, mode: 0o400 }],
   labels: { ...labels, [LABELS.agent]: 'true' },
   ...(tunnel.agentNetwork === 'host' ? { network_mode: 'host' } : { networks: Object.fromEntries(networks.map((n) => [n, null])) }),
 });

@@ -12,7 +12,7 @@ const raw = {
 const labels = { 'dev.preevy.env-id': 'hello-main' };
 
 describe('transformModel', () => {
-  const out = transformModel({ raw, envId: 'hello-main', project: 'hello-main', labels, agentImage: 'preevy/agent:abc', agentKeyFile: '/k', tunnel, defaultAccess: 'public', serviceAccess: { api: 'private' } });
+  const out = transformModel({ raw, envId: 'hello-main', project: 'hello-main', labels, agentImage: 'preevy/agent:abc', tunnel, defaultAccess: 'public', serviceAccess: { api: 'private' } });
   const services = out.services as Record<string, Record<string, unknown>>;
 
   it('should label every service, our networks and volumes, but not external ones', () => {
@@ -27,7 +27,7 @@ describe('transformModel', () => {
   it('should drop the default names config spells out, so each environment gets its own network, and keep explicit ones', () => {
     const named = transformModel({
       raw: { name: 'hello', services: {}, networks: { default: { name: 'hello_default' }, pinned: { name: 'my-net' } }, volumes: { data: { name: 'hello_data' } } },
-      envId: 'e', project: 'e', labels, agentImage: 'a', agentKeyFile: '/k', tunnel, defaultAccess: 'public',
+      envId: 'e', project: 'e', labels, agentImage: 'a', tunnel, defaultAccess: 'public',
     });
     const networks = named.networks as Record<string, { name?: string }>;
     expect(networks.default!.name).toBeUndefined();
@@ -42,11 +42,12 @@ describe('transformModel', () => {
     expect(agent.networks).toEqual({ default: null, shared: null });
     expect(agent.ports).toBeUndefined();
     expect(JSON.stringify(agent)).not.toContain('BEGIN OPENSSH');
-    expect(out.secrets).toEqual({ preevy_agent_key: { file: '/k' } });
+    expect(out.secrets).toEqual({ preevy_agent_key: { environment: 'PREEVY_AGENT_KEY_CONTENT' } });
+    expect(agent.secrets).toEqual([{ source: 'preevy_agent_key', target: 'preevy_agent_key', mode: 0o400 }]);
   });
 
   it('should put the agent on the host network for a loopback tunnel server, with a state port per env', () => {
-    const hostOut = transformModel({ raw, envId: 'e', project: 'e', labels, agentImage: 'a', agentKeyFile: '/k', tunnel: { ...tunnel, agentNetwork: 'host' }, defaultAccess: 'public' });
+    const hostOut = transformModel({ raw, envId: 'e', project: 'e', labels, agentImage: 'a', tunnel: { ...tunnel, agentNetwork: 'host' }, defaultAccess: 'public' });
     const agent = (hostOut.services as Record<string, Record<string, unknown>>)[AGENT_SERVICE]!;
     expect(agent.network_mode).toBe('host');
     expect(agent.networks).toBeUndefined();

@@ -1,5 +1,5 @@
 import type { TunnelAccess } from '@preevy/tunnel-protocol';
-import { AGENT_KEY_SECRET, AGENT_SERVICE, agentService, type TunnelEndpoint } from './agent-service.js';
+import { AGENT_KEY_ENV, AGENT_KEY_SECRET, AGENT_SERVICE, agentService, type TunnelEndpoint } from './agent-service.js';
 
 export interface TransformInput {
   raw: Record<string, unknown>;
@@ -7,7 +7,6 @@ export interface TransformInput {
   project: string;
   labels: Record<string, string>;
   agentImage: string;
-  agentKeyFile: string;
   tunnel: TunnelEndpoint;
   defaultAccess: TunnelAccess;
   /** Per-service access from x-preevy, turned into `preevy.access` labels the agent reads. */
@@ -20,7 +19,7 @@ const record = (v: unknown): Record<string, unknown> => (typeof v === 'object' &
  * The project as deployed: every service, network and volume labelled as this environment's (so
  * `down` and `ls` find them by label), the agent service and its key secret added. Pure.
  */
-export const transformModel = ({ raw, envId, project, labels, agentImage, agentKeyFile, tunnel, defaultAccess, serviceAccess = {} }: TransformInput): Record<string, unknown> => {
+export const transformModel = ({ raw, envId, project, labels, agentImage, tunnel, defaultAccess, serviceAccess = {} }: TransformInput): Record<string, unknown> => {
   const services = Object.fromEntries(
     Object.entries(record(raw.services)).map(([name, svc]) => {
       const s = record(svc);
@@ -52,6 +51,6 @@ export const transformModel = ({ raw, envId, project, labels, agentImage, agentK
     },
     networks,
     volumes: labelAll(raw.volumes),
-    secrets: { ...record(raw.secrets), [AGENT_KEY_SECRET]: { file: agentKeyFile } },
+    secrets: { ...record(raw.secrets), [AGENT_KEY_SECRET]: { environment: AGENT_KEY_ENV } },
   };
 };

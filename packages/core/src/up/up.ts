@@ -1,4 +1,4 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { envAudience, serviceTunnelName, signShareToken, tunnelLabel, urlOfLabel, type TunnelAccess } from '@preevy/tunnel-protocol';
 import { loadComposeModel } from '../compose/load-compose-model.js';
@@ -21,7 +21,7 @@ import { execFileRunner, type ProcessRunner } from '../process/process-runner.js
 import type { ProgressReporter } from '../progress.js';
 import { bindSources, isLocalEngine, rewriteBindMounts, syncBindMounts, type SyncCounts } from '../sync/sync-bind-mounts.js';
 import { dockerCli, readAgentState } from './agent-state-reader.js';
-import { AGENT_SERVICE, type TunnelEndpoint } from './agent-service.js';
+import { AGENT_KEY_ENV, AGENT_SERVICE, type TunnelEndpoint } from './agent-service.js';
 import { composeUpError } from './compose-up-error.js';
 import { probeUrl } from './probe-url.js';
 import { transformModel } from './transform-model.js';
@@ -145,9 +145,7 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
   const defaultAccess = config.access ?? 'public';
   const work = join(preevyHome(env), 'work', profile.name, envId);
   await mkdir(work, { recursive: true, mode: 0o700 });
-  const keyFile = join(work, 'agent_key');
-  await writeFile(keyFile, await store.readPrivateKey(profile.name), { mode: 0o600 });
-  await chmod(keyFile, 0o600);
+  const agentKey = await store.readPrivateKey(profile.name);
   const composeFile = join(work, 'compose.json');
   // A remote engine cannot see local bind sources: copy them to the host and point the mounts there.
   const syncPaths = isLocalEngine(conn.dockerHost) ? [] : bindSources(final, request.services);
@@ -162,7 +160,7 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
     logger.info(`synced bind-mounted files: ${sent} sent (${bytes} bytes), ${unchanged} unchanged, ${deleted} deleted`);
     raw = rewriteBindMounts(final.raw, synced.mapping);
   }
-  const deployed = transformModel({ raw, envId, project, labels, agentImage: agent.tag, agentKeyFile: keyFile, tunnel, defaultAccess, serviceAccess });
+  const deployed = transformModel({ raw, envId, project, labels, agentImage: agent.tag, tunnel, defaultAccess, serviceAccess });
   await writeFile(composeFile, JSON.stringify(deployed, null, 2));
 
   await store.updateEnv(profile.name, envId, (prev) => ({ envId, composeProject: project, driver: driver.name, status: 'provisioning', urls: prev?.urls ?? [] }));
@@ -172,7 +170,7 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
   await progress.step('Starting services (docker compose up)', async () => {
     // The signal stops compose itself: an abandoned compose would go on changing the environment.
     const res = await run('docker', ['compose', '-p', project, '-f', composeFile, 'up', '-d', '--build', '--remove-orphans', '--wait', ...targets], {
-      env: { ...process.env, ...(conn.dockerHost ? { DOCKER_HOST: conn.dockerHost } : {}) },
+      env: { ...process.env, ...(conn.dockerHost ? { DOCKER_HOST: conn.dockerHost } : {}), [AGENT_KEY_ENV]: agentKey },
       cwd: model.workingDir,
       ...(signal ? { signal } : {}),
     });
@@ -204,7 +202,7 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
   });
 
   stopIfInterrupted();
-  const privateKey = decodeOpenSshEd25519(await store.readPrivateKey(profile.name), `profile ${profile.name}'s tunnel key`);
+  const privateKey = decodeOpenSshEd25519(agentKey, `profile ${profile.name}'s tunnel key`);
   const token = (): string => signShareToken({ privateKey, clientId: profile.clientId, audience: envAudience(envId), expiresIn: 300 });
   const urls = await progress.step('Probing every URL through the tunnel', () =>
     Promise.all(
