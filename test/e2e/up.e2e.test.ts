@@ -5,6 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upResultSchema } from '@preevy/core';
 import { execFile } from '../support/exec-file.js';
 import { CLI_BIN, REPO_ROOT } from '../support/paths.js';
 
@@ -81,6 +82,7 @@ describe('preevy up / down on the docker driver (built binary)', () => {
     const res = await preevy('up', '--id', envId, '--json');
     expect(res.exitCode, res.stderr).toBe(0);
     const out = JSON.parse(res.stdout) as UpJson;
+    expect(upResultSchema.safeParse(out).error).toBeUndefined(); // the documented --json contract
     expect(out.envId).toBe(envId);
     expect(out.urls.map((u) => `${u.service}:${u.port}`).sort()).toEqual(['api:3000', 'web:80']);
     const web = out.urls.find((u) => u.service === 'web')!;
@@ -138,5 +140,15 @@ describe('preevy up / down on the docker driver (built binary)', () => {
     const again = await preevy('down', '--id', envId, '--json');
     expect(again.exitCode).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ existed: false });
+  });
+
+  it('should refuse down on an unreachable host, and forget the environment with --force', async () => {
+    const args = ['down', '--id', envId, '--docker-host', 'unix:///nonexistent/docker.sock'];
+    const res = await preevy(...args);
+    expect(res.exitCode).toBe(6);
+    expect(res.stderr).toContain('DOCKER_UNREACHABLE');
+    const forced = await preevy(...args, '--force', '--json');
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    expect(JSON.parse(forced.stdout)).toMatchObject({ envId, forced: expect.stringContaining('Could not list') as unknown });
   });
 });

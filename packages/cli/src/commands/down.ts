@@ -11,13 +11,15 @@ export default class Down extends BaseCommand<typeof Down> {
     ...composeFlags,
     id: Flags.string({ description: 'Environment id (default: derived as `up` derives it).', env: 'PREEVY_ENV_ID' }),
     'docker-host': Flags.string({ description: 'Docker endpoint of the docker driver.', env: 'DOCKER_HOST' }),
+    force: Flags.boolean({ description: 'Forget the environment even when its Docker host cannot be reached (its resources stay there).' }),
   };
 
   async run(): Promise<DownResult> {
     const f = this.flags;
     const { store, profile } = await resolveProfile(f.profile);
     const envId = await envIdFromFlags(f);
-    const result = await down(envId, { store, profile, driver: resolveDriver(profile, f['docker-host']), progress: this.progress });
+    const result = await down(envId, { store, profile, driver: resolveDriver(profile, f['docker-host']), progress: this.progress, force: f.force });
+    if (result.forced) this.warn(`Only the record of ${envId} was removed: ${result.forced}`);
     this.log(result.existed ? `Removed ${envId}.` : `Nothing to remove: ${envId} does not exist.`);
     return result;
   }

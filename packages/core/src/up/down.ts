@@ -14,6 +14,8 @@ export interface DownResult {
   removed: { containers: number; volumes: number; networks: number };
   /** False when nothing was there: `down` is idempotent. */
   existed: boolean;
+  /** With --force: why the Docker resources could not be removed (only the record was). */
+  forced?: string;
 }
 
 /**
@@ -21,6 +23,21 @@ export interface DownResult {
  * environment's label (a half-finished `up` leaves such things), the work files and the record.
  */
 export const down = async (
+  envId: string,
+  deps: { store: ProfileStore; profile: Profile; driver: DockerHostDriver; progress: ProgressReporter; run?: ProcessRunner; env?: NodeJS.ProcessEnv; force?: boolean },
+): Promise<DownResult> => {
+  try {
+    return await removeEnvironment(envId, deps);
+  } catch (err) {
+    if (!deps.force) throw err;
+    // --force: the host is gone or broken; forget the environment so `ls` stops showing it.
+    await rm(join(preevyHome(deps.env), 'work', deps.profile.name, envId), { recursive: true, force: true });
+    const existed = await deps.store.removeEnv(deps.profile.name, envId);
+    return { envId, removed: { containers: 0, volumes: 0, networks: 0 }, existed, forced: (err as Error).message };
+  }
+};
+
+const removeEnvironment = async (
   envId: string,
   { store, profile, driver, progress, run = execFileRunner, env = process.env }: { store: ProfileStore; profile: Profile; driver: DockerHostDriver; progress: ProgressReporter; run?: ProcessRunner; env?: NodeJS.ProcessEnv },
 ): Promise<DownResult> => {

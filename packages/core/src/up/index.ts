@@ -8,3 +8,4 @@ export type { ServiceUrl, UpDeps, UpRequest, UpResult } from './up.js';
 export { transformModel } from './transform-model.js';
 export { composeLogsArgs, logs, selectLogServices } from './logs.js';
 export type { LogsDeps, LogsRequest, LogsResult } from './logs.js';
+export { upResultJsonSchema, upResultSchema } from './up-result-schema.js';
