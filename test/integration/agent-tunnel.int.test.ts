@@ -72,6 +72,9 @@ describe('agent and tunnel server together', () => {
     await server?.close({ drainMs: 0 });
     if (dir) {
       await compose('down', '--volumes', '--rmi', 'local', '--timeout', '1');
+      // `down --rmi` skips images of services whose containers were already removed (docs).
+      const images = await execFile('docker', ['image', 'ls', '-q', '--filter', `reference=${project}-*`]);
+      if (images.stdout.trim()) await execFile('docker', ['rmi', '-f', ...images.stdout.trim().split('\n')]);
       await rm(dir, { recursive: true, force: true });
     }
   });
