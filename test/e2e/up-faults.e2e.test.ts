@@ -1,38 +1,13 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, type ExecResult } from '../support/exec-file.js';
 import { CLI_BIN, REPO_ROOT } from '../support/paths.js';
-
-const listen = (port = 0): Promise<Server> =>
-  new Promise((resolve, reject) => {
-    const s = createServer().once('error', reject);
-    s.listen(port, '127.0.0.1', () => resolve(s));
-  });
-
-const freePort = async (): Promise<number> => {
-  const s = await listen();
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-};
-
-/** GET through the tunnel: `*.localhost` is loopback, so connect there with the URL's Host. */
-const get = (url: string): Promise<{ status: number; body: string }> =>
-  new Promise((resolve, reject) => {
-    const u = new URL(url);
-    request({ host: '127.0.0.1', port: u.port, path: '/', headers: { Host: u.host }, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString())).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    })
-      .on('error', reject)
-      .end();
-  });
+import { freePort, getViaLoopback as get, labelledResources, offlineEnv, stopEmbeddedTunnelServer } from '../support/preevy-e2e.js';
 
 // How `up` fails, on the built binary: every failure exits non-zero with its code and a remedy,
 // and leaves nothing that `down` cannot remove.
@@ -47,23 +22,11 @@ describe('preevy up: bad input and faults (built binary)', () => {
     return `${prefix}-${name}`;
   };
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PREEVY_HOME: home,
-    NO_COLOR: '1',
-    BASE_IMAGE: 'preevy-test/busybox:latest',
-    NODE_IMAGE: 'preevy-test/node:20',
-    PREEVY_AGENT_BASE_IMAGE: 'preevy-test/node:20',
+    ...offlineEnv(home),
   };
   const preevy = (args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<ExecResult> =>
     execFile(process.execPath, [CLI_BIN, ...args], { cwd: project, env: { ...env, ...extraEnv }, timeoutMs: 240_000 });
-  const labelled = async (envId: string): Promise<string[]> => {
-    const ids: string[] = [];
-    for (const kind of ['container', 'network', 'volume'] as const) {
-      const res = await execFile('docker', [kind, 'ls', ...(kind === 'container' ? ['-a'] : []), '-q', '--filter', `label=dev.preevy.env-id=${envId}`]);
-      ids.push(...res.stdout.split('\n').filter(Boolean));
-    }
-    return ids;
-  };
+  const labelled = labelledResources;
   const recorded = async (envId: string): Promise<boolean> => {
     const res = await preevy(['ls', '--json']);
     return (JSON.parse(res.stdout) as Array<{ envId: string }>).some((e) => e.envId === envId);
@@ -82,8 +45,7 @@ describe('preevy up: bad input and faults (built binary)', () => {
 
   afterAll(async () => {
     for (const id of used) await preevy(['down', '--id', id]);
-    const state = join(home, 'tunnel-server', 'embedded.json');
-    if (existsSync(state)) process.kill((JSON.parse(readFileSync(state, 'utf8')) as { pid: number }).pid, 'SIGTERM');
+    stopEmbeddedTunnelServer(home);
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -122,7 +84,9 @@ describe('preevy up: bad input and faults (built binary)', () => {
 
   it('should fail with PORT_IN_USE naming a published host port another process holds, and down should clean up', async () => {
     const envId = idFor('port');
-    const taken = await listen();
+    // Another process holds the port the project publishes.
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
     const { port } = taken.address() as AddressInfo;
     try {
       const res = await preevy(['up', '--id', envId], { WEB_PORT: String(port) });

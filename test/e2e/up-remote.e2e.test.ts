@@ -1,39 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDockerTcpProxy, type DockerTcpProxy } from '../support/docker-tcp-proxy.js';
 import { execFile } from '../support/exec-file.js';
 import { CLI_BIN, REPO_ROOT } from '../support/paths.js';
+import { freePort, getViaLoopback as get, labelledResources, offlineEnv, stopEmbeddedTunnelServer } from '../support/preevy-e2e.js';
 
 interface UpJson {
   envId: string;
   urls: Array<{ service: string; port: number; url: string }>;
   sync?: { paths: number; sent: number; unchanged: number; deleted: number; bytes: number };
 }
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-
-/** GET through the tunnel: `*.localhost` is loopback, so connect there with the URL's Host. */
-const get = (url: string): Promise<{ status: number; body: string }> =>
-  new Promise((resolve, reject) => {
-    const u = new URL(url);
-    request({ host: '127.0.0.1', port: u.port, path: '/', headers: { Host: u.host }, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString())).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    })
-      .on('error', reject)
-      .end();
-  });
 
 // A remote Docker host, played by the local engine reached over TCP: the bind-mounted ./site must
 // reach the host through the sync volume, not through the local path.
@@ -42,25 +21,13 @@ describe('preevy up on a remote Docker host (built binary, --docker-host tcp://)
   const project = join(root, 'hello');
   const home = join(root, 'home');
   const envId = `e2e-remote-${randomBytes(3).toString('hex')}`;
-  const env = {
-    ...process.env,
-    PREEVY_HOME: home,
-    NO_COLOR: '1',
-    BASE_IMAGE: 'preevy-test/busybox:latest',
-    NODE_IMAGE: 'preevy-test/node:20',
-    PREEVY_AGENT_BASE_IMAGE: 'preevy-test/node:20',
+  const env: NodeJS.ProcessEnv = {
+    ...offlineEnv(home),
     PREEVY_SYNC_IMAGE: 'preevy-test/busybox:latest',
   };
   let proxy: DockerTcpProxy;
   const preevy = (...args: string[]) => execFile(process.execPath, [CLI_BIN, ...args, '--docker-host', proxy.dockerHost], { cwd: project, env, timeoutMs: 240_000 });
-  const labelled = async (): Promise<string[]> => {
-    const ids: string[] = [];
-    for (const kind of ['container', 'network', 'volume'] as const) {
-      const res = await execFile('docker', [kind, 'ls', ...(kind === 'container' ? ['-a'] : []), '-q', '--filter', `label=dev.preevy.env-id=${envId}`]);
-      ids.push(...res.stdout.split('\n').filter(Boolean));
-    }
-    return ids;
-  };
+  const labelled = () => labelledResources(envId);
   const webUrl = (out: UpJson): string => out.urls.find((u) => u.service === 'web')!.url;
 
   beforeAll(async () => {
@@ -75,12 +42,8 @@ describe('preevy up on a remote Docker host (built binary, --docker-host tcp://)
     await preevy('down', '--id', envId);
     await execFile('docker', ['volume', 'rm', '--force', `preevy-sync-${envId}`]);
     await proxy.close();
-    try {
-      const state = JSON.parse(readFileSync(join(home, 'tunnel-server', 'embedded.json'), 'utf8')) as { pid: number };
-      process.kill(state.pid, 'SIGTERM');
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    stopEmbeddedTunnelServer(home);
+    rmSync(root, { recursive: true, force: true });
   });
 
   it('should sync the bind-mounted site into the sync volume and serve it', async () => {

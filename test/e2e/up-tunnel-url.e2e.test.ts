@@ -2,20 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from '../support/exec-file.js';
 import { CLI_BIN, REPO_ROOT } from '../support/paths.js';
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
+import { freePort, offlineEnv } from '../support/preevy-e2e.js';
 
 // A profile that names its own tunnel server: `up` learns the base URL and host key from it.
 describe('preevy up with a profile tunnel URL (built binary)', () => {
@@ -26,11 +18,7 @@ describe('preevy up with a profile tunnel URL (built binary)', () => {
   let server: ChildProcess;
   let httpPort = 0;
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PREEVY_HOME: home,
-    BASE_IMAGE: 'preevy-test/busybox:latest',
-    NODE_IMAGE: 'preevy-test/node:20',
-    PREEVY_AGENT_BASE_IMAGE: 'preevy-test/node:20',
+    ...offlineEnv(home),
   };
   const preevy = (...args: string[]) => execFile(process.execPath, [CLI_BIN, ...args], { cwd: project, env, timeoutMs: 240_000 });
 

@@ -1,38 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upResultSchema } from '@preevy/core';
 import { execFile } from '../support/exec-file.js';
 import { CLI_BIN, REPO_ROOT } from '../support/paths.js';
+import { freePort, getViaLoopback as get, labelledResources, offlineEnv, stopEmbeddedTunnelServer } from '../support/preevy-e2e.js';
 
 interface UpJson {
   envId: string;
   urls: Array<{ service: string; port: number; url: string; access: string; httpStatus: number }>;
 }
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-
-/** GET through the tunnel: `*.localhost` is loopback, so connect there with the URL's Host. */
-const get = (url: string): Promise<{ status: number; body: string }> =>
-  new Promise((resolve, reject) => {
-    const u = new URL(url);
-    request({ host: '127.0.0.1', port: u.port, path: '/', headers: { Host: u.host }, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString())).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    })
-      .on('error', reject)
-      .end();
-  });
 
 // The main job, as a user runs it: the built binary, the example project, the local engine and
 // the embedded tunnel server, with nothing set up before.
@@ -41,26 +20,12 @@ describe('preevy up / down on the docker driver (built binary)', () => {
   const project = join(root, 'hello');
   const home = join(root, 'home');
   const envId = `e2e-${randomBytes(3).toString('hex')}`;
-  const env = {
-    ...process.env,
-    PREEVY_HOME: home,
-    NO_COLOR: '1',
-    // Offline: the example's and the agent's base images are local ones.
-    BASE_IMAGE: 'preevy-test/busybox:latest',
-    NODE_IMAGE: 'preevy-test/node:20',
-    PREEVY_AGENT_BASE_IMAGE: 'preevy-test/node:20',
-  };
+  // Offline: the example's and the agent's base images are local ones.
+  const env = offlineEnv(home);
   // Fixed host ports of the example could clash with other tests on this engine: pick free ones.
   let webPort = 0;
   const preevy = (...args: string[]) => execFile(process.execPath, [CLI_BIN, ...args], { cwd: project, env, timeoutMs: 240_000 });
-  const labelled = async (): Promise<string[]> => {
-    const ids: string[] = [];
-    for (const kind of ['container', 'network', 'volume'] as const) {
-      const res = await execFile('docker', [kind, 'ls', ...(kind === 'container' ? ['-a'] : []), '-q', '--filter', `label=dev.preevy.env-id=${envId}`]);
-      ids.push(...res.stdout.split('\n').filter(Boolean));
-    }
-    return ids;
-  };
+  const labelled = () => labelledResources(envId);
 
   beforeAll(async () => {
     cpSync(join(REPO_ROOT, 'examples/hello'), project, { recursive: true });
@@ -73,8 +38,7 @@ describe('preevy up / down on the docker driver (built binary)', () => {
 
   afterAll(async () => {
     await preevy('down', '--id', envId);
-    const state = JSON.parse(readFileSync(join(home, 'tunnel-server', 'embedded.json'), 'utf8')) as { pid: number };
-    process.kill(state.pid, 'SIGTERM');
+    stopEmbeddedTunnelServer(home);
     rmSync(root, { recursive: true, force: true });
   });
 
