@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +66,24 @@ describe('preevy up / down on the docker driver (built binary)', () => {
     const out = JSON.parse(res.stdout) as UpJson;
     expect(out.urls.map((u) => u.url).sort()).toEqual(first.map((u) => u.url).sort());
     expect((await get(out.urls.find((u) => u.service === 'web')!.url)).body).toContain('edited for the review');
+  });
+
+  it('should deploy only the named services with up SERVICE, and write the URLs to --output-urls-to', async () => {
+    const file = join(root, 'urls.json');
+    const res = await preevy('up', 'web', '--id', envId, '--output-urls-to', file, '--json');
+    expect(res.exitCode, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout) as UpJson;
+    expect(out.urls.map((u) => u.service)).toEqual(['web']);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(out.urls);
+  });
+
+  it('should append a share token to every URL with urls --include-access-credentials', async () => {
+    const res = await preevy('urls', 'web', '--id', envId, '--include-access-credentials', '--json');
+    expect(res.exitCode, res.stderr).toBe(0);
+    const [web] = JSON.parse(res.stdout) as UpJson['urls'];
+    const token = new URL(web!.url).searchParams.get('preevy_token') ?? '';
+    expect(token.split('.')).toHaveLength(3);
+    expect(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())).toMatchObject({ aud: `env:${envId}`, iss: 'preevy' });
   });
 
   it('should hand the agent its key without leaving it in container config or on disk', async () => {
