@@ -49,7 +49,7 @@ done
 # 4. Mounts left under our directories (pod volumes, rootfs, sandbox netns), deepest first.
 unmount_under() {
   local prefix="$1" m
-  awk '{print $5}' /proc/self/mountinfo | grep -E "^${prefix}(/|$)" | sort -r | while read -r m; do
+  awk -v p="$prefix" '$5 == p || index($5, p "/") == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || say "could not unmount $m"
   done
 }

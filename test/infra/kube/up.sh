@@ -33,7 +33,7 @@ if [ -e "$KUBE_NETNS_FILE" ] || [ -d "$KUBE_RUN" ]; then
 fi
 
 # --- host prerequisites -----------------------------------------------------------------
-apt_install etcd-server containerd runc containernetworking-plugins iproute2 openssl util-linux iptables
+apt_install etcd-server containerd runc containernetworking-plugins iproute2 openssl util-linux iptables curl
 avail_kb=$(df -Pk "$PREEVY_TEST_CACHE" | awk 'NR==2 {print $4}')
 [ "$avail_kb" -gt $((4 * 1024 * 1024)) ] || die "less than 4 GiB free under $PREEVY_TEST_CACHE"
 for ss in cpu cpuacct cpuset memory pids; do
@@ -48,7 +48,7 @@ bash "$HERE/images.sh"
 
 mkdir -p "$KUBE_RUN" "$KUBE_VAR" "$KUBE_PKI" "$KUBE_LOGS"
 mountpoint -q "$KUBE_RUN" || mount -t tmpfs -o mode=0700 preevy-k8s "$KUBE_RUN"
-mkdir -p "$KUBE_RUN/etcd" "$KUBE_RUN/containerd" "$KUBE_RUN/cni" "$KUBE_RUN/cni-ipam"
+mkdir -p -m 0700 "$KUBE_RUN/etcd"; mkdir -p "$KUBE_RUN/containerd" "$KUBE_RUN/cni" "$KUBE_RUN/cni-ipam"
 for d in $KUBE_DAEMONS; do : >"$KUBE_LOGS/$d.log"; done
 
 # --- network namespace ------------------------------------------------------------------
@@ -127,6 +127,10 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$KUBE_PAUSE_IMAGE"
   stream_server_address = "127.0.0.1"
+  # This machine refuses negative oom_score_adj even to root (EACCES), and the kubelet asks
+  # -998 for every pod sandbox: runc then dies with "can't get final child's PID from pipe".
+  # Clamp to containerd's own score instead.
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
   [plugins."io.containerd.grpc.v1.cri".cni]
@@ -163,7 +167,7 @@ start etcd etcd --name preevy-test --data-dir "$KUBE_RUN/etcd" \
   --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
   --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
   --initial-cluster preevy-test=http://127.0.0.1:2380
-wait_for 30 sh -c "nsenter --net='$KUBE_NETNS_FILE' etcdctl --endpoints=http://127.0.0.1:2379 endpoint health" \
+wait_for 30 sh -c "nsenter --net='$KUBE_NETNS_FILE' curl -sf http://127.0.0.1:2379/health | grep -q true" \
   || fail "etcd not healthy within 30s" etcd
 
 # --- control plane ----------------------------------------------------------------------
