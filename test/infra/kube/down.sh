@@ -8,14 +8,22 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/env.sh"
 need_root "test/infra/kube/down.sh"
 
-# stop NAME: TERM, wait up to 15s, then KILL (the daemon's whole session)
+# stop NAME...: TERM them all, wait up to 15s, then KILL the stragglers
 stop() {
-  local name="$1" pid; pid=$(pid_of "$name") || { rm -f "$KUBE_RUN/$name.pid"; return 0; }
-  say "stopping $name (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  kill -0 "$pid" 2>/dev/null && { say "$name ignored TERM: killing"; kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; }
-  rm -f "$KUBE_RUN/$name.pid"
+  local name pid pids=()
+  for name in "$@"; do
+    pid=$(pid_of "$name") || { rm -f "$KUBE_RUN/$name.pid"; continue; }
+    say "stopping $name (pid $pid)"; kill -TERM "$pid" 2>/dev/null || true; pids+=("$name:$pid")
+  done
+  for _ in $(seq 60); do
+    local any=; for np in "${pids[@]}"; do kill -0 "${np#*:}" 2>/dev/null && any=1; done
+    [ -n "$any" ] || break; sleep 0.25
+  done
+  for np in "${pids[@]}"; do
+    kill -0 "${np#*:}" 2>/dev/null && { say "${np%%:*} ignored TERM: killing"; kill -KILL "${np#*:}" 2>/dev/null || true; }
+    rm -f "$KUBE_RUN/${np%%:*}.pid"
+  done
+  return 0
 }
 
 # 1. Let the kubelet tear pods down cleanly (sandboxes, CNI, volumes) while it still runs.
@@ -27,7 +35,9 @@ if BIN=$(kube_bin_dir) && pid_of kubelet >/dev/null && pid_of kube-apiserver >/d
 fi
 
 # 2. Kubelet first (so it does not restart what is being stopped), then the control plane.
-for d in kubelet kube-scheduler kube-controller-manager kube-apiserver etcd; do stop "$d"; done
+stop kubelet
+stop kube-scheduler kube-controller-manager kube-apiserver
+stop etcd
 
 # 3. Containers that are still there (kubelet killed mid-way): kill and remove, then containerd.
 if pid_of containerd >/dev/null; then
