@@ -83,4 +83,6 @@ if [ -e "$KUBE_NETNS_FILE" ]; then
   [ -z "$left" ] || { say "processes still in netns $KUBE_NETNS: $left (killing)"; kill -KILL $left 2>/dev/null || true; }
   ip netns del "$KUBE_NETNS" && say "netns $KUBE_NETNS removed"
 fi
+# `ip netns add` turns /run/netns into a bind mount of itself; undo that when nothing else uses it.
+if mountpoint -q /run/netns && [ -z "$(ls -A /run/netns)" ]; then umount /run/netns 2>/dev/null || true; fi
 say "test Kubernetes node: down"

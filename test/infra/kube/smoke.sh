@@ -65,6 +65,12 @@ driver=$(k -n "$NS" exec deploy/dind -- docker info --format '{{.Driver}}') || s
 [ "$driver" = overlay2 ] || smoke_fail "dind storage driver is '$driver', expected overlay2"
 step "storage driver: $driver"
 
+step "exec with stdin (64 KiB piped in; stdin EOF must reach the pod)"
+sum_out=$(head -c 65536 /dev/zero | timeout 30 "$BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" -n "$NS" exec -i deploy/dind -- sha256sum | cut -c1-64) \
+  || smoke_fail "exec with stdin did not finish within 30s"
+[ "$sum_out" = "$(head -c 65536 /dev/zero | sha256sum | cut -c1-64)" ] || smoke_fail "exec with stdin: checksum mismatch ($sum_out)"
+step "exec with stdin: 64 KiB in, checksum matches"
+
 step "port-forward 2375 to 127.0.0.1"
 pf_log=$(mktemp); k -n "$NS" port-forward --address 127.0.0.1 deploy/dind :2375 >"$pf_log" 2>&1 &
 PF_PID=$!
