@@ -47,3 +47,48 @@ wait_for() {
 
 # Content hash of files (not of their paths, which may be temporary).
 sha_of() { cat "$@" | sha256sum | cut -c1-16; }
+
+# --- local images (no registry: everything is built here) ------------------------------
+recipe_of() { docker image inspect -f '{{index .Config.Labels "preevy-test.recipe"}}' "$1" 2>/dev/null || true; }
+
+# build_image TAG RECIPE CONTEXT_DIR: docker build unless TAG already carries RECIPE.
+build_image() {
+  local tag="$1" recipe="$2" ctx="$3"
+  if [ "$(recipe_of "$tag")" = "$recipe" ]; then say "image $tag: up to date"; return 0; fi
+  say "image $tag: building"
+  local log="$INFRA_LOGS/build-${tag//[\/:]/_}.log"
+  # The legacy builder needs no buildx plugin and no BuildKit images, which cannot be pulled here.
+  DOCKER_BUILDKIT=0 docker build --label "preevy-test.recipe=$recipe" -t "$tag" "$ctx" >"$log" 2>&1 \
+    || { show_log_tail "$log"; die "building $tag failed"; }
+}
+
+# debootstrap_tarball NAME INCLUDES: prints the path of a cached Debian bookworm minbase rootfs
+# tarball with INCLUDES (comma-separated packages), made with debootstrap on first use.
+debootstrap_tarball() {
+  local name="$1" include="$2"
+  local tarball="$PREEVY_TEST_CACHE/rootfs/debian-bookworm-$name-$(echo "$include" | sha256sum | cut -c1-8).tar"
+  if [ ! -s "$tarball" ]; then
+    apt_install debootstrap
+    local root log="$INFRA_LOGS/debootstrap-$name.log"
+    root=$(mktemp -d)
+    say "debootstrap bookworm minbase ($include) into $root (about a minute)"
+    debootstrap --variant=minbase --include="$include" bookworm "$root" "${DEBIAN_MIRROR:-http://deb.debian.org/debian}" >"$log" 2>&1 \
+      || { show_log_tail "$log"; rm -rf "$root"; die "debootstrap ($name) failed"; }
+    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+    mkdir -p "$(dirname "$tarball")"
+    tar -C "$root" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+    rm -rf "$root"
+  fi
+  echo "$tarball"
+}
+
+# import_rootfs TAG TARBALL [CHANGE...]: docker import unless TAG already carries the tarball's hash.
+import_rootfs() {
+  local tag="$1" tarball="$2"; shift 2
+  local recipe changes=()
+  recipe=$(sha_of "$tarball")
+  if [ "$(recipe_of "$tag")" = "$recipe" ]; then say "image $tag: up to date"; return 0; fi
+  for c in "$@"; do changes+=(-c "$c"); done
+  say "image $tag: importing $tarball"
+  docker import -c "LABEL preevy-test.recipe=$recipe" "${changes[@]}" "$tarball" "$tag" >/dev/null || die "docker import of $tarball failed"
+}

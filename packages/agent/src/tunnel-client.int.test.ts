@@ -5,37 +5,19 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { authorizedKeyLine } from '@preevy/tunnel-protocol';
-import type { Connection, ServerChannel } from 'ssh2';
+import type { ServerChannel } from 'ssh2';
 
 // forwardOut on the server side yields a ServerChannel.
 type ClientChannelLike = ServerChannel;
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DesiredTunnel } from './discovery.js';
-import { generateSshKey, requestThroughTunnel, startFakeServer, waitFor, type FakeServer } from './testing/fake-tunnel-server.js';
+import { generateSshKey, rawRequestThroughTunnel, requestThroughTunnel, startFakeServer, waitFor, type FakeServer } from './testing/fake-tunnel-server.js';
 import { TunnelClient, type TunnelClientState } from './tunnel-client.js';
 
 const BIG_BODY = randomBytes(8 * 1024 * 1024);
 function* chunksOf(buf: Buffer, size: number): Generator<Buffer> {
   for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
 }
-
-/** Sends a request through the server's side of a forward and returns the raw response bytes. */
-const rawThroughTunnel = (conn: Connection, bindAddr: string, path: string): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    conn.forwardOut(bindAddr, 80, '203.0.113.7', 40001, (err, channel) => {
-      if (err) {
-        reject(err);
-        return;
-      }
-      const chunks: Buffer[] = [];
-      channel.on('data', (c: Buffer) => chunks.push(c));
-      channel.on('end', () => {
-        resolve(Buffer.concat(chunks));
-        channel.close();
-      });
-      channel.write(`GET ${path} HTTP/1.1\r\nHost: origin\r\nConnection: close\r\n\r\n`);
-    });
-  });
 
 describe('TunnelClient against a real ssh2 server', () => {
   const { privateKey: agentKey, publicBlob: agentBlob } = generateSshKey();
@@ -199,7 +181,7 @@ describe('TunnelClient against a real ssh2 server', () => {
     client.start();
     await client.reconcile([tunnel('web')]);
     const conn = await waitFor('forward registered', () => (serverForwards().length === 1 ? serverConn() : undefined));
-    const raw = await rawThroughTunnel(conn, tunnel('web').requestString, '/big');
+    const raw = await rawRequestThroughTunnel(conn, tunnel('web').requestString, '/big');
     const body = raw.subarray(raw.indexOf('\r\n\r\n') + 4);
     expect(body.length).toBe(BIG_BODY.length);
     expect(createHash('sha256').update(body).digest('hex')).toBe(createHash('sha256').update(BIG_BODY).digest('hex'));

@@ -9,15 +9,6 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/env.sh"
 docker info >/dev/null 2>&1 || die "no Docker engine answers: run test/infra/docker.sh first"
 
-recipe_of() { docker image inspect -f '{{index .Config.Labels "preevy-test.recipe"}}' "$1" 2>/dev/null || true; }
-build_image() { # TAG RECIPE CONTEXT
-  local tag="$1" recipe="$2" ctx="$3"
-  if [ "$(recipe_of "$tag")" = "$recipe" ]; then say "image $tag: up to date"; return 0; fi
-  say "image $tag: building"
-  local log="$INFRA_LOGS/build-${tag//[\/:]/_}.log"
-  DOCKER_BUILDKIT=0 docker build --label "preevy-test.recipe=$recipe" -t "$tag" "$ctx" >"$log" 2>&1 \
-    || { show_log_tail "$log"; die "building $tag failed"; }
-}
 ctx=$(mktemp -d); trap 'rm -rf "$ctx"' EXIT
 
 # --- pause -----------------------------------------------------------------------------
@@ -59,26 +50,9 @@ if [ "$(recipe_of preevy-test/pause:k8s)" != "$pause_recipe" ]; then
 else say "image preevy-test/pause:k8s: up to date"; fi
 
 # --- dind ------------------------------------------------------------------------------
-DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-DIND_INCLUDE="docker.io,iptables,ca-certificates,util-linux,procps"
-tarball="$PREEVY_TEST_CACHE/rootfs/debian-bookworm-dind-$(echo "$DIND_INCLUDE" | sha256sum | cut -c1-8).tar"
-if [ ! -s "$tarball" ]; then
-  apt_install debootstrap
-  root=$(mktemp -d)
-  say "debootstrap bookworm minbase + docker.io into $root (about a minute)"
-  debootstrap --variant=minbase --include="$DIND_INCLUDE" bookworm "$root" "$DEBIAN_MIRROR" \
-    >"$INFRA_LOGS/debootstrap-dind.log" 2>&1 || { show_log_tail "$INFRA_LOGS/debootstrap-dind.log"; rm -rf "$root"; die "debootstrap (dind) failed"; }
-  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
-  mkdir -p "$(dirname "$tarball")"
-  tar -C "$root" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
-  rm -rf "$root"
-fi
+tarball=$(debootstrap_tarball dind docker.io,iptables,ca-certificates,util-linux,procps)
+import_rootfs preevy-test/dind-base:bookworm "$tarball" 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 base_recipe=$(sha_of "$tarball")
-if [ "$(recipe_of preevy-test/dind-base:bookworm)" != "$base_recipe" ]; then
-  say "image preevy-test/dind-base:bookworm: importing $tarball"
-  docker import -c "LABEL preevy-test.recipe=$base_recipe" -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    "$tarball" preevy-test/dind-base:bookworm >/dev/null || die "docker import of $tarball failed"
-fi
 rm -rf "${ctx:?}"/*
 cat >"$ctx/dind-entrypoint.sh" <<'SH'
 #!/bin/sh

@@ -120,8 +120,8 @@ export const startFakeServer = async (agentPublicBlob: Buffer): Promise<FakeServ
   };
 };
 
-/** Sends one HTTP request through the server's side of a forward, as the real server does for a visitor. */
-export const requestThroughTunnel = (client: Connection, bindAddr: string, path: string): Promise<string> =>
+/** Sends one HTTP request through the server's side of a forward, as the real server does for a visitor; the raw response bytes. */
+export const rawRequestThroughTunnel = (client: Connection, bindAddr: string, path: string): Promise<Buffer> =>
   new Promise((resolve, reject) => {
     client.forwardOut(bindAddr, 80, '203.0.113.7', 40000, (err, channel) => {
       if (err) {
@@ -132,7 +132,7 @@ export const requestThroughTunnel = (client: Connection, bindAddr: string, path:
       channel.on('data', (c: Buffer) => chunks.push(c));
       // The agent's EOF ends the response; then close, as the real server does when the visitor leaves.
       channel.on('end', () => {
-        resolve(Buffer.concat(chunks).toString('utf8'));
+        resolve(Buffer.concat(chunks));
         channel.close();
       });
       channel.on('error', reject);
@@ -141,6 +141,9 @@ export const requestThroughTunnel = (client: Connection, bindAddr: string, path:
     });
   });
 
+/** The same, as text. */
+export const requestThroughTunnel = async (client: Connection, bindAddr: string, path: string): Promise<string> =>
+  (await rawRequestThroughTunnel(client, bindAddr, path)).toString('utf8');
 
 /** Polls `probe` until it returns a value (not undefined/false), failing after the deadline. */
 export const waitFor = async <T>(what: string, probe: () => T | Promise<T>, deadlineMs = 10_000): Promise<Exclude<T, undefined | false>> => {
