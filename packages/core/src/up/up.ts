@@ -4,8 +4,7 @@ import { envAudience, serviceTunnelName, signShareToken, tunnelLabel, urlOfLabel
 import { loadComposeModel } from '../compose/load-compose-model.js';
 import type { ComposeModel } from '../compose/compose-model.js';
 import type { ComposeRequest } from '../compose/compose-request.js';
-import { tunnelledPorts } from '../compose/base-uri-env.js';
-import { baseUriEnv } from '../compose/base-uri-env.js';
+import { baseUriEnv, tunnelledPorts } from '../compose/base-uri-env.js';
 import { validatePreevyConfig } from '../compose/validate-preevy-config.js';
 import type { DockerHostDriver } from '../driver/docker-host-driver.js';
 import { gitRefReader } from '../env-id/git-ref.js';
@@ -45,7 +44,8 @@ export interface UpDeps {
   store: ProfileStore;
   profile: Profile;
   driver: DockerHostDriver;
-  tunnel: TunnelEndpoint;
+  /** Called once the Docker host answers: no tunnel server is started for an environment that cannot run. */
+  tunnel: () => Promise<TunnelEndpoint>;
   agentImage: ImageContext;
   progress: ProgressReporter;
   logger: Logger;
@@ -92,7 +92,7 @@ const expectedTunnels = (model: ComposeModel, services: readonly string[] | unde
  * URL through the tunnel before reporting it.
  */
 export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> => {
-  const { store, profile, driver, tunnel, progress, logger, run = execFileRunner, env = process.env, sleep = defaultSleep } = deps;
+  const { store, profile, driver, progress, logger, run = execFileRunner, env = process.env, sleep = defaultSleep } = deps;
   const model = await progress.step('Loading the compose project', () => loadComposeModel(request.compose, { runner: run, env }));
   const { config, warnings } = validatePreevyConfig(model);
   for (const w of warnings) logger.warn(w);
@@ -122,6 +122,7 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
   stopIfInterrupted();
   const host = await driver.ensureHost({ envId, profileId: profile.name, labels, progress });
   await using conn = await driver.connect(host);
+  const tunnel = await progress.step('Starting the tunnel', deps.tunnel);
   const docker = dockerCli(run, conn.dockerHost, model.workingDir);
 
   const agent = await progress.step('Preparing the agent image', () =>
