@@ -5,18 +5,16 @@
 #   output: $PREEVY_TEST_CACHE/kube/<version>/bin/{kube-apiserver,...,kubectl}
 #   log:    $PREEVY_TEST_CACHE/logs/kube-build-<version>.log
 # Idempotent: skips when all five binaries exist. Prints the bin dir on stdout.
-#   KUBE_VERSION=v1.30.14  pin a version (default: reuse the v1.30.x built before, else the
-#                          last v1.30.x the proxy lists; falls back to v1.28.15 if that fails)
+#   KUBE_VERSION=v1.28.15  build another version (default: the pinned $KUBE_PINNED; falls back to
+#                          $KUBE_FALLBACK if that build fails)
 source "$(dirname "$0")/../lib.sh"
 command -v go >/dev/null || die "no go toolchain on PATH (needed to build Kubernetes from the module proxy)"
 
 KUBE_CMDS="kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl"
+# One pinned version, so every machine tests against the same Kubernetes (v1.30 is the last patch
+# of its line: nothing newer can appear under it).
+KUBE_PINNED=v1.30.14
 KUBE_FALLBACK=v1.28.15
-
-latest_patch() { # latest_patch 1.30 -> v1.30.N (stable only)
-  GOFLAGS=-mod=mod go list -m -versions "k8s.io/kubernetes" 2>/dev/null | tr ' ' '\n' \
-    | grep -E "^v$1\.[0-9]+$" | sort -t. -k3 -n | tail -1
-}
 
 have_all() { local d="$1"; for c in $KUBE_CMDS; do [ -x "$d/$c" ] || return 1; done; }
 
@@ -39,7 +37,7 @@ build_version() {
     # godebug lines of upstream (if any) keep GODEBUG defaults identical to the upstream build
     grep -E '^godebug ' "$mod" >>go.mod || true
   ) || return 1
-  say "kubernetes $V: $(echo "$staging" | wc -w) staging modules pinned at $sv; compiling (15-25 min cold)"
+  say "kubernetes $V: $(echo "$staging" | wc -w) staging modules pinned at $sv; compiling (about 5 min cold on 2 cores)"
   local minor; minor=$(echo "$V" | cut -d. -f2)
   local ld="-s -w -X k8s.io/component-base/version.gitVersion=$V -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/client-go/pkg/version.gitVersion=$V -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor"
   local pkgs=(); for c in $KUBE_CMDS; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
@@ -51,16 +49,7 @@ build_version() {
   say "kubernetes $V: built in $((SECONDS - t0))s"
 }
 
-want="${KUBE_VERSION:-}"
-# Without a pin, a complete v1.30.x build from an earlier run is reused without asking the proxy.
-if [ -z "$want" ] && cur=$(readlink "$PREEVY_TEST_CACHE/kube/current" 2>/dev/null) \
-   && [[ "$cur" == v1.30.* ]] && have_all "$PREEVY_TEST_CACHE/kube/$cur/bin"; then
-  echo "$PREEVY_TEST_CACHE/kube/$cur/bin"; exit 0
-fi
-if [ -z "$want" ]; then
-  want=$(latest_patch 1.30) || true
-  [ -n "$want" ] || { say "the proxy lists no v1.30.x; using $KUBE_FALLBACK"; want=$KUBE_FALLBACK; }
-fi
+want="${KUBE_VERSION:-$KUBE_PINNED}"
 if build_version "$want"; then V="$want"
 elif [ -z "${KUBE_VERSION:-}" ] && [ "$want" != "$KUBE_FALLBACK" ]; then
   say "falling back to $KUBE_FALLBACK"

@@ -42,7 +42,8 @@ done
 [ -e /dev/kmsg ] || ln -s /dev/console /dev/kmsg
 # The kubelet and containerd need mount propagation for pod volumes.
 findmnt -no PROPAGATION / | grep -q shared || mount --make-rshared /
-BIN=$(kube_bin_dir) || { say "no Kubernetes binaries yet: running build.sh"; BIN=$(bash "$HERE/build.sh" | tail -1); }
+# build.sh returns at once when the pinned version's binaries are cached.
+BIN=$(bash "$HERE/build.sh" | tail -1)
 [ -x "$BIN/kube-apiserver" ] || die "Kubernetes binaries missing in $BIN"
 bash "$HERE/images.sh"
 
