@@ -1,5 +1,5 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { PortForward, type KubeConfig } from '@kubernetes/client-node';
 import { PreevyError } from '@preevy/core';
 
@@ -26,6 +26,32 @@ export interface PortForwardOptions {
 }
 
 type ForwardSocket = Awaited<ReturnType<PortForward['portForward']>>;
+type WebSocket = Exclude<ForwardSocket, () => unknown>;
+
+/** Stop reading the local socket while this much is queued towards the API server. */
+const SEND_HIGH_WATER = 1024 * 1024;
+
+/**
+ * Sends what the local socket reads as data frames (channel 0) with backpressure: the client's own
+ * input handling neither waits for the WebSocket to drain nor survives a half-close, because it
+ * closes the whole WebSocket at the first EOF (the v4 port-forward protocol cannot half-close).
+ */
+const pumpToPod = (socket: Socket, ws: WebSocket): void => {
+  socket.on('data', (chunk: Buffer) => {
+    const frame = Buffer.allocUnsafe(chunk.length + 1);
+    frame[0] = 0;
+    chunk.copy(frame, 1);
+    ws.send(frame, (err) => {
+      if (err) socket.destroy();
+      else if (ws.bufferedAmount < SEND_HIGH_WATER) socket.resume();
+    });
+    if (ws.bufferedAmount >= SEND_HIGH_WATER) socket.pause();
+  });
+  // A local EOF cannot be passed on: keep the stream open so the reply still arrives (e.g. the
+  // docker CLI half-closes an attach stream at once); the pod side ends it.
+  socket.on('end', () => undefined);
+  socket.resume();
+};
 
 /**
  * Forwards 127.0.0.1:<localPort> to a pod port, one WebSocket stream per accepted connection, like
@@ -43,25 +69,40 @@ export const forwardPort = async (
     open.add(socket);
     socket.setNoDelay(true);
     socket.once('close', () => open.delete(socket)).on('error', () => socket.destroy());
-    // The API server reports a failed dial (nothing listening, pod gone) on the error stream.
-    const errors = new Writable({
+    let ws: WebSocket | undefined;
+    // Replies from the pod, paused at the WebSocket while the local reader is slow.
+    const fromPod = new Writable({
       write(chunk: Buffer, _encoding, done) {
-        lastError = chunk.toString('utf8').trim();
-        socket.destroy();
+        if (chunk.length > 0 && !socket.write(chunk)) {
+          ws?.pause();
+          socket.once('drain', () => ws?.resume());
+        }
         done();
       },
     });
-    portForward.portForward(namespace, pod, [port], socket, errors, socket).then(
-      (ws: ForwardSocket) => {
-        if (typeof ws === 'function') return; // only with retries, which are not used here
-        if (socket.destroyed) ws.close();
+    // The API server reports a failed dial (nothing listening, pod gone) on the error channel. Its
+    // first frame only carries the port number, which the client strips, leaving an empty chunk.
+    const errors = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        if (chunk.length > 0) {
+          lastError = chunk.toString('utf8').trim();
+          socket.destroy();
+        }
+        done();
+      },
+    });
+    portForward.portForward(namespace, pod, [port], fromPod, errors, new PassThrough()).then(
+      (opened: ForwardSocket) => {
+        if (typeof opened === 'function') return; // only with retries, which are not used here
+        ws = opened;
+        if (socket.destroyed) return ws.close();
         ws.once('close', () => socket.end());
         ws.once('error', (e: Error) => {
           lastError = e.message;
           socket.destroy();
         });
-        socket.once('close', () => ws.close());
-        socket.resume(); // accepted paused, so nothing is read before the stream exists
+        socket.once('close', () => ws?.close());
+        pumpToPod(socket, ws);
       },
       (e: unknown) => {
         lastError = e instanceof Error ? e.message : String(e);
@@ -70,7 +111,9 @@ export const forwardPort = async (
     );
   };
 
-  const server = createServer({ pauseOnConnect: true }, relay);
+  // Accepted paused, so nothing is read before the stream exists; half-open, so a local EOF does
+  // not end the reply.
+  const server = createServer({ pauseOnConnect: true, allowHalfOpen: true }, relay);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject).listen(localPort, '127.0.0.1', () => resolve());
   }).catch((cause: unknown) => {
