@@ -4,7 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 
 ensure_node_modules
-step "test infrastructure (Docker engine, Compose v2, local images)"
+step "test infrastructure (Docker engine, Compose v2, local images, the test Kubernetes node)"
 bash test/infra/setup.sh
 step "build (tsc -b, and type-check of tests)"
 npm run --silent build
