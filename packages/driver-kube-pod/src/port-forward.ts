@@ -70,12 +70,18 @@ export const forwardPort = async (
     socket.setNoDelay(true);
     socket.once('close', () => open.delete(socket)).on('error', () => socket.destroy());
     let ws: WebSocket | undefined;
-    // Replies from the pod, paused at the WebSocket while the local reader is slow.
+    let draining = false;
+    // Replies from the pod, paused at the WebSocket while the local reader is slow (frames it had
+    // already read still arrive: one drain listener serves them all).
     const fromPod = new Writable({
       write(chunk: Buffer, _encoding, done) {
-        if (chunk.length > 0 && !socket.write(chunk)) {
+        if (chunk.length > 0 && !socket.write(chunk) && !draining) {
+          draining = true;
           ws?.pause();
-          socket.once('drain', () => ws?.resume());
+          socket.once('drain', () => {
+            draining = false;
+            ws?.resume();
+          });
         }
         done();
       },
