@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ "$(id -u)" = 0 ] || { echo "bench/kube-forward needs root (nsenter)" >&2; exit 1; }
-[ -e /run/netns/preevy-k8s ] || { echo "the test cluster is not up: npm run kube:up" >&2; exit 1; }
+[ -e /run/netns/preevy-k8s ] && [ -e /sys/class/net/pk8s-h ] || { echo "the test cluster is not up: npm run kube:up" >&2; exit 1; }
 for image in preevy-test/busybox:latest preevy-test/node:20; do
   docker image inspect "$image" >/dev/null 2>&1 || { echo "missing local image $image: run npm run infra:setup" >&2; exit 1; }
 done

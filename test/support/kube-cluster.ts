@@ -12,9 +12,12 @@ const testCache = (env = process.env): string =>
 
 /** The admin kubeconfig that test/infra/kube/up.sh writes. */
 export const KUBECONFIG_FILE = join(testCache(), 'kube', 'kubeconfig');
-/** The node name and the images that test/infra/kube/{env,images}.sh give the test cluster. */
+/** The node name and the dind image that test/infra/kube/{env,images}.sh give the test cluster. */
 export const KUBE_NODE = 'node1';
 export const KUBE_DIND_IMAGE = 'docker.io/preevy-test/dind:k8s';
+/** test/infra/kube/env.sh: the node's network namespace and the root namespace's end of its veth. */
+const KUBE_NETNS_FILE = '/run/netns/preevy-k8s';
+const KUBE_HOST_LINK = 'pk8s-h';
 
 /**
  * The test cluster's KubeConfig, once its node answers Ready. Throws (never skips) when the
@@ -22,6 +25,11 @@ export const KUBE_DIND_IMAGE = 'docker.io/preevy-test/dind:k8s';
  */
 export const requireKubeCluster = async (): Promise<KubeConfig> => {
   if (!existsSync(KUBECONFIG_FILE)) throw new Error(`No test Kubernetes cluster: ${KUBECONFIG_FILE} is missing. ${REMEDY}`);
+  // Without the node's veth, the kubeconfig's 10.213.0.1 would be routed off this machine: never
+  // send a request before the link to the namespace exists.
+  if (!existsSync(KUBE_NETNS_FILE) || !existsSync(`/sys/class/net/${KUBE_HOST_LINK}`)) {
+    throw new Error(`The test Kubernetes node is not up (no network namespace ${KUBE_NETNS_FILE} or link ${KUBE_HOST_LINK}). ${REMEDY}`);
+  }
   const kc = loadKubeConfig({ kubeconfig: KUBECONFIG_FILE });
   const node = await kc
     .makeApiClient(CoreV1Api)

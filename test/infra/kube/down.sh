@@ -27,7 +27,7 @@ stop() {
 }
 
 # 1. Let the kubelet tear pods down cleanly (sandboxes, CNI, volumes) while it still runs.
-if BIN=$(kube_bin_dir) && pid_of kubelet >/dev/null && pid_of kube-apiserver >/dev/null; then
+if node_link_up && BIN=$(kube_bin_dir) && pid_of kubelet >/dev/null && pid_of kube-apiserver >/dev/null; then
   kc() { timeout 70 "$BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" --request-timeout=10s "$@" >/dev/null 2>&1 || true; }
   say "deleting workloads (deployments, statefulsets, daemonsets, jobs, pods) in all namespaces"
   kc delete deployments,statefulsets,daemonsets,replicasets,jobs --all -A --wait=false

@@ -27,4 +27,7 @@ KUBE_DAEMONS="containerd etcd kube-apiserver kube-controller-manager kube-schedu
 
 kube_bin_dir() { local d="$KUBE_HOME/current/bin"; [ -x "$d/kubectl" ] && echo "$d"; }
 in_netns() { nsenter --net="$KUBE_NETNS_FILE" "$@"; }
+# The apiserver's address is only on this machine while the veth exists; without it the route to
+# $KUBE_NODE_IP leaves the machine. Check this before any kubectl call.
+node_link_up() { [ -e "$KUBE_NETNS_FILE" ] && [ -e "/sys/class/net/$KUBE_VETH_OUT" ]; }
 pid_of() { local f="$KUBE_RUN/$1.pid"; [ -s "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && cat "$f"; }

@@ -8,6 +8,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/env.sh"
 BIN=$(kube_bin_dir) || die "no kubectl: run test/infra/kube/build.sh"
 [ -s "$KUBECONFIG_FILE" ] || die "no kubeconfig: run test/infra/kube/up.sh"
+node_link_up || die "the node's network namespace or veth is missing: run test/infra/kube/up.sh"
 NS=preevy-kube-smoke
 LABEL=preevy-test/smoke=dind
 k() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" "$@"; }

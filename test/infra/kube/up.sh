@@ -23,7 +23,7 @@ kctl() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
 
 # --- already up? ------------------------------------------------------------------------
 all_running() { for d in $KUBE_DAEMONS; do pid_of "$d" >/dev/null || return 1; done; }
-if [ -e "$KUBE_NETNS_FILE" ] && all_running && BIN=$(kube_bin_dir) \
+if node_link_up && all_running && BIN=$(kube_bin_dir) \
    && kctl get node "$KUBE_NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -qx True; then
   say "node $KUBE_NODE_NAME is already Ready"; echo "$KUBECONFIG_FILE"; exit 0
 fi
