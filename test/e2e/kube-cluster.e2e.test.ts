@@ -96,6 +96,13 @@ describe('test Kubernetes cluster, through @kubernetes/client-node', () => {
     await expect(missing).rejects.toThrow('no-such-command');
   });
 
+  it('should say not-found for exec and port-forward to a pod that does not exist', async () => {
+    await expect(execInPod(kc, { namespace: NAMESPACE, pod: 'no-such-pod', container: 'dind' }, ['true'])).rejects.toMatchObject({ code: 'KUBE_API_404', kind: 'not-found' });
+    await using forward = await forwardPort(kc, { namespace: NAMESPACE, pod: 'no-such-pod', port: 2375 });
+    await expect(fetch(`http://127.0.0.1:${forward.port}/_ping`)).rejects.toThrow();
+    expect(forward.lastError).toBe('Unexpected server response: 404');
+  });
+
   it('should port-forward pod port 2375 to 127.0.0.1: /_ping answers OK and the docker CLI runs a nested container', async () => {
     await using forward = await forwardPort(kc, { namespace: NAMESPACE, pod, port: 2375 });
     expect(forward.host).toBe('127.0.0.1');

@@ -29,6 +29,17 @@ describe('kubeError', () => {
     expect(kubeError(new Error('request failed', { cause: Object.assign(new Error('dns'), { code: 'ENOTFOUND' }) }), 'x').code).toBe('KUBE_UNREACHABLE');
   });
 
+  it('should read the status of a refused WebSocket upgrade (exec, port-forward), which ws reports as an ErrorEvent', () => {
+    const event = { type: 'error', message: 'Unexpected server response: 404', error: new Error('Unexpected server response: 404') };
+    expect(kubeError(event, 'exec in ns/p/c')).toMatchObject({
+      code: 'KUBE_API_404',
+      kind: 'not-found',
+      message: 'Kubernetes refused exec in ns/p/c: HTTP 404 (no such pod or namespace)',
+    });
+    expect(kubeError({ message: 'Unexpected server response: 403' }, 'x').kind).toBe('invalid-input');
+    expect(kubeError({ message: 'socket hang up' }, 'x').message).toBe('Kubernetes request failed while x: socket hang up');
+  });
+
   it('should pass a PreevyError through and wrap anything else as internal', () => {
     const own = new PreevyError('mine', { code: 'MINE', kind: 'conflict' });
     expect(kubeError(own, 'x')).toBe(own);

@@ -26,6 +26,27 @@ const statusMessage = (body: unknown): string | undefined => {
   return typeof message === 'string' ? message : undefined;
 };
 
+/** The message of an Error, or of the ErrorEvent `ws` rejects with (not an Error: `String()` gives "[object Object]"). */
+export const messageOf = (err: unknown): string => {
+  if (err instanceof Error) return err.message;
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(err);
+};
+
+/** How `ws` reports a refused WebSocket upgrade (exec, attach, port-forward): the body is not kept. */
+const UPGRADE_REFUSED = /Unexpected server response: (\d{3})/;
+
+const statusError = (status: number, reason: string, action: string, cause: unknown): PreevyError => {
+  const kind = KIND_BY_STATUS[status] ?? (status >= 500 ? 'unavailable' : 'internal');
+  const suggestions =
+    status === 401 || status === 403
+      ? ['Check the kubeconfig user and its RBAC permissions (kubectl auth can-i).']
+      : status >= 500
+        ? ['The API server failed: retry, and check its health (kubectl get --raw /readyz).']
+        : [];
+  return new PreevyError(`Kubernetes refused ${action}: ${reason}`, { code: `KUBE_API_${status}`, kind, suggestions, cause });
+};
+
 const errnoOf = (err: unknown): string | undefined => {
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
     const code = (e as { code?: unknown }).code;
@@ -42,15 +63,12 @@ export const kubeError = (err: unknown, action: string): PreevyError => {
   if (err instanceof PreevyError) return err;
   if (err instanceof ApiException) {
     const status = (err as ApiException<unknown>).code;
-    const reason = statusMessage((err as ApiException<unknown>).body) ?? `HTTP ${status}`;
-    const kind = KIND_BY_STATUS[status] ?? (status >= 500 ? 'unavailable' : 'internal');
-    const suggestions =
-      status === 401 || status === 403
-        ? ['Check the kubeconfig user and its RBAC permissions (kubectl auth can-i).']
-        : status >= 500
-          ? ['The API server failed: retry, and check its health (kubectl get --raw /readyz).']
-          : [];
-    return new PreevyError(`Kubernetes refused ${action}: ${reason}`, { code: `KUBE_API_${status}`, kind, suggestions, cause: err });
+    return statusError(status, statusMessage((err as ApiException<unknown>).body) ?? `HTTP ${status}`, action, err);
+  }
+  const upgrade = UPGRADE_REFUSED.exec(messageOf(err));
+  if (upgrade) {
+    const status = Number(upgrade[1]);
+    return statusError(status, status === 404 ? 'HTTP 404 (no such pod or namespace)' : `HTTP ${status}`, action, err);
   }
   const errno = errnoOf(err);
   if (errno !== undefined) {
@@ -61,6 +79,5 @@ export const kubeError = (err: unknown, action: string): PreevyError => {
       cause: err,
     });
   }
-  const message = err instanceof Error ? err.message : String(err);
-  return new PreevyError(`Kubernetes request failed while ${action}: ${message}`, { code: 'KUBE_REQUEST_FAILED', kind: 'internal', cause: err });
+  return new PreevyError(`Kubernetes request failed while ${action}: ${messageOf(err)}`, { code: 'KUBE_REQUEST_FAILED', kind: 'internal', cause: err });
 };

@@ -2,6 +2,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { PassThrough, Writable } from 'node:stream';
 import { PortForward, type KubeConfig } from '@kubernetes/client-node';
 import { PreevyError } from '@preevy/core';
+import { messageOf } from './kube-errors.js';
 
 export interface PodPort {
   namespace: string;
@@ -111,7 +112,7 @@ export const forwardPort = async (
         pumpToPod(socket, ws);
       },
       (e: unknown) => {
-        lastError = e instanceof Error ? e.message : String(e);
+        lastError = messageOf(e);
         socket.destroy();
       },
     );
