@@ -6,7 +6,7 @@
 // Usage: bash bench/kube-forward/run.sh [--runs N] [--pings N]
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -23,10 +23,9 @@ const PINGS = opt('pings', 500);
 const BLOB_MB = 200;
 const UPLOAD_IMAGE = 'preevy-test/node:20';
 
-const cache = process.env.PREEVY_TEST_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'preevy-test');
-const KUBECONFIG = join(cache, 'kube', 'kubeconfig');
-const KUBECTL = join(cache, 'kube', 'current', 'bin', 'kubectl');
-const NETNS = '/run/netns/preevy-k8s';
+// Paths of the test cluster, from test/infra/kube/env.sh (run.sh passes them on).
+const { BENCH_KUBECONFIG: KUBECONFIG, BENCH_KUBECTL: KUBECTL, BENCH_NETNS: NETNS } = process.env;
+if (!KUBECONFIG || !KUBECTL || !NETNS) throw new Error('run bench/kube-forward/run.sh, which sets BENCH_KUBECONFIG, BENCH_KUBECTL and BENCH_NETNS');
 const NS = `preevy-bench-${process.pid}`;
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 const kubectl = (...a) => execFileSync(KUBECTL, ['--kubeconfig', KUBECONFIG, ...a], { encoding: 'utf8', maxBuffer: 64 << 20 }).trim();
