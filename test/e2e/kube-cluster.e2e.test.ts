@@ -138,15 +138,16 @@ describe('test Kubernetes cluster, through @kubernetes/client-node', () => {
     const core = kc.makeApiClient(CoreV1Api);
     await apps.deleteNamespacedDeployment({ namespace: NAMESPACE, name: 'dind', propagationPolicy: 'Foreground' });
     const deadline = Date.now() + 90_000;
+    let deploymentGone = false;
     let remaining = -1;
     while (Date.now() < deadline) {
-      const deploymentGone = await gone(apps.readNamespacedDeployment({ namespace: NAMESPACE, name: 'dind' }));
+      deploymentGone = await gone(apps.readNamespacedDeployment({ namespace: NAMESPACE, name: 'dind' }));
       remaining = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: 'preevy-test/name=dind' })).items.length;
       if (deploymentGone && remaining === 0) break;
       await sleep(500);
     }
     expect(remaining).toBe(0);
-    expect(await gone(apps.readNamespacedDeployment({ namespace: NAMESPACE, name: 'dind' }))).toBe(true);
+    expect(deploymentGone).toBe(true);
   });
 
   it('should name what the pods wait for when a Deployment cannot become Available', async () => {
