@@ -22,10 +22,16 @@ describe('share tokens', () => {
     ['wrong-client', () => verify(sign({ clientId: 'mallory' }))],
     ['wrong-audience', () => verify(sign({ audience: envAudience('pr-2') }))],
     ['too-long-lived', () => verify(sign({ expiresIn: 86400 * 365 }))],
+    ['issued-in-the-future', () => verify(sign({ now: () => now() + 10 * 365 * 86400_000 }))],
+    ['issued-in-the-future', () => verify(sign({ now: () => now() + 61_000 }))],
     ['malformed', () => verify('a.b')],
     ['malformed', () => verify(`${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${sign().split('.')[1]}.`)],
   ] as const)('should reject with %s', (reason, run) => {
     expect(run()).toEqual({ ok: false, reason });
+  });
+
+  it('should accept a token issued within the clock skew ahead of our clock', () => {
+    expect(verify(sign({ now: () => now() + 59_000 })).ok).toBe(true);
   });
 
   it('should reject a token whose claims were edited after signing', () => {

@@ -47,7 +47,7 @@ export const signShareToken = ({ privateKey, clientId, audience, expiresIn, now 
   return `${HEADER}.${payload}.${signature}`;
 };
 
-export type TokenRejection = 'malformed' | 'bad-signature' | 'expired' | 'wrong-client' | 'wrong-audience' | 'too-long-lived';
+export type TokenRejection = 'malformed' | 'bad-signature' | 'expired' | 'wrong-client' | 'wrong-audience' | 'too-long-lived' | 'issued-in-the-future';
 export type VerifyResult = { ok: true; claims: ShareTokenClaims } | { ok: false; reason: TokenRejection };
 
 export interface VerifyShareTokenOptions {
@@ -57,6 +57,8 @@ export interface VerifyShareTokenOptions {
   audiences: readonly string[];
   /** Longest lifetime accepted, in seconds, so a leaked token cannot live forever. */
   maxLifetime: number;
+  /** How far ahead of our clock `iat` may be (seconds): beyond it the lifetime cap would mean nothing. */
+  clockSkew?: number;
   now?: () => number;
 }
 
@@ -73,7 +75,7 @@ const isClaims = (v: unknown): v is ShareTokenClaims => {
   );
 };
 
-export const verifyShareToken = (token: string, { publicKey, clientId, audiences, maxLifetime, now = Date.now }: VerifyShareTokenOptions): VerifyResult => {
+export const verifyShareToken = (token: string, { publicKey, clientId, audiences, maxLifetime, clockSkew = 60, now = Date.now }: VerifyShareTokenOptions): VerifyResult => {
   const parts = token.split('.');
   if (parts.length !== 3 || token.length > 4096) return { ok: false, reason: 'malformed' };
   const [header = '', payload = '', signature = ''] = parts;
@@ -94,7 +96,9 @@ export const verifyShareToken = (token: string, { publicKey, clientId, audiences
   if (!valid) return { ok: false, reason: 'bad-signature' };
   if (claims.sub !== clientId) return { ok: false, reason: 'wrong-client' };
   if (!audiences.includes(claims.aud)) return { ok: false, reason: 'wrong-audience' };
+  const nowSeconds = Math.floor(now() / 1000);
+  if (claims.iat > nowSeconds + clockSkew) return { ok: false, reason: 'issued-in-the-future' };
   if (claims.exp - claims.iat > maxLifetime) return { ok: false, reason: 'too-long-lived' };
-  if (claims.exp <= Math.floor(now() / 1000)) return { ok: false, reason: 'expired' };
+  if (claims.exp <= nowSeconds) return { ok: false, reason: 'expired' };
   return { ok: true, claims };
 };
