@@ -8,8 +8,11 @@ import {
 } from '@preevy/tunnel-protocol';
 import type { Tunnel } from './tunnel-registry.js';
 
+/** Where the credential that let a request in came from; only a cookie rides along unasked (CSRF). */
+export type CredentialSource = 'bearer' | 'cookie';
+
 export type AccessDecision =
-  | { kind: 'allow' }
+  | { kind: 'allow'; via: CredentialSource }
   /** A valid token came in the query: set it as a host-only cookie and redirect to the clean URL. */
   | { kind: 'exchange'; cookie: string; location: string }
   | { kind: 'deny'; reason: TokenRejection | 'no-credentials' | 'unsupported-key' };
@@ -40,19 +43,23 @@ export const stripSessionCookie = (header: string | undefined, name: string): st
   return kept.length ? kept.join('; ') : undefined;
 };
 
+/** The request target without our token parameter; the path and every other parameter stay as they were. */
+export const withoutToken = (target: string): string => {
+  const q = target.indexOf('?');
+  if (q < 0) return target;
+  const params = new URLSearchParams(target.slice(q + 1));
+  if (!params.has(TOKEN_QUERY_PARAM)) return target;
+  params.delete(TOKEN_QUERY_PARAM);
+  const query = params.toString();
+  return `${target.slice(0, q)}${query ? `?${query}` : ''}`;
+};
+
 /**
  * The request target without our token parameter, as a path that can only point at this host:
  * leading slashes and backslashes (`//evil`, `/\\evil`: protocol-relative to a browser, an open
  * redirect) collapse to one `/`.
  */
-export const cleanLocation = (target: string): string => {
-  const q = target.indexOf('?');
-  const rawPath = q < 0 ? target : target.slice(0, q);
-  const params = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
-  params.delete(TOKEN_QUERY_PARAM);
-  const query = params.toString();
-  return `/${rawPath.replace(/^[/\\]+/, '').replace(/[\r\n]/g, '')}${query ? `?${query}` : ''}`;
-};
+export const cleanLocation = (target: string): string => `/${withoutToken(target).replace(/^[/\\]+/, '').replace(/[\r\n]/g, '')}`;
 
 const bearer = (authorization: string | undefined): string | undefined => /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
 
@@ -60,29 +67,34 @@ const bearer = (authorization: string | undefined): string | undefined => /^Bear
 export const decideAccess = (
   tunnel: Tunnel,
   req: AccessRequest,
-  { secure, maxLifetime, now = Date.now }: { secure: boolean; maxLifetime: number; now?: () => number },
+  { secure, maxLifetime, clockSkew, now = Date.now }: { secure: boolean; maxLifetime: number; clockSkew: number; now?: () => number },
 ): AccessDecision => {
   const publicKey = tunnel.owner.publicKey;
   if (!publicKey) return { kind: 'deny', reason: 'unsupported-key' };
   const verify = (token: string) =>
-    verifyShareToken(token, { publicKey, clientId: tunnel.clientId, audiences: [tunnel.label, envAudience(tunnel.envId)], maxLifetime, now });
+    verifyShareToken(token, { publicKey, clientId: tunnel.clientId, audiences: [tunnel.label, envAudience(tunnel.envId)], maxLifetime, clockSkew, now });
 
   const q = req.target.indexOf('?');
   const queryToken = q < 0 ? null : new URLSearchParams(req.target.slice(q + 1)).get(TOKEN_QUERY_PARAM);
   if (queryToken) {
     const res = verify(queryToken);
     if (!res.ok) return { kind: 'deny', reason: res.reason };
-    const maxAge = Math.max(0, res.claims.exp - Math.floor(now() / 1000));
+    // The token's remaining life, never more than the longest lifetime we accept.
+    const maxAge = Math.max(0, Math.min(res.claims.exp - Math.floor(now() / 1000), maxLifetime));
     // No Domain attribute: the cookie stays on this one hostname, never on the shared base domain.
     const cookie = `${sessionCookieName(secure)}=${queryToken}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
     return { kind: 'exchange', cookie, location: cleanLocation(req.target) };
   }
-  const candidates = [bearer(req.authorization), ...cookieValues(req.cookie, sessionCookieName(secure))].filter((t): t is string => Boolean(t));
+  const fromBearer = bearer(req.authorization);
+  const candidates: Array<[string, CredentialSource]> = [
+    ...(fromBearer ? [[fromBearer, 'bearer'] as [string, CredentialSource]] : []),
+    ...cookieValues(req.cookie, sessionCookieName(secure)).filter(Boolean).map((t): [string, CredentialSource] => [t, 'cookie']),
+  ];
   if (!candidates.length) return { kind: 'deny', reason: 'no-credentials' };
   let last: TokenRejection = 'malformed';
-  for (const token of candidates) {
+  for (const [token, via] of candidates) {
     const res = verify(token);
-    if (res.ok) return { kind: 'allow' };
+    if (res.ok) return { kind: 'allow', via };
     last = res.reason;
   }
   return { kind: 'deny', reason: last };
@@ -90,3 +102,30 @@ export const decideAccess = (
 
 /** True when the Authorization header carries a token (ours); other schemes pass to the origin untouched. */
 export const isBearer = (authorization: string | undefined): boolean => bearer(authorization) !== undefined;
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * True when a request that rides the session cookie comes from another site's page and could act
+ * for the visitor: a WebSocket upgrade or a state-changing method. Every tenant shares one base
+ * domain, so another tenant's page is "same-site" and SameSite=Lax cookies still go out: only the
+ * exact origin counts. A top-level navigation (a safe method) stays allowed, so links work.
+ */
+export const isCrossOriginAction = (
+  req: { method: string; upgrade: boolean; origin: string | undefined; fetchSite: string | undefined; host: string | undefined },
+  secure: boolean,
+): boolean => {
+  if (!req.upgrade && SAFE_METHODS.has(req.method)) return false;
+  if (req.origin !== undefined) return req.origin.toLowerCase() !== `${secure ? 'https' : 'http'}://${(req.host ?? '').toLowerCase()}`;
+  return req.fetchSite !== undefined && req.fetchSite !== 'same-origin' && req.fetchSite !== 'none';
+};
+
+/**
+ * A service's Set-Cookie without its Domain attribute: on a shared base domain, a cookie set for
+ * the parent domain would reach every other tenant (cookie tossing). Host-only is what stays.
+ */
+export const hostOnlySetCookie = (value: string): string =>
+  value
+    .split(';')
+    .filter((part, i) => i === 0 || !/^\s*domain\s*=/i.test(part))
+    .join(';');

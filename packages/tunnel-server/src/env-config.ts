@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import type { TunnelServerOptions } from './tunnel-server.js';
 
 /** Environment variables the standalone server (and its image) reads; each is documented in the README. */
@@ -10,9 +11,26 @@ export const ENV = {
   tlsCert: 'PREEVY_TUNNEL_TLS_CERT_FILE',
   tlsKey: 'PREEVY_TUNNEL_TLS_KEY_FILE',
   adminPort: 'PREEVY_TUNNEL_ADMIN_PORT',
+  adminListenHost: 'PREEVY_TUNNEL_ADMIN_LISTEN_HOST',
   hostKeyFile: 'PREEVY_TUNNEL_HOST_KEY_FILE',
   authorizedKeysFile: 'PREEVY_TUNNEL_AUTHORIZED_KEYS_FILE',
 } as const;
+
+/** `tunnelsPerKey` → `PREEVY_TUNNEL_LIMIT_TUNNELS_PER_KEY`: one variable per limit. */
+export const limitEnvName = (limit: string): string => `PREEVY_TUNNEL_LIMIT_${limit.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+
+/** The limits set in the environment; each must be a positive integer. */
+export const limitsFromEnv = (env: NodeJS.ProcessEnv): Partial<Limits> => {
+  const limits: Partial<Limits> = {};
+  for (const name of Object.keys(DEFAULT_LIMITS) as Array<keyof Limits>) {
+    const raw = env[limitEnvName(name)];
+    if (raw === undefined || raw === '') continue;
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n <= 0) throw new ConfigError(`${limitEnvName(name)}=${raw} is not a positive integer`);
+    limits[name] = n;
+  }
+  return limits;
+};
 
 export const DEFAULT_PORTS = { ssh: 2222, http: 8030, admin: 9090 } as const;
 
@@ -60,6 +78,8 @@ export const optionsFromEnv = (
   if (!hostKeyFile) throw new ConfigError(`${ENV.hostKeyFile} is required: the SSH host key is kept there (created on first start)`);
   const adminPort = port(env, ENV.adminPort, DEFAULT_PORTS.admin);
   const authorizedKeysFile = env[ENV.authorizedKeysFile];
+  const adminListenHost = env[ENV.adminListenHost];
+  const limits = limitsFromEnv(env);
   return {
     baseUrl,
     listenHost: env[ENV.listenHost] || '127.0.0.1',
@@ -67,6 +87,8 @@ export const optionsFromEnv = (
     httpPort,
     ...(httpsPort !== undefined && cert && key ? { https: { port: httpsPort, cert: readFile(cert), key: readFile(key) } } : {}),
     ...(adminPort !== undefined ? { adminPort } : {}),
+    ...(adminListenHost ? { adminListenHost } : {}),
+    ...(Object.keys(limits).length ? { limits } : {}),
     hostKey: { file: hostKeyFile },
     ...(authorizedKeysFile ? { authorizedKeysFile } : {}),
   };

@@ -2,13 +2,23 @@ import { createServer, request, type IncomingMessage, type ServerResponse } from
 import type { Socket } from 'node:net';
 import { pipeline, type Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { envIndexLabel, labelOfHost, urlOfLabel } from '@preevy/tunnel-protocol';
-import { decideAccess, isBearer, sessionCookieName, stripSessionCookie, type AccessDecision } from './access-control.js';
+import { labelOfHost, urlOfLabel } from '@preevy/tunnel-protocol';
+import {
+  decideAccess,
+  hostOnlySetCookie,
+  isBearer,
+  isCrossOriginAction,
+  sessionCookieName,
+  stripSessionCookie,
+  withoutToken,
+  type AccessDecision,
+} from './access-control.js';
 import type { Limits } from './limits.js';
 import type { Metrics } from './metrics.js';
-import { badGatewayPage, indexPage, notFoundPage, unauthorizedPage } from './pages.js';
+import { badGatewayPage, crossOriginPage, gatewayTimeoutPage, indexPage, notFoundPage, rawResponse, unauthorizedPage, unavailablePage } from './pages.js';
 import { relay } from './relay.js';
 import type { Tunnel, TunnelRegistry } from './tunnel-registry.js';
+import { ChannelOpenTimeout, openChannelWithin, reserveConnection, type Release } from './visitor-channel.js';
 
 export interface HttpAppOptions {
   registry: TunnelRegistry;
@@ -35,7 +45,7 @@ const originHeaders = (req: IncomingMessage, { cookieName, secure, keepUpgrade }
       if (kept) out.push(name, kept);
       continue;
     }
-    if (lower.startsWith('x-forwarded-')) continue; // never trust a visitor's own forwarding headers
+    if (lower.startsWith('x-forwarded-') || lower === 'forwarded') continue; // never trust a visitor's own forwarding headers
     if (HOP_BY_HOP.has(lower) && !(keepUpgrade && (lower === 'connection' || lower === 'upgrade'))) continue;
     out.push(name, value);
   }
@@ -63,20 +73,31 @@ export const createHttpApp = ({ registry, baseUrl, limits, metrics, logger, now 
     decideAccess(
       tunnel,
       { target: req.url ?? '/', authorization: req.headers.authorization, cookie: req.headers.cookie },
-      { secure, maxLifetime: limits.maxTokenLifetimeSeconds, now },
+      { secure, maxLifetime: limits.maxTokenLifetimeSeconds, clockSkew: limits.tokenClockSkewSeconds, now },
     );
 
-  const openChannel = (tunnel: Tunnel, socket: Socket): Promise<Duplex> =>
-    tunnel.owner.openChannel(tunnel, { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 });
+  /** A channel for one visitor request or upgrade, or the status to answer instead. */
+  const channelFor = async (tunnel: Tunnel, socket: Socket, release: Release): Promise<Duplex | 502 | 504> => {
+    try {
+      return await openChannelWithin(tunnel, socket, limits.channelOpenTimeoutMs);
+    } catch (err) {
+      release();
+      if (err instanceof ChannelOpenTimeout) {
+        logger.info({ label: tunnel.label, timeoutMs: limits.channelOpenTimeoutMs }, 'agent did not open a channel in time');
+        return 504;
+      }
+      logger.info({ label: tunnel.label, err: (err as Error).message }, 'agent refused a channel');
+      return 502;
+    }
+  };
 
   const proxy = async (tunnel: Tunnel, req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    let channel: Duplex;
-    try {
-      channel = await openChannel(tunnel, req.socket);
-    } catch (err) {
-      logger.info({ label: tunnel.label, err: (err as Error).message }, 'agent refused a channel');
-      return send(res, 502, badGatewayPage(), 'bad-gateway');
-    }
+    const release = reserveConnection(tunnel, limits, metrics);
+    if (!release) return send(res, 503, unavailablePage(), 'tunnel-connection-limit');
+    res.once('close', release);
+    const channel = await channelFor(tunnel, req.socket, release);
+    if (channel === 502) return send(res, 502, badGatewayPage(), 'bad-gateway');
+    if (channel === 504) return send(res, 504, gatewayTimeoutPage(limits.channelOpenTimeoutMs), 'gateway-timeout');
     metrics.requests.inc({ outcome: 'proxied' });
     const out = request({
       method: req.method,
@@ -88,7 +109,10 @@ export const createHttpApp = ({ registry, baseUrl, limits, metrics, logger, now 
     out.on('response', (pres) => {
       const pairs: string[] = [];
       for (let i = 0; i < pres.rawHeaders.length; i += 2) {
-        if (!HOP_BY_HOP.has(pres.rawHeaders[i]!.toLowerCase())) pairs.push(pres.rawHeaders[i]!, pres.rawHeaders[i + 1]!);
+        const name = pres.rawHeaders[i]!;
+        const lower = name.toLowerCase();
+        if (HOP_BY_HOP.has(lower)) continue;
+        pairs.push(name, lower === 'set-cookie' ? hostOnlySetCookie(pres.rawHeaders[i + 1]!) : pres.rawHeaders[i + 1]!);
       }
       res.writeHead(pres.statusCode ?? 502, pres.statusMessage, pairs);
       pipeline(pres, res, () => channel.destroy());
@@ -105,9 +129,10 @@ export const createHttpApp = ({ registry, baseUrl, limits, metrics, logger, now 
     const label = labelOfHost(req.headers.host, baseHost);
     const tunnel = label === undefined ? undefined : registry.get(label);
     if (tunnel) {
-      const decision = tunnel.access === 'public' ? ({ kind: 'allow' } as const) : check(tunnel, req);
+      const decision = tunnel.access === 'public' ? ({ kind: 'allow', via: 'bearer' } as const) : check(tunnel, req);
       switch (decision.kind) {
         case 'allow':
+          if (decision.via === 'cookie' && crossOrigin(req, false)) return send(res, 403, crossOriginPage(), 'cross-origin');
           return void proxy(tunnel, req, res);
         case 'exchange':
           metrics.requests.inc({ outcome: 'token-exchange' });
@@ -118,7 +143,7 @@ export const createHttpApp = ({ registry, baseUrl, limits, metrics, logger, now 
           return send(res, 401, unauthorizedPage(decision.reason), 'unauthorized');
       }
     }
-    const envTunnels = label === undefined ? [] : registry.all().filter((t) => envIndexLabel(t) === label);
+    const envTunnels = label === undefined ? [] : registry.ofEnvIndex(label);
     if (envTunnels.length) {
       const infos = envTunnels.map((t) => ({ name: t.name, label: t.label, url: urlOfLabel(t.label, baseUrl), access: t.access, ...(t.service ? { service: t.service } : {}), ...(t.port ? { port: t.port } : {}) }));
       return send(res, 200, indexPage(envTunnels[0]!.envId, infos), 'index');
@@ -126,35 +151,50 @@ export const createHttpApp = ({ registry, baseUrl, limits, metrics, logger, now 
     return send(res, 404, notFoundPage(req.headers.host ?? ''), 'not-found');
   };
 
+  const crossOrigin = (req: IncomingMessage, upgrade: boolean): boolean =>
+    isCrossOriginAction({ method: req.method ?? 'GET', upgrade, origin: req.headers.origin, fetchSite: req.headers['sec-fetch-site'], host: req.headers.host }, secure);
+
   const onUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
     const label = labelOfHost(req.headers.host, baseHost);
     const tunnel = label === undefined ? undefined : registry.get(label);
-    const refuse = (status: number, reason: string): void => {
-      metrics.requests.inc({ outcome: `upgrade-${status}` });
-      socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    const refuse = (status: number, reason: string, outcome = `upgrade-${status}`): void => {
+      metrics.requests.inc({ outcome });
+      socket.end(rawResponse(status, reason));
     };
     if (!tunnel) return refuse(404, 'Not Found');
-    const decision = tunnel.access === 'public' ? { kind: 'allow' } : check(tunnel, req);
-    // A token in the query of an upgrade is valid as is: there is no page to redirect.
+    const decision = tunnel.access === 'public' ? ({ kind: 'allow', via: 'bearer' } as const) : check(tunnel, req);
     if (decision.kind === 'deny') {
       metrics.authFailures.inc({ kind: 'token' });
       return refuse(401, 'Unauthorized');
     }
-    openChannel(tunnel, socket).then(
-      (channel) => {
-        const headers = originHeaders(req, { cookieName, secure, keepUpgrade: true });
-        let text = `${req.method} ${req.url} HTTP/1.1\r\n`;
-        for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
-        channel.write(`${text}\r\n`);
-        if (head.length) channel.write(head);
-        metrics.requests.inc({ outcome: 'upgrade' });
-        relay(socket, channel, { tunnel, metrics, idleTimeoutMs: limits.idleTimeoutMs });
-      },
-      () => refuse(502, 'Bad Gateway'),
-    );
+    // A token in the query of an upgrade is valid as is (there is no page to redirect), but it is
+    // ours: the service gets the target without it, as it does every other request.
+    if (decision.kind === 'allow' && decision.via === 'cookie' && crossOrigin(req, true)) return refuse(403, 'Forbidden', 'cross-origin');
+    const release = reserveConnection(tunnel, limits, metrics);
+    if (!release) return refuse(503, 'Service Unavailable');
+    socket.once('close', release);
+    void channelFor(tunnel, socket, release).then((channel) => {
+      if (channel === 502) return refuse(502, 'Bad Gateway');
+      if (channel === 504) return refuse(504, 'Gateway Timeout');
+      const headers = originHeaders(req, { cookieName, secure, keepUpgrade: true });
+      let text = `${req.method} ${withoutToken(req.url ?? '/')} HTTP/1.1\r\n`;
+      for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
+      metrics.requests.inc({ outcome: 'upgrade' });
+      relay(socket, channel, { metrics, release, idleTimeoutMs: limits.idleTimeoutMs, initial: Buffer.concat([Buffer.from(`${text}\r\n`, 'latin1'), head]) });
+    });
   };
 
-  const server = createServer({ maxHeaderSize: limits.maxHeaderBytes, headersTimeout: limits.headerTimeoutMs, requestTimeout: 0, keepAliveTimeout: 5_000 }, onRequest);
+  const server = createServer(
+    {
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: Math.min(limits.headerTimeoutMs, limits.requestTimeoutMs),
+      requestTimeout: limits.requestTimeoutMs,
+      // Node checks both timeouts on this interval (30 s by default): short limits need a finer one.
+      connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(Math.min(limits.headerTimeoutMs, limits.requestTimeoutMs) / 4))),
+      keepAliveTimeout: 5_000,
+    },
+    onRequest,
+  );
   server.on('upgrade', onUpgrade);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
@@ -163,5 +203,9 @@ export const createHttpApp = ({ registry, baseUrl, limits, metrics, logger, now 
     else socket.destroy();
   });
   server.setTimeout(limits.idleTimeoutMs);
+  // The app never listens (the front hands it sockets), and Node starts enforcing headersTimeout
+  // and requestTimeout on 'listening': without this, a slow head or body after the first request
+  // of a connection would only meet the idle timeout. `close()` stops the checker.
+  server.emit('listening');
   return server;
 };

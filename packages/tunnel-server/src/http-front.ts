@@ -2,33 +2,38 @@ import type { Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { labelOfHost } from '@preevy/tunnel-protocol';
-import { parseRequestHead } from './http-head.js';
+import { bodyFraming, parseRequestHead } from './http-head.js';
 import type { Limits } from './limits.js';
 import type { Metrics } from './metrics.js';
 import { rawResponse } from './pages.js';
 import { relay } from './relay.js';
+import { RequestFramer } from './request-framer.js';
 import type { TunnelRegistry } from './tunnel-registry.js';
+import { ChannelOpenTimeout, openChannelWithin, reserveConnection } from './visitor-channel.js';
 
 export interface HttpFrontOptions {
   registry: TunnelRegistry;
   baseHost: string;
   /** Serves everything that is not a public tunnel: private tunnels, index pages, 404s. */
   app: HttpServer;
+  /** Whether visitors reach this front over TLS (for X-Forwarded-Proto). */
+  secure: boolean;
   limits: Limits;
   metrics: Metrics;
   logger: Logger;
 }
 
 /**
- * The visitor-facing front. It reads only the first request head of a connection; for a public
- * tunnel it then relays raw bytes over one SSH channel (keep-alive, streaming, uploads and
- * WebSocket upgrades all pass untouched: no re-serialisation, which halves throughput). Anything
- * else is handed, bytes intact, to the HTTP app.
+ * The visitor-facing front. It reads the first request head of a connection; for a public tunnel
+ * it then relays bytes over one SSH channel, following request framing only to check and rewrite
+ * each request head (keep-alive, streaming, uploads and WebSocket upgrades pass untouched
+ * otherwise: no re-serialisation, which halves throughput). Anything else is handed, bytes
+ * intact, to the HTTP app.
  */
-export const createHttpFront = ({ registry, baseHost, app, limits, metrics, logger }: HttpFrontOptions) => {
-  const refuse = (socket: Socket, status: number, reason: string, why: string): void => {
+export const createHttpFront = ({ registry, baseHost, app, secure, limits, metrics, logger }: HttpFrontOptions) => {
+  const refuse = (socket: Socket, status: number, reason: string, why: string, body?: string): void => {
     metrics.refused.inc({ reason: why });
-    socket.end(rawResponse(status, reason));
+    socket.end(rawResponse(status, reason, body));
   };
 
   const handOver = (socket: Socket, buffered: Buffer): void => {
@@ -47,9 +52,12 @@ export const createHttpFront = ({ registry, baseHost, app, limits, metrics, logg
         refuse(socket, 408, 'Request Timeout', 'header-timeout');
         socket.destroySoon();
       }, limits.headerTimeoutMs);
+      // Half-open sockets are allowed for the relay; a visitor gone before its head is done is just gone.
+      const onEarlyEnd = (): void => void socket.destroy();
       const stop = (): void => {
         clearTimeout(headerTimer);
         socket.removeListener('data', onData);
+        socket.removeListener('end', onEarlyEnd);
         socket.pause();
       };
       const onData = (chunk: Buffer): void => {
@@ -62,23 +70,33 @@ export const createHttpFront = ({ registry, baseHost, app, limits, metrics, logg
         const label = labelOfHost(parsed.head.host, baseHost);
         const tunnel = label === undefined ? undefined : registry.get(label);
         if (!tunnel || tunnel.access !== 'public') return handOver(socket, buffered);
-        if (tunnel.activeConnections >= limits.connectionsPerTunnel) return refuse(socket, 503, 'Service Unavailable', 'tunnel-connection-limit');
+        const framing = bodyFraming(parsed.head);
+        if (framing.kind === 'invalid') return refuse(socket, 400, 'Bad Request', 'bad-request-framing', `400 Bad Request: ${framing.reason}\n`);
+        const release = reserveConnection(tunnel, limits, metrics);
+        if (!release) return refuse(socket, 503, 'Service Unavailable', 'tunnel-connection-limit');
+        socket.once('close', release);
 
         metrics.visitorConnectionsTotal.inc({ path: 'raw' });
         const initial = buffered;
-        tunnel.owner.openChannel(tunnel, { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 }).then(
+        openChannelWithin(tunnel, socket, limits.channelOpenTimeoutMs).then(
           (channel) => {
-            channel.write(initial);
-            relay(socket, channel, { tunnel, metrics, idleTimeoutMs: limits.idleTimeoutMs });
-            socket.resume();
+            const framer = new RequestFramer(limits.maxHeaderBytes, { address: socket.remoteAddress ?? '', proto: secure ? 'https' : 'http' });
+            relay(socket, channel, { metrics, release, idleTimeoutMs: limits.idleTimeoutMs, framer, requestTimeoutMs: limits.requestTimeoutMs, initial });
           },
           (err: Error) => {
+            release();
+            if (socket.destroyed) return;
+            if (err instanceof ChannelOpenTimeout) {
+              logger.info({ label, timeoutMs: limits.channelOpenTimeoutMs }, 'agent did not open a channel in time');
+              return refuse(socket, 504, 'Gateway Timeout', 'channel-open-timeout', `504 Gateway Timeout: the environment's agent did not open a channel within ${limits.channelOpenTimeoutMs} ms\n`);
+            }
             logger.info({ label, err: err.message }, 'agent refused a channel');
             refuse(socket, 502, 'Bad Gateway', 'channel-open-failed');
           },
         );
       };
       socket.on('data', onData);
+      socket.once('end', onEarlyEnd);
       socket.on('error', () => clearTimeout(headerTimer));
       socket.on('close', () => clearTimeout(headerTimer));
     },

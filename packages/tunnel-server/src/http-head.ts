@@ -46,3 +46,52 @@ export const parseRequestHead = (buf: Buffer, maxBytes: number): HeadParse => {
   if (version === '1.1' && !host) return { kind: 'malformed', reason: 'missing Host header' };
   return { kind: 'ok', head: { method: match[1]!, target: match[2]!, version, headers, host }, length: end + END.length };
 };
+
+/** How the bytes after a request head are framed, as a relay that does not parse bodies must know. */
+export type BodyFraming =
+  | { kind: 'none' }
+  | { kind: 'length'; bytes: number }
+  | { kind: 'chunked' }
+  /** A protocol switch (WebSocket): everything after the head is opaque. */
+  | { kind: 'upgrade' }
+  | { kind: 'invalid'; reason: string };
+
+const headerValues = (head: RequestHead, lowerName: string): string[] =>
+  head.headers.filter(([n]) => n.toLowerCase() === lowerName).map(([, v]) => v);
+
+const listTokens = (values: string[]): string[] =>
+  values.flatMap((v) => v.split(',')).map((t) => t.trim().toLowerCase()).filter(Boolean);
+
+/**
+ * The framing of a request's body, refusing what two parsers could read two ways (the request
+ * smuggling family): Content-Length beside Transfer-Encoding, differing lengths, a coding that does
+ * not end in chunked, and an absolute-form target naming another host than Host.
+ */
+export const bodyFraming = (head: RequestHead): BodyFraming => {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(head.target)) {
+    let authority: string;
+    try {
+      authority = new URL(head.target).host.toLowerCase();
+    } catch {
+      return { kind: 'invalid', reason: 'bad absolute-form target' };
+    }
+    if (authority !== (head.host ?? '').toLowerCase()) return { kind: 'invalid', reason: 'absolute-form target names another host than Host' };
+  } else if (!head.target.startsWith('/') && !(head.target === '*' && head.method === 'OPTIONS')) {
+    return { kind: 'invalid', reason: 'bad request target' };
+  }
+  if (head.method === 'CONNECT') return { kind: 'invalid', reason: 'CONNECT is not served' };
+  const codings = listTokens(headerValues(head, 'transfer-encoding'));
+  const lengths = headerValues(head, 'content-length').flatMap((v) => v.split(',')).map((v) => v.trim());
+  if (codings.length && lengths.length) return { kind: 'invalid', reason: 'both Content-Length and Transfer-Encoding' };
+  if (codings.length) {
+    if (codings[codings.length - 1] !== 'chunked' || codings.indexOf('chunked') !== codings.length - 1) return { kind: 'invalid', reason: 'Transfer-Encoding must end in chunked, once' };
+    return { kind: 'chunked' };
+  }
+  if (lengths.length) {
+    if (!lengths.every((l) => /^\d{1,15}$/.test(l)) || new Set(lengths.map(Number)).size !== 1) return { kind: 'invalid', reason: 'bad or conflicting Content-Length' };
+    const bytes = Number(lengths[0]);
+    if (bytes > 0) return { kind: 'length', bytes };
+  }
+  const upgrade = headerValues(head, 'upgrade').length > 0 && listTokens(headerValues(head, 'connection')).includes('upgrade');
+  return upgrade ? { kind: 'upgrade' } : { kind: 'none' };
+};

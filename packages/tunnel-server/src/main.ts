@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { ConfigError, optionsFromEnv } from './env-config.js';
+import { guardProcess } from './guard-process.js';
 import { runUntilSignal } from './run-until-signal.js';
 import { startTunnelServer } from './tunnel-server.js';
 
@@ -16,6 +17,7 @@ export const main = async (env: NodeJS.ProcessEnv = process.env): Promise<number
     return 2;
   }
   const server = await startTunnelServer({ ...options, logger });
+  guardProcess(logger);
   logger.info({ hostKey: server.hostKey.publicKey }, 'clients can pin this host key');
   await runUntilSignal(server);
   return 0;

@@ -1,7 +1,8 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Limits } from './limits.js';
 
 /** The server's Prometheus series. Labels stay low-cardinality: no client ids, no hostnames. */
-export const createMetrics = () => {
+export const createMetrics = (limits?: Limits) => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'preevy_tunnel_server_' });
   const m = {
@@ -24,7 +25,16 @@ export const createMetrics = () => {
     }),
     authFailures: new Counter({ name: 'preevy_tunnel_auth_failures_total', help: 'Refused credentials', labelNames: ['kind'] as const, registers: [registry] }),
     refused: new Counter({ name: 'preevy_tunnel_refused_total', help: 'Refused connections and requests, by reason', labelNames: ['reason'] as const, registers: [registry] }),
+    sshUnauthenticated: new Gauge({ name: 'preevy_tunnel_ssh_unauthenticated', help: 'SSH connections that have not authenticated yet', registers: [registry] }),
+    connectionErrors: new Counter({
+      name: 'preevy_tunnel_connection_errors_total',
+      help: 'Errors caught in a connection handler (the connection was dropped, the server kept serving)',
+      labelNames: ['where'] as const,
+      registers: [registry],
+    }),
+    limit: new Gauge({ name: 'preevy_tunnel_limit', help: 'Configured limits, by name (see the README)', labelNames: ['name'] as const, registers: [registry] }),
   };
+  for (const [name, value] of Object.entries<number>({ ...limits })) m.limit.set({ name }, value);
   return m;
 };
 

@@ -19,6 +19,14 @@ export const unauthorizedPage = (reason: string): string =>
 
 export const badGatewayPage = (): string => page('Preview not reachable', '<p>The environment\'s agent did not accept the connection. Try again in a moment.</p>');
 
+export const gatewayTimeoutPage = (timeoutMs: number): string =>
+  page('Preview not reachable', `<p>The environment's agent did not open a channel within ${timeoutMs} ms. It may be overloaded or reconnecting; try again in a moment.</p>`);
+
+export const unavailablePage = (): string => page('Preview busy', '<p>This service has too many open connections right now. Try again in a moment.</p>');
+
+export const crossOriginPage = (): string =>
+  page('Refused: cross-origin request', '<p>A page of another site tried to act on this private preview with your session. Open the preview directly instead.</p>');
+
 export const indexPage = (envId: string, tunnels: readonly TunnelInfo[]): string =>
   page(
     `Preview ${envId}`,

@@ -1,28 +1,49 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Metrics } from './metrics.js';
-import type { Tunnel } from './tunnel-registry.js';
+import { rawResponse } from './pages.js';
+import type { RequestFramer } from './request-framer.js';
+import type { Release } from './visitor-channel.js';
+
+export interface RelayOptions {
+  metrics: Metrics;
+  /** Gives the tunnel's visitor slot back when the relay ends. */
+  release: Release;
+  idleTimeoutMs: number;
+  /**
+   * Follows the visitor's requests (public path): every head is checked and rewritten, and a
+   * request whose body has not fully arrived after `requestTimeoutMs` ends the connection.
+   */
+  framer?: RequestFramer;
+  requestTimeoutMs?: number;
+  /** Bytes the caller already read from the visitor (the first request head), sent first. */
+  initial?: Buffer;
+}
 
 /**
  * Relays bytes between a visitor socket (opened with allowHalfOpen) and an SSH channel until both
- * directions are done. Node's `pipe` pauses the faster side when the slower one's buffer is full,
- * so backpressure holds end to end and no body is ever buffered whole.
+ * directions are done. The slower side pauses the faster one both ways, so no body is ever
+ * buffered whole (toward the agent the channel itself also waits while the agent's SSH socket is
+ * congested, see ssh-front.ts).
  *
  * Half-close: a visitor that ends its side (FIN after the request) must still get the response.
  * ssh2's server-side `end()` sends EOF *and* CLOSE, which would cut it off, so the visitor's FIN
  * becomes a bare channel EOF, sent once every byte before it has gone.
+ *
+ * A request the framer refuses stops the flow toward the agent; the responses to the requests
+ * before it still arrive, then the visitor gets a 400 and the connection closes.
  */
-export const relay = (socket: Socket, channel: Duplex & { eof?: () => void }, { tunnel, metrics, idleTimeoutMs }: { tunnel: Tunnel; metrics: Metrics; idleTimeoutMs: number }): void => {
-  tunnel.activeConnections += 1;
-  metrics.visitorConnections.inc();
+export const relay = (socket: Socket, channel: Duplex & { eof?: () => void }, { metrics, release, idleTimeoutMs, framer, requestTimeoutMs, initial }: RelayOptions): void => {
   const startRead = socket.bytesRead;
   const startWritten = socket.bytesWritten;
   let done = false;
+  let refused: string | undefined;
+  let requestTimer: NodeJS.Timeout | undefined;
   const finish = (): void => {
     if (done) return;
     done = true;
-    tunnel.activeConnections -= 1;
-    metrics.visitorConnections.dec();
+    clearTimeout(requestTimer);
+    release();
     // Counted once at the end, from the socket's counters: nothing added on the hot path.
     metrics.bytes.inc({ direction: 'in' }, socket.bytesRead - startRead);
     metrics.bytes.inc({ direction: 'out' }, socket.bytesWritten - startWritten);
@@ -37,13 +58,48 @@ export const relay = (socket: Socket, channel: Duplex & { eof?: () => void }, { 
     if (channel.eof) channel.eof();
     else channel.end();
   };
+  const toAgent = (chunk: Buffer): void => {
+    if (!channel.write(chunk)) {
+      socket.pause();
+      channel.once('drain', () => refused === undefined && socket.resume());
+    }
+  };
+  const onData = (chunk: Buffer): void => {
+    if (!framer) return toAgent(chunk);
+    const res = framer.push(chunk);
+    for (const piece of res.out) toAgent(piece);
+    if (res.error !== undefined) {
+      refused = res.error;
+      metrics.refused.inc({ reason: 'bad-request-framing' });
+      socket.removeListener('data', onData);
+      socket.pause();
+      sendEof();
+    }
+    if (requestTimeoutMs !== undefined) {
+      if (framer.busy && !requestTimer) {
+        requestTimer = setTimeout(() => {
+          metrics.refused.inc({ reason: 'request-timeout' });
+          abort();
+        }, requestTimeoutMs);
+      } else if (!framer.busy && requestTimer) {
+        clearTimeout(requestTimer);
+        requestTimer = undefined;
+      }
+    }
+  };
   socket.setTimeout(idleTimeoutMs, abort);
   socket.on('error', abort).on('close', finish);
-  socket.on('end', sendEof);
-  // The agent closed the channel: end our side gracefully so queued response bytes still flush.
-  channel.on('error', abort).on('close', () => {
-    if (!socket.destroyed && !socket.writableEnded) socket.end();
-  });
-  socket.pipe(channel, { end: false });
-  channel.pipe(socket);
+  socket.on('end', () => refused === undefined && sendEof());
+  socket.on('data', onData);
+  channel.on('error', abort);
+  // The agent is done: end our side gracefully so queued response bytes still flush.
+  const endVisitor = (): void => {
+    if (socket.destroyed || socket.writableEnded) return;
+    if (refused !== undefined) socket.end(rawResponse(400, 'Bad Request', `400 Bad Request: ${refused}\n`));
+    else socket.end();
+  };
+  channel.on('end', endVisitor).on('close', endVisitor);
+  channel.pipe(socket, { end: false });
+  if (initial?.length) onData(initial);
+  if (refused === undefined) socket.resume();
 };

@@ -31,8 +31,16 @@ export interface SshFrontOptions {
   logger: Logger;
 }
 
-// Ciphers Node runs natively first: AES-GCM is the fastest here (ssh2's chacha20 is pure JS without its addon).
-const ALGORITHMS = { cipher: ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes128-ctr', 'aes256-ctr'] as ssh2.CipherAlgorithm[] };
+// AEAD ciphers only. In SSH the client's preference decides, and a stock OpenSSH client prefers
+// CTR+HMAC when it is offered: AES-GCM measured +15 % requests/s and +35 % bulk throughput here.
+// chacha20-poly1305 is left out: it is slower than AES-GCM with AES-NI.
+const ALGORITHMS = { cipher: ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com'] as ssh2.CipherAlgorithm[] };
+
+/** Longest forward request name kept or logged; anything longer is refused by the parser anyway. */
+const MAX_LOGGED_REQUEST = 80;
+/** Refusals reported back in `hello`; older ones are dropped first. */
+const MAX_KEPT_REFUSALS = 16;
+const cut = (s: string): string => (s.length > MAX_LOGGED_REQUEST ? `${s.slice(0, MAX_LOGGED_REQUEST)}…(${s.length} chars)` : s);
 
 const tunnelInfo = (t: Tunnel, baseUrl: URL): TunnelInfo => ({
   name: t.name,
@@ -75,7 +83,10 @@ const corkPerTick = (socket: Socket): void => {
 /** The SSH side of the tunnel server: authenticates agents and turns their reverse forwards into tunnels. */
 export const createSshFront = (opts: SshFrontOptions) => {
   const { registry, limits, metrics, logger, baseUrl } = opts;
-  const pendingHandshakes = new Map<string, NodeJS.Timeout>();
+  /** TCP connections not yet authenticated, by `ip:port`, with their source address. */
+  const unauthenticated = new Map<string, { address: string; socket: Socket; timer: NodeJS.Timeout }>();
+  const unauthenticatedByAddress = new Map<string, number>();
+  const connectionsByKey = new Map<string, number>();
   const clients = new Set<Connection>();
   let nextOwnerId = 1;
   const server = new ssh2.Server({
@@ -100,8 +111,12 @@ export const createSshFront = (opts: SshFrontOptions) => {
       ctx.reject(['publickey']);
       return undefined;
     };
-    if (normalizeEnvId(envId) !== envId) return refuse(`username (the environment id) "${envId.slice(0, 80)}" is not a normalized DNS label`);
+    if (normalizeEnvId(envId) !== envId) return refuse(`username (the environment id) "${cut(envId)}" is not a normalized DNS label`);
     if (allowed && !allowed.has(fingerprint)) return refuse('key is not in the authorized keys file');
+    if ((connectionsByKey.get(fingerprint) ?? 0) >= limits.connectionsPerKey) {
+      metrics.refused.inc({ reason: 'connections-per-key' });
+      return refuse(`at most ${limits.connectionsPerKey} connections per key`);
+    }
     if (!ctx.signature) {
       ctx.accept(); // the client is asking whether this key would do; the signed attempt follows
       return undefined;
@@ -117,25 +132,68 @@ export const createSshFront = (opts: SshFrontOptions) => {
     return { clientId: clientIdFromKey(ctx.key.data), fingerprint, envId, publicKey: ed25519KeyFromSshBlob(ctx.key.data) };
   };
 
+  const authenticated = (remote: string): void => {
+    const pending = unauthenticated.get(remote);
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    unauthenticated.delete(remote);
+    const left = (unauthenticatedByAddress.get(pending.address) ?? 1) - 1;
+    if (left > 0) unauthenticatedByAddress.set(pending.address, left);
+    else unauthenticatedByAddress.delete(pending.address);
+    metrics.sshUnauthenticated.set(unauthenticated.size);
+  };
+
   server.on('connection', (client: Connection, info: { ip: string; port: number }) => {
     const remote = `${info.ip}:${info.port}`;
+    const sshSocket = unauthenticated.get(remote)?.socket;
     let identity: Identity | undefined;
-    let owner: TunnelOwner | undefined;
+    let owner: (TunnelOwner & { closed: boolean }) | undefined;
     const rejected = new Map<string, string>();
+    let refusals = 0;
+    let countedKey: string | undefined;
     // Global requests must be answered in order; registration may wait on a liveness check.
     let requestQueue = Promise.resolve();
 
+    /** No error of one connection may end the process: log it, drop this connection, keep serving. */
+    const guard =
+      <A extends unknown[]>(what: string, fn: (...args: A) => void) =>
+      (...args: A): void => {
+        try {
+          fn(...args);
+        } catch (err) {
+          dropOnError(what, err);
+        }
+      };
+    const dropOnError = (what: string, err: unknown): void => {
+      metrics.connectionErrors.inc({ where: what });
+      logger.error({ remote, where: what, err: err instanceof Error ? err.message : String(err) }, 'error in an ssh connection handler; dropping that connection');
+      client.end();
+    };
+
+    /** Pauses visitor data toward this agent while its SSH socket holds more than the bound. */
+    const drainWaiters: Array<() => void> = [];
+    const congested = (): boolean => (sshSocket?.writableLength ?? 0) > limits.agentWriteBufferBytes;
+    sshSocket?.on('drain', () => {
+      if (congested()) return;
+      for (const resume of drainWaiters.splice(0)) resume();
+    });
+    const waitWhileCongested = (channel: Duplex): Duplex => {
+      const write = (channel as unknown as { _write: (c: Buffer, e: BufferEncoding, cb: (err?: Error | null) => void) => void })._write.bind(channel);
+      (channel as unknown as { _write: typeof write })._write = (chunk, encoding, cb) =>
+        write(chunk, encoding, (err) => (err || !congested() ? cb(err) : void drainWaiters.push(() => cb())));
+      return channel;
+    };
+
     client.on('error', (err: Error) => logger.debug({ remote, err: err.message }, 'ssh connection error'));
-    client.on('authentication', (ctx) => {
+    client.on('authentication', guard('authentication', (ctx: AuthContext) => {
       const id = authenticate(ctx, remote);
       if (!id) return;
       identity = id;
       ctx.accept();
-    });
+    }));
 
-    client.on('ready', () => {
-      clearTimeout(pendingHandshakes.get(remote));
-      pendingHandshakes.delete(remote);
+    client.on('ready', guard('ready', () => {
+      authenticated(remote);
       if (!identity) {
         logger.warn({ remote }, 'ssh client ready without identity');
         return void client.end();
@@ -143,15 +201,18 @@ export const createSshFront = (opts: SshFrontOptions) => {
       const id = identity;
       clients.add(client);
       metrics.sshClients.inc();
+      countedKey = id.fingerprint;
+      connectionsByKey.set(id.fingerprint, (connectionsByKey.get(id.fingerprint) ?? 0) + 1);
       owner = {
         id: nextOwnerId++,
         clientId: id.clientId,
         fingerprint: id.fingerprint,
         envId: id.envId,
         publicKey: id.publicKey,
+        closed: false,
         openChannel: (tunnel, from) =>
           new Promise<Duplex>((resolve, reject) =>
-            client.forwardOut(tunnel.request, tunnel.bindPort, from.address, from.port, (err, channel) => (err ? reject(err) : resolve(channel))),
+            client.forwardOut(tunnel.request, tunnel.bindPort, from.address, from.port, (err, channel) => (err ? reject(err) : resolve(waitWhileCongested(channel)))),
           ),
         isAlive: () =>
           new Promise<boolean>((resolve) => {
@@ -173,24 +234,38 @@ export const createSshFront = (opts: SshFrontOptions) => {
         },
       };
       logger.info({ remote, clientId: id.clientId, envId: id.envId }, 'ssh client ready');
-    });
+    }));
 
     client.on('request', (accept, reject, name, info) => {
       requestQueue = requestQueue.then(async () => {
         const ok = (port?: number): void => accept?.(port);
-        const no = (requestString: string, why: string): void => {
-          rejected.set(requestString, why);
-          logger.info({ remote, request: requestString, why }, 'forward refused');
+        const no = (requestString: string, why: string, reason = 'forward-refused'): void => {
+          metrics.refused.inc({ reason });
+          refusals += 1;
+          // Bounded: the name is cut before it is kept or logged, and only the latest few are kept.
+          const name = cut(requestString);
+          rejected.delete(name);
+          rejected.set(name, cut(why));
+          if (rejected.size > MAX_KEPT_REFUSALS) rejected.delete(rejected.keys().next().value!);
           reject?.();
+          if (refusals === limits.refusedForwardsPerConnection) {
+            metrics.refused.inc({ reason: 'refused-forwards-per-connection' });
+            logger.warn({ remote, refusals }, 'too many refused forward requests; dropping the connection');
+            client.end();
+          } else if (refusals < limits.refusedForwardsPerConnection) logger.info({ remote, request: name, why: cut(why) }, 'forward refused');
         };
         if (!owner) return void reject?.();
         if (name === 'tcpip-forward') {
           const { bindAddr, bindPort } = info;
           const parsed = parseForwardRequest(bindAddr);
           if (!parsed.ok) return no(bindAddr, parsed.error);
-          if (registry.ofOwner(owner).length >= limits.tunnelsPerClient) return no(bindAddr, `at most ${limits.tunnelsPerClient} tunnels per connection`);
+          if (registry.countOfOwner(owner) >= limits.tunnelsPerConnection) return no(bindAddr, `at most ${limits.tunnelsPerConnection} tunnels per connection`, 'tunnels-per-connection');
+          const label0 = tunnelLabel({ name: parsed.value.name, envId: owner.envId, clientId: owner.clientId });
+          if (registry.get(label0)?.owner !== owner && registry.countOfKey(owner.fingerprint) >= limits.tunnelsPerKey) {
+            return no(bindAddr, `at most ${limits.tunnelsPerKey} tunnels per key, over all its connections`, 'tunnels-per-key');
+          }
           const { name: tunnelName, access, service, port } = parsed.value;
-          const label = tunnelLabel({ name: tunnelName, envId: owner.envId, clientId: owner.clientId });
+          const label = label0;
           const res = await registry.register({
             label,
             name: tunnelName,
@@ -203,8 +278,8 @@ export const createSshFront = (opts: SshFrontOptions) => {
             bindPort: bindPort === 0 ? 80 : bindPort,
             owner,
           });
-          if (!res.ok) return no(bindAddr, res.reason);
-          rejected.delete(bindAddr);
+          if (!res.ok) return no(bindAddr, res.reason, 'name-taken');
+          rejected.delete(cut(bindAddr));
           metrics.tunnels.set(registry.size);
           logger.info({ remote, label, access, replaced: res.replaced }, 'tunnel registered');
           return ok(bindPort === 0 ? 80 : undefined);
@@ -220,7 +295,11 @@ export const createSshFront = (opts: SshFrontOptions) => {
       }).catch((err: unknown) => {
         // One failed request must not wedge the queue: every later request would hang unanswered.
         logger.error({ remote, err: (err as Error).message }, 'global request failed');
-        reject?.();
+        try {
+          reject?.();
+        } catch (rejectErr) {
+          dropOnError('request', rejectErr);
+        }
       });
     });
 
@@ -233,36 +312,61 @@ export const createSshFront = (opts: SshFrontOptions) => {
       rejected: [...rejected].map(([name, reason]) => ({ name, reason })),
     });
 
-    client.on('session', (acceptSession) => {
+    /** Runs `reply` once earlier forward requests are answered, if the channel is still there. */
+    const afterRequests = (channel: ServerChannel, what: string, reply: (c: ServerChannel) => void): void => {
+      requestQueue
+        .then(() => {
+          if (channel.destroyed || !channel.writable) return;
+          reply(channel);
+        })
+        .catch((err: unknown) => dropOnError(what, err));
+    };
+
+    client.on('session', guard('session', (acceptSession: () => ssh2.Session | undefined) => {
       const session = acceptSession();
-      session.on('pty', (accept) => accept?.());
-      session.on('exec', (accept, reject, { command }) => {
-        // Wait for pending forward requests so the reply lists them.
-        void requestQueue.then(() => {
-          if (command.trim() !== EXEC_HELLO || !owner) return void reject?.();
-          const channel: ServerChannel = accept();
-          channel.end(`${JSON.stringify(hello())}\n`);
-          channel.exit(0);
+      if (!session) return;
+      session.on('pty', guard('pty', (accept?: () => void) => accept?.()));
+      session.on('exec', guard('exec', (accept: () => ServerChannel | undefined, reject: (() => void) | undefined, { command }: { command: string }) => {
+        if (command.trim() !== EXEC_HELLO || !owner) return void reject?.();
+        // Accept at once: the client may close the channel while earlier requests are answered.
+        const channel = accept();
+        if (!channel) return;
+        channel.on('error', () => {});
+        // Wait for pending forward requests so the reply lists them. The exit status goes before
+        // the end of the channel, or clients report "exit status -1" and exit 255.
+        afterRequests(channel, 'exec', (c) => {
+          c.write(`${JSON.stringify(hello())}\n`);
+          c.exit(0);
+          c.end();
         });
-      });
-      session.on('shell', (accept) => {
+      }));
+      session.on('shell', guard('shell', (accept: () => ServerChannel | undefined) => {
         // `ssh -R name:80:localhost:3000 env@server` with no command: show the URLs and stay open.
         const channel = accept();
-        void requestQueue.then(() => {
+        if (!channel) return;
+        channel.on('error', () => {});
+        afterRequests(channel, 'shell', (c) => {
           const lines = hello().tunnels.map((t) => `${t.name}: ${t.url}`);
-          channel.write(`preevy tunnel server: ${lines.length ? `\r\n${lines.join('\r\n')}` : 'no tunnels yet'}\r\n`);
+          c.write(`preevy tunnel server: ${lines.length ? `\r\n${lines.join('\r\n')}` : 'no tunnels yet'}\r\n`);
         });
         channel.on('data', (d: Buffer) => {
           if (d.includes(3) || d.includes(4)) channel.close(); // Ctrl-C / Ctrl-D
         });
-      });
-    });
+      }));
+    }));
 
     client.on('close', () => {
-      clearTimeout(pendingHandshakes.get(remote));
-      pendingHandshakes.delete(remote);
+      authenticated(remote);
       if (clients.delete(client)) metrics.sshClients.dec();
+      if (countedKey !== undefined) {
+        const left = (connectionsByKey.get(countedKey) ?? 1) - 1;
+        if (left > 0) connectionsByKey.set(countedKey, left);
+        else connectionsByKey.delete(countedKey);
+        countedKey = undefined;
+      }
+      for (const resume of drainWaiters.splice(0)) resume();
       if (owner) {
+        owner.closed = true;
         const removed = registry.removeOwner(owner);
         metrics.tunnels.set(registry.size);
         if (removed.length) logger.info({ remote, clientId: owner.clientId, tunnels: removed.length }, 'ssh client gone, tunnels removed');
@@ -273,22 +377,27 @@ export const createSshFront = (opts: SshFrontOptions) => {
   return {
     /** Takes one accepted TCP socket (or a TLS-unwrapped stream) as an SSH connection. */
     handleSocket(socket: Socket): void {
+      socket.on('error', () => {});
+      const address = socket.remoteAddress ?? '';
+      const key = `${address}:${socket.remotePort}`;
+      // Before any SSH work: a flood of handshakes costs one counter check each.
+      const fromAddress = unauthenticatedByAddress.get(address) ?? 0;
+      const refusal = fromAddress >= limits.unauthenticatedPerAddress ? 'unauthenticated-per-address' : unauthenticated.size >= limits.unauthenticatedConnections ? 'unauthenticated-connections' : undefined;
+      if (refusal) {
+        metrics.refused.inc({ reason: refusal });
+        return void socket.destroy();
+      }
       socket.setNoDelay(true);
       corkPerTick(socket);
-      socket.on('error', () => {});
-      const key = `${socket.remoteAddress}:${socket.remotePort}`;
-      pendingHandshakes.set(
-        key,
-        setTimeout(() => {
-          metrics.refused.inc({ reason: 'ssh-handshake-timeout' });
-          logger.info({ remote: key }, 'ssh handshake deadline passed, closing');
-          socket.destroy();
-        }, limits.sshHandshakeTimeoutMs),
-      );
-      socket.once('close', () => {
-        clearTimeout(pendingHandshakes.get(key));
-        pendingHandshakes.delete(key);
-      });
+      const timer = setTimeout(() => {
+        metrics.refused.inc({ reason: 'ssh-handshake-timeout' });
+        logger.info({ remote: key }, 'ssh handshake deadline passed, closing');
+        socket.destroy();
+      }, limits.sshHandshakeTimeoutMs);
+      unauthenticated.set(key, { address, socket, timer });
+      unauthenticatedByAddress.set(address, fromAddress + 1);
+      metrics.sshUnauthenticated.set(unauthenticated.size);
+      socket.once('close', () => authenticated(key));
       server.injectSocket(socket);
     },
     get clientCount(): number {

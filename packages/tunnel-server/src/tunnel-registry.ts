@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import type { TunnelAccess } from '@preevy/tunnel-protocol';
+import { envIndexLabel, type TunnelAccess } from '@preevy/tunnel-protocol';
 
 /** The SSH connection that holds tunnels: how the front reaches it, and how to check it lives. */
 export interface TunnelOwner {
@@ -10,6 +10,8 @@ export interface TunnelOwner {
   readonly envId: string;
   /** Signature-verifying key for share tokens (Ed25519 clients only). */
   readonly publicKey: KeyObject | undefined;
+  /** True once the connection has gone: it must never be handed a name again. */
+  readonly closed: boolean;
   /** Opens one channel to the agent for a visitor connection. */
   openChannel(tunnel: Tunnel, remote: { address: string; port: number }): Promise<Duplex>;
   /** Resolves false when the connection does not answer within the timeout. */
@@ -30,14 +32,34 @@ export interface Tunnel {
   request: string;
   bindPort: number;
   owner: TunnelOwner;
+  /** Visitor connections open or waiting for a channel; see `reserveConnection`. */
   activeConnections: number;
 }
 
 export type RegisterResult = { ok: true; tunnel: Tunnel; replaced: boolean } | { ok: false; reason: string };
 
-/** Every live tunnel, by hostname label. One per label; labels embed the client id. */
+const addTo = <K, V>(index: Map<K, Set<V>>, key: K, value: V): void => {
+  const set = index.get(key);
+  if (set) set.add(value);
+  else index.set(key, new Set([value]));
+};
+
+const removeFrom = <K, V>(index: Map<K, Set<V>>, key: K, value: V): void => {
+  const set = index.get(key);
+  if (!set) return;
+  set.delete(value);
+  if (set.size === 0) index.delete(key);
+};
+
+/**
+ * Every live tunnel, by hostname label, with indexes by owner, by environment index label and by
+ * key, so that routing, index pages and limits cost the same with ten tunnels or ten thousand.
+ */
 export class TunnelRegistry {
   private readonly byLabel = new Map<string, Tunnel>();
+  private readonly byOwner = new Map<TunnelOwner, Set<Tunnel>>();
+  private readonly byEnvIndex = new Map<string, Set<Tunnel>>();
+  private readonly byKey = new Map<string, Set<Tunnel>>();
 
   get size(): number {
     return this.byLabel.size;
@@ -47,17 +69,22 @@ export class TunnelRegistry {
     return this.byLabel.get(label);
   }
 
-  /** Tunnels of one environment of one client, for the index page. */
-  ofEnv(clientId: string, envId: string): Tunnel[] {
-    return [...this.byLabel.values()].filter((t) => t.clientId === clientId && t.envId === envId).sort((a, b) => a.label.localeCompare(b.label));
-  }
-
-  all(): Tunnel[] {
-    return [...this.byLabel.values()];
+  /** Tunnels listed on the index page `{envId}-{clientId}`, sorted by label. */
+  ofEnvIndex(indexLabel: string): Tunnel[] {
+    return [...(this.byEnvIndex.get(indexLabel) ?? [])].sort((a, b) => a.label.localeCompare(b.label));
   }
 
   ofOwner(owner: TunnelOwner): Tunnel[] {
-    return [...this.byLabel.values()].filter((t) => t.owner === owner);
+    return [...(this.byOwner.get(owner) ?? [])];
+  }
+
+  countOfOwner(owner: TunnelOwner): number {
+    return this.byOwner.get(owner)?.size ?? 0;
+  }
+
+  /** Tunnels held by every connection of one key. */
+  countOfKey(fingerprint: string): number {
+    return this.byKey.get(fingerprint)?.size ?? 0;
   }
 
   /**
@@ -77,10 +104,16 @@ export class TunnelRegistry {
       current.owner.evict(`its hostname ${tunnel.label} was taken over by a new connection of the same client`);
       this.removeOwner(current.owner);
     }
+    // The liveness check takes time: the claimant may have gone meanwhile, or someone else won.
+    if (tunnel.owner.closed) return { ok: false, reason: 'the connection closed while its request waited' };
     const raced = this.byLabel.get(tunnel.label);
     if (raced && raced.owner !== tunnel.owner && raced !== current) return { ok: false, reason: `hostname ${tunnel.label} was just claimed by another connection` };
+    if (raced) this.remove(raced);
     const entry: Tunnel = { ...tunnel, activeConnections: 0 };
-    this.byLabel.set(tunnel.label, entry);
+    this.byLabel.set(entry.label, entry);
+    addTo(this.byOwner, entry.owner, entry);
+    addTo(this.byEnvIndex, envIndexLabel(entry), entry);
+    addTo(this.byKey, entry.owner.fingerprint, entry);
     return { ok: true, tunnel: entry, replaced: current !== undefined };
   }
 
@@ -88,14 +121,21 @@ export class TunnelRegistry {
   unregister(label: string, owner: TunnelOwner): boolean {
     const t = this.byLabel.get(label);
     if (!t || t.owner !== owner) return false;
-    this.byLabel.delete(label);
+    this.remove(t);
     return true;
   }
 
   /** Removes every tunnel of a connection (on close), returning them. */
   removeOwner(owner: TunnelOwner): Tunnel[] {
     const removed = this.ofOwner(owner);
-    for (const t of removed) this.byLabel.delete(t.label);
+    for (const t of removed) this.remove(t);
     return removed;
+  }
+
+  private remove(t: Tunnel): void {
+    this.byLabel.delete(t.label);
+    removeFrom(this.byOwner, t.owner, t);
+    removeFrom(this.byEnvIndex, envIndexLabel(t), t);
+    removeFrom(this.byKey, t.owner.fingerprint, t);
   }
 }

@@ -1,7 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,23 +8,12 @@ import { tunnelLabel } from '@preevy/tunnel-protocol';
 import { loadOrCreateHostKey } from './host-key.js';
 import { connectForwardingClient, generateTestKey } from './test-support/forwarding-client.js';
 import { requestVia } from './test-support/http-client.js';
+import { rawExchange } from './test-support/raw-exchange.js';
 import { startOrigin, type Origin } from './test-support/origin.js';
 import type { RunningTunnelServer } from './tunnel-server.js';
 import { startTestServer, TEST_BASE_HOST } from './test-support/test-server.js';
 
 const BASE = TEST_BASE_HOST;
-
-/** Sends raw bytes to a port and collects what comes back until the server closes. */
-const rawExchange = (port: number, write: (sock: ReturnType<typeof netConnect>) => void, timeoutMs = 5_000): Promise<{ text: string; closed: boolean }> =>
-  new Promise((resolve) => {
-    const sock = netConnect({ host: '127.0.0.1', port });
-    let text = '';
-    const timer = setTimeout(() => (sock.destroy(), resolve({ text, closed: false })), timeoutMs);
-    sock.on('data', (d: Buffer) => (text += d.toString('latin1')));
-    sock.on('close', () => (clearTimeout(timer), resolve({ text, closed: true })));
-    sock.on('error', () => {});
-    sock.on('connect', () => write(sock));
-  });
 
 describe('tunnel server under bad input and faults', () => {
   let server: RunningTunnelServer;

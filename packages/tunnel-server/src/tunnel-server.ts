@@ -7,7 +7,7 @@ import { readAuthorizedKeys } from './authorized-keys.js';
 import { loadOrCreateHostKey, type HostKey } from './host-key.js';
 import { createHttpApp } from './http-app.js';
 import { createHttpFront } from './http-front.js';
-import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { resolveLimits, type Limits } from './limits.js';
 import { createMetrics } from './metrics.js';
 import { createSshFront } from './ssh-front.js';
 import { TunnelRegistry } from './tunnel-registry.js';
@@ -27,6 +27,8 @@ export interface TunnelServerOptions {
   https?: { port: number; cert: string | Buffer; key: string | Buffer };
   /** Prometheus `/metrics` and `/healthz`; off when undefined. */
   adminPort?: number;
+  /** Interface of the admin port. Default 127.0.0.1 whatever `listenHost` is: metrics are not for visitors. */
+  adminListenHost?: string;
   /** Persisted host key file (created 0600 on first start), or a key in memory. */
   hostKey: { file: string } | HostKey;
   /** When set, only these keys may register tunnels. */
@@ -42,9 +44,11 @@ export interface RunningTunnelServer extends AsyncDisposable {
   httpPort: number;
   httpsPort: number | undefined;
   adminPort: number | undefined;
+  /** The address the admin port is bound to. */
+  adminAddress: string | undefined;
   hostKey: Pick<HostKey, 'publicKey' | 'fingerprint'>;
   /** Live view, for status and tests. */
-  stats(): { sshClients: number; tunnels: number };
+  stats(): { sshClients: number; tunnels: number; visitorConnections: number };
   /** Stops accepting, lets open visitor connections finish for up to `drainMs`, then closes all. */
   close(opts?: { drainMs?: number }): Promise<void>;
 }
@@ -62,12 +66,12 @@ const closeServer = (server: NetServer | HttpServer | TlsServer): Promise<void> 
 
 /** Starts the SSH server, the HTTP(S) front and the admin endpoint. */
 export const startTunnelServer = async (options: TunnelServerOptions): Promise<RunningTunnelServer> => {
-  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const limits: Limits = resolveLimits(options.limits);
   const logger = options.logger ?? pino({ name: 'preevy-tunnel-server', redact: ['token', 'authorization', 'cookie'] });
   const host = options.listenHost ?? '127.0.0.1';
   const hostKey = 'file' in options.hostKey ? await loadOrCreateHostKey(options.hostKey.file) : options.hostKey;
   const authorizedKeys = options.authorizedKeysFile ? await readAuthorizedKeys(options.authorizedKeysFile) : undefined;
-  const metrics = createMetrics();
+  const metrics = createMetrics(limits);
   const registry = new TunnelRegistry();
 
   // Listeners first (the base URL may depend on their ports); handlers are bound once it is known.
@@ -75,6 +79,11 @@ export const startTunnelServer = async (options: TunnelServerOptions): Promise<R
   let onVisitor: (s: Socket) => void = (s) => s.destroy();
   const visitors = new Set<Socket>();
   const acceptVisitor = (s: Socket): void => {
+    s.on('error', () => {});
+    if (visitors.size >= limits.maxVisitorConnections) {
+      metrics.refused.inc({ reason: 'visitor-connections' });
+      return void s.destroy();
+    }
     visitors.add(s);
     s.once('close', () => visitors.delete(s));
     onVisitor(s);
@@ -96,7 +105,7 @@ export const startTunnelServer = async (options: TunnelServerOptions): Promise<R
 
     const ssh = createSshFront({ hostKey: hostKey.privateKey, baseUrl, registry, authorizedKeys: () => authorizedKeys, limits, metrics, logger });
     const app = createHttpApp({ registry, baseUrl, limits, metrics, logger, ...(options.now ? { now: options.now } : {}) });
-    const front = createHttpFront({ registry, baseHost, app, limits, metrics, logger });
+    const front = createHttpFront({ registry, baseHost, app, secure: baseUrl.protocol === 'https:', limits, metrics, logger });
     onSsh = (s) => ssh.handleSocket(s);
     onVisitor = (s) => front.handleSocket(s);
 
@@ -112,8 +121,9 @@ export const startTunnelServer = async (options: TunnelServerOptions): Promise<R
         } else res.writeHead(404).end();
       });
     }
-    const adminPort = admin && options.adminPort !== undefined ? await listen(admin, options.adminPort, host).then((p) => (started.push(admin!), p)) : undefined;
-    logger.info({ sshPort, httpPort, httpsPort, adminPort, baseUrl: baseUrl.origin, hostKey: hostKey.fingerprint }, 'tunnel server listening');
+    const adminHost = options.adminListenHost ?? '127.0.0.1';
+    const adminPort = admin && options.adminPort !== undefined ? await listen(admin, options.adminPort, adminHost).then((p) => (started.push(admin!), p)) : undefined;
+    logger.info({ sshPort, httpPort, httpsPort, adminPort, adminHost: baseUrl.origin, hostKey: hostKey.fingerprint }, 'tunnel server listening');
 
     let closing: Promise<void> | undefined;
     const close = ({ drainMs = 5_000 } = {}): Promise<void> =>
@@ -122,6 +132,7 @@ export const startTunnelServer = async (options: TunnelServerOptions): Promise<R
         const deadline = Date.now() + drainMs;
         while (visitors.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
         for (const s of visitors) s.destroy();
+        app.close(() => {});
         ssh.closeAll();
         await stopped;
         logger.info('tunnel server stopped');
@@ -133,8 +144,9 @@ export const startTunnelServer = async (options: TunnelServerOptions): Promise<R
       httpPort,
       httpsPort,
       adminPort,
+      adminAddress: adminPort === undefined ? undefined : (admin!.address() as AddressInfo).address,
       hostKey: { publicKey: hostKey.publicKey, fingerprint: hostKey.fingerprint },
-      stats: () => ({ sshClients: ssh.clientCount, tunnels: registry.size }),
+      stats: () => ({ sshClients: ssh.clientCount, tunnels: registry.size, visitorConnections: visitors.size }),
       close,
       [Symbol.asyncDispose]: () => close({ drainMs: 0 }),
     };

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { PreevyError, preevyHome } from '@preevy/core';
-import { ConfigError, DEFAULT_PORTS, optionsFromEnv, runUntilSignal, startTunnelServer, TUNNEL_SERVER_ENV as ENV } from '@preevy/tunnel-server';
+import { ConfigError, DEFAULT_LIMITS, DEFAULT_PORTS, guardProcess, limitEnvName, optionsFromEnv, runUntilSignal, startTunnelServer, TUNNEL_SERVER_ENV as ENV } from '@preevy/tunnel-server';
 import { pino } from 'pino';
 import { BaseCommand } from '../base-command.js';
 
@@ -25,6 +25,11 @@ export default class TunnelServer extends BaseCommand<typeof TunnelServer> {
     'tls-cert': Flags.file({ description: 'PEM certificate covering *.<base host>.', exists: true, env: ENV.tlsCert }),
     'tls-key': Flags.file({ description: 'PEM private key of --tls-cert.', exists: true, env: ENV.tlsKey }),
     'admin-port': Flags.integer({ description: 'Port of /metrics and /healthz.', default: DEFAULT_PORTS.admin, env: ENV.adminPort }),
+    'admin-listen-host': Flags.string({ description: 'Interface of the admin port (not --listen-host: metrics are not for visitors).', default: '127.0.0.1', env: ENV.adminListenHost }),
+    limit: Flags.string({
+      description: `Override a limit, NAME=VALUE, repeatable (or ${limitEnvName('tunnelsPerKey')}=… style variables). Names: ${Object.keys(DEFAULT_LIMITS).join(', ')}.`,
+      multiple: true,
+    }),
     'host-key-file': Flags.string({ description: 'SSH host key file, created (0600) on first start. Default: <preevy home>/tunnel-server/ssh_host_ed25519_key.', env: ENV.hostKeyFile }),
     'authorized-keys': Flags.file({ description: 'Only keys in this authorized_keys file may register tunnels.', exists: true, env: ENV.authorizedKeysFile }),
   };
@@ -41,9 +46,18 @@ export default class TunnelServer extends BaseCommand<typeof TunnelServer> {
       [ENV.tlsCert]: f['tls-cert'],
       [ENV.tlsKey]: f['tls-key'],
       [ENV.adminPort]: String(f['admin-port']),
+      [ENV.adminListenHost]: f['admin-listen-host'],
+      ...Object.fromEntries(Object.keys(DEFAULT_LIMITS).map((name) => [limitEnvName(name), process.env[limitEnvName(name)]])),
       [ENV.hostKeyFile]: f['host-key-file'] ?? join(preevyHome(), 'tunnel-server', 'ssh_host_ed25519_key'),
       [ENV.authorizedKeysFile]: f['authorized-keys'],
     };
+    for (const pair of f.limit ?? []) {
+      const [name = '', value] = pair.split('=', 2);
+      if (!(name in DEFAULT_LIMITS) || value === undefined) {
+        throw new PreevyError(`--limit ${pair}: expected NAME=VALUE with NAME one of ${Object.keys(DEFAULT_LIMITS).join(', ')}`, { code: 'TUNNEL_SERVER_CONFIG', kind: 'usage', suggestions: ['e.g. --limit tunnelsPerKey=500'] });
+      }
+      settings[limitEnvName(name)] = value;
+    }
     let options;
     try {
       options = optionsFromEnv(settings, (p) => readFileSync(p));
@@ -58,6 +72,7 @@ export default class TunnelServer extends BaseCommand<typeof TunnelServer> {
       }
       throw err;
     });
+    guardProcess(logger);
     logger.info({ hostKey: server.hostKey.publicKey, url: server.baseUrl.origin }, 'ready');
     await runUntilSignal(server);
   }
