@@ -68,6 +68,7 @@ const listTokens = (values: string[]): string[] =>
  * not end in chunked, and an absolute-form target naming another host than Host.
  */
 export const bodyFraming = (head: RequestHead): BodyFraming => {
+  if (head.method === 'CONNECT') return { kind: 'invalid', reason: 'CONNECT is not served' };
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(head.target)) {
     let authority: string;
     try {
@@ -79,7 +80,6 @@ export const bodyFraming = (head: RequestHead): BodyFraming => {
   } else if (!head.target.startsWith('/') && !(head.target === '*' && head.method === 'OPTIONS')) {
     return { kind: 'invalid', reason: 'bad request target' };
   }
-  if (head.method === 'CONNECT') return { kind: 'invalid', reason: 'CONNECT is not served' };
   const codings = listTokens(headerValues(head, 'transfer-encoding'));
   const lengths = headerValues(head, 'content-length').flatMap((v) => v.split(',')).map((v) => v.trim());
   if (codings.length && lengths.length) return { kind: 'invalid', reason: 'both Content-Length and Transfer-Encoding' };

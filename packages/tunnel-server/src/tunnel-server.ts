@@ -123,7 +123,7 @@ export const startTunnelServer = async (options: TunnelServerOptions): Promise<R
     }
     const adminHost = options.adminListenHost ?? '127.0.0.1';
     const adminPort = admin && options.adminPort !== undefined ? await listen(admin, options.adminPort, adminHost).then((p) => (started.push(admin!), p)) : undefined;
-    logger.info({ sshPort, httpPort, httpsPort, adminPort, adminHost: baseUrl.origin, hostKey: hostKey.fingerprint }, 'tunnel server listening');
+    logger.info({ sshPort, httpPort, httpsPort, adminPort, adminHost, baseUrl: baseUrl.origin, hostKey: hostKey.fingerprint }, 'tunnel server listening');
 
     let closing: Promise<void> | undefined;
     const close = ({ drainMs = 5_000 } = {}): Promise<void> =>
