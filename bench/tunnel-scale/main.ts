@@ -63,7 +63,7 @@ const measure = async (tunnels: number): Promise<Record<string, number>> => {
     hostKey: generateHostKey(),
     logger: pino({ level: 'silent' }),
     // One key holds them all here; the per-key defaults are far below 10,000 on purpose.
-    limits: { tunnelsPerKey: tunnels + 100, connectionsPerKey: connections + 10 } as Partial<TunnelServerModule.Limits>,
+    limits: { tunnelsPerKey: tunnels + 100, connectionsPerKey: connections + 10 },
   });
   const { openssh, publicKey } = generateOpenSshEd25519('bench');
   const clientId = clientIdFromKey(sshBlobFromEd25519Key(publicKey));
