@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { EXIT, runAgentCommand, type CommandIo } from './command.js';
 
@@ -34,7 +35,20 @@ describe('runAgentCommand', () => {
     const { io: i, err } = io();
     expect(await runAgentCommand([], i)).toBe(EXIT.invalidConfig);
     const text = err.join('');
-    for (const name of ['PREEVY_TUNNEL_URL', 'PREEVY_ENV_ID', 'PREEVY_AGENT_KEY_FILE', 'COMPOSE_PROJECT']) expect(text).toContain(name);
+    for (const name of ['PREEVY_TUNNEL_URL', 'PREEVY_TUNNEL_HOST_KEY', 'PREEVY_ENV_ID', 'PREEVY_AGENT_KEY_FILE', 'COMPOSE_PROJECT']) expect(text).toContain(name);
+  });
+
+  it('should refuse to start without a pinned tunnel server host key, naming the variable and where it comes from', async () => {
+    const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const { io: i, err } = io({ PREEVY_TUNNEL_URL: 'ssh://127.0.0.1:2222', PREEVY_ENV_ID: 'pr-1', PREEVY_AGENT_KEY: pem, COMPOSE_PROJECT: 'shop' });
+    let loggerCreated = false;
+    i.createLogger = () => {
+      loggerCreated = true;
+      throw new Error('the agent must not start');
+    };
+    expect(await runAgentCommand([], i)).toBe(EXIT.invalidConfig);
+    expect(err.join('')).toMatch(/PREEVY_TUNNEL_HOST_KEY is required: the tunnel server's host key/);
+    expect(loggerCreated).toBe(false);
   });
 
   it('should reject a bad state port before trying to read the state', async () => {

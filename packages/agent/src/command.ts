@@ -23,8 +23,8 @@ export interface CommandIo {
 const USAGE = `Usage: preevy-agent [run|state|help]
   run     (default) publish the compose project's services through the tunnel server
   state   print the running agent's state (JSON) from its local endpoint
-Configuration: PREEVY_TUNNEL_URL, PREEVY_ENV_ID, PREEVY_AGENT_KEY_FILE or PREEVY_AGENT_KEY,
-COMPOSE_PROJECT; optional PREEVY_TUNNEL_HOST_KEY, PREEVY_DEFAULT_ACCESS, PREEVY_AGENT_STATE_PORT,
+Configuration: PREEVY_TUNNEL_URL, PREEVY_TUNNEL_HOST_KEY, PREEVY_ENV_ID, PREEVY_AGENT_KEY_FILE or
+PREEVY_AGENT_KEY, COMPOSE_PROJECT; optional PREEVY_DEFAULT_ACCESS, PREEVY_AGENT_STATE_PORT,
 PREEVY_AGENT_STATE_HOST, PREEVY_AGENT_SERVICE, PREEVY_AGENT_NETWORKS, PREEVY_LOG_LEVEL, DOCKER_HOST.
 `;
 
