@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { EXIT, runAgentCommand, type CommandIo } from './command.js';
+import { createPinoLogger, EXIT, runAgentCommand, type CommandIo } from './command.js';
 
 const io = (env: NodeJS.ProcessEnv = {}) => {
   const out: string[] = [];
@@ -55,5 +55,23 @@ describe('runAgentCommand', () => {
     const { io: i, err } = io({ PREEVY_AGENT_STATE_PORT: 'abc' });
     expect(await runAgentCommand(['state'], i)).toBe(EXIT.invalidConfig);
     expect(err.join('')).toContain('PREEVY_AGENT_STATE_PORT');
+  });
+});
+
+describe('createPinoLogger', () => {
+  it('should redact tokens, cookies and key material at any depth the shared list covers, and keep the rest', () => {
+    const lines: string[] = [];
+    const log = createPinoLogger('info', { write: (line: string) => void lines.push(line) });
+    log.info({ token: 'tok-1', req: { headers: { authorization: 'Bearer tok-2', cookie: 'preevy-session=tok-3' } }, tunnel: { privateKey: 'PRIVATE' }, hostKey: 'ssh-ed25519 AAAA' }, 'visitor');
+    expect(lines).toHaveLength(1);
+    const record = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(record).toMatchObject({
+      msg: 'visitor',
+      token: '[redacted]',
+      req: { headers: { authorization: '[redacted]', cookie: '[redacted]' } },
+      tunnel: { privateKey: '[redacted]' },
+      hostKey: 'ssh-ed25519 AAAA',
+    });
+    expect(lines[0]).not.toMatch(/tok-\d|PRIVATE/);
   });
 });

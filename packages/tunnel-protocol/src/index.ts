@@ -19,3 +19,4 @@ export { parseAgentState } from './agent-state.js';
 export type { AgentConnectionStatus, AgentState } from './agent-state.js';
 export { formatHostKeyPin, hostKeyLine, hostKeyMatchesPin, parseHostKeyPin } from './host-key-pin.js';
 export type { HostKeyPin } from './host-key-pin.js';
+export { LOG_REDACT_CENSOR, LOG_REDACT_PATHS, LOG_SECRET_FIELDS } from './log-redaction.js';
