@@ -12,11 +12,14 @@ interface Run {
   stderr: string;
 }
 
+const HOST_KEY_FINGERPRINT = 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU';
+
 interface ProfileJson {
   name: string;
   driver: string;
   driverOptions: Record<string, unknown>;
   tunnelUrl?: string;
+  tunnelHostKey?: string;
   publicKey: string;
   clientId: string;
   current: boolean;
@@ -81,6 +84,17 @@ describe('preevy profile (built binary)', () => {
     expect(ci).toMatchObject({ name: 'ci', driver: 'kube-pod', driverOptions: { namespace: 'previews', replicas: 2 }, tunnelUrl: 'ssh://127.0.0.1:2222', current: false });
     expect(ci.clientId).not.toBe(def.clientId);
 
+    // A host key pinned up front, as CI does; stored canonical, unset and set again.
+    const pinned = await json<ProfileJson>(['profile', 'create', 'pinned', '--tunnel-url', 'ssh://127.0.0.1:2222', '--tunnel-host-key', `${HOST_KEY_FINGERPRINT}=`]);
+    expect(pinned.tunnelHostKey).toBe(HOST_KEY_FINGERPRINT);
+    expect((await preevy(['profile', 'config', 'view', '--profile', 'pinned'])).stdout).toContain(`host key:   ${HOST_KEY_FINGERPRINT}`);
+    expect(await json<ProfileJson>(['profile', 'config', 'update', '--profile', 'pinned', '--unset-tunnel-host-key'])).not.toHaveProperty('tunnelHostKey');
+    expect((await json<ProfileJson>(['profile', 'config', 'update', '--profile', 'pinned', '--tunnel-host-key', HOST_KEY_FINGERPRINT])).tunnelHostKey).toBe(HOST_KEY_FINGERPRINT);
+    const orphan = await preevy(['profile', 'create', 'orphan', '--tunnel-host-key', HOST_KEY_FINGERPRINT]);
+    expect(orphan.code).toBe(2);
+    expect(orphan.stderr).toContain('--tunnel-url');
+    expect(await json<unknown>(['profile', 'rm', 'pinned'])).toMatchObject({ name: 'pinned' });
+
     const listed = await json<{ profiles: unknown[] }>(['profile', 'ls']);
     expect(listed.profiles).toEqual([
       { name: 'ci', current: false, driver: 'kube-pod', tunnelUrl: 'ssh://127.0.0.1:2222' },
@@ -139,6 +153,9 @@ describe('preevy profile (built binary)', () => {
       [['profile', 'use', 'nope'], 4, /Profile "nope" does not exist/],
       [['profile', 'rm', 'nope'], 4, /Profile "nope" does not exist/],
       [['profile', 'config', 'update', '--tunnel-url', 'ssh://user@host'], 3, /Invalid profile settings/],
+      [['profile', 'create', 'x', '--tunnel-url', 'ssh://127.0.0.1:2222', '--tunnel-host-key', 'SHA256:short'], 3, /Invalid tunnel server host key: a SHA256 fingerprint has 43/],
+      [['profile', 'config', 'update', '--tunnel-host-key', 'ssh-ed25519 AAAA'], 3, /Invalid tunnel server host key: the key data does not match its type/],
+      [['profile', 'config', 'update', '--tunnel-host-key', HOST_KEY_FINGERPRINT], 3, /tunnelHostKey: needs a tunnel URL/],
       [['profile', 'config', 'view', '--profile', 'nope'], 4, /Profile "nope" does not exist/],
     ];
     for (const [args, code, message] of cases) {

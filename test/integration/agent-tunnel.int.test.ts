@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAgent, type Agent } from '@preevy/agent';
+import { createAgent, type Agent, type AgentOptions } from '@preevy/agent';
 import { generateHostKey, startTunnelServer, type RunningTunnelServer } from '@preevy/tunnel-server';
 import { execFile } from '../support/exec-file.js';
 
@@ -83,6 +83,14 @@ describe('agent and tunnel server together', () => {
     await expect.poll(() => urlOf('web'), { timeout: 20_000 }).toMatch(/^http:\/\/web-8080-it-[a-z2-7]{12}\.it\.test$/);
     const res = await get(urlOf('web')!);
     expect(res).toEqual({ status: 200, body: 'web-body\n' });
+  });
+
+  it('should refuse to create an agent without the pinned host key of the server, opening no connection', async () => {
+    await expect.poll(() => server.stats().sshClients, { timeout: 20_000 }).toBe(1);
+    const unpinned = { server: { host: '127.0.0.1', port: server.sshPort }, envId: 'it-unpinned', privateKey: Buffer.from(agentKey), project, defaultAccess: 'public' as const, state: { host: '127.0.0.1', port: 0 } };
+    expect(() => createAgent(unpinned as AgentOptions)).toThrow(expect.objectContaining({ code: 'HOST_KEY_REQUIRED' }));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(server.stats().sshClients).toBe(1);
   });
 
   it('should publish a service added later and drop one that is removed', async () => {

@@ -85,7 +85,7 @@ describe('agent image', () => {
     const res = await run('docker', ['run', '--rm', image]);
     expect(res.exitCode).toBe(3);
     expect(res.stderr).toContain('invalid agent configuration');
-    for (const name of ['PREEVY_TUNNEL_URL', 'PREEVY_ENV_ID', 'PREEVY_AGENT_KEY_FILE', 'COMPOSE_PROJECT']) expect(res.stderr).toContain(name);
+    for (const name of ['PREEVY_TUNNEL_URL', 'PREEVY_TUNNEL_HOST_KEY', 'PREEVY_ENV_ID', 'PREEVY_AGENT_KEY_FILE', 'COMPOSE_PROJECT']) expect(res.stderr).toContain(name);
   });
 
   it('should publish a compose service through the tunnel, report it via `preevy-agent state` and exit 0 on docker stop', async () => {

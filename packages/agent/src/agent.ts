@@ -32,7 +32,7 @@ export const createAgent = (options: AgentOptions): Agent => {
     server: options.server,
     envId: options.envId,
     privateKey: options.privateKey,
-    ...(options.hostKey ? { hostKey: options.hostKey } : {}),
+    hostKey: options.hostKey,
     logger: log,
     ...options.tunnel,
     onStateChange: (s) => log.debug({ status: s.status, lastError: s.lastError }, 'tunnel state'),

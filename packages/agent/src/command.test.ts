@@ -1,5 +1,6 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { EXIT, runAgentCommand, type CommandIo } from './command.js';
+import { createPinoLogger, EXIT, runAgentCommand, type CommandIo } from './command.js';
 
 const io = (env: NodeJS.ProcessEnv = {}) => {
   const out: string[] = [];
@@ -34,12 +35,43 @@ describe('runAgentCommand', () => {
     const { io: i, err } = io();
     expect(await runAgentCommand([], i)).toBe(EXIT.invalidConfig);
     const text = err.join('');
-    for (const name of ['PREEVY_TUNNEL_URL', 'PREEVY_ENV_ID', 'PREEVY_AGENT_KEY_FILE', 'COMPOSE_PROJECT']) expect(text).toContain(name);
+    for (const name of ['PREEVY_TUNNEL_URL', 'PREEVY_TUNNEL_HOST_KEY', 'PREEVY_ENV_ID', 'PREEVY_AGENT_KEY_FILE', 'COMPOSE_PROJECT']) expect(text).toContain(name);
+  });
+
+  it('should refuse to start without a pinned tunnel server host key, naming the variable and where it comes from', async () => {
+    const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const { io: i, err } = io({ PREEVY_TUNNEL_URL: 'ssh://127.0.0.1:2222', PREEVY_ENV_ID: 'pr-1', PREEVY_AGENT_KEY: pem, COMPOSE_PROJECT: 'shop' });
+    let loggerCreated = false;
+    i.createLogger = () => {
+      loggerCreated = true;
+      throw new Error('the agent must not start');
+    };
+    expect(await runAgentCommand([], i)).toBe(EXIT.invalidConfig);
+    expect(err.join('')).toMatch(/PREEVY_TUNNEL_HOST_KEY is required: the tunnel server's host key/);
+    expect(loggerCreated).toBe(false);
   });
 
   it('should reject a bad state port before trying to read the state', async () => {
     const { io: i, err } = io({ PREEVY_AGENT_STATE_PORT: 'abc' });
     expect(await runAgentCommand(['state'], i)).toBe(EXIT.invalidConfig);
     expect(err.join('')).toContain('PREEVY_AGENT_STATE_PORT');
+  });
+});
+
+describe('createPinoLogger', () => {
+  it('should redact tokens, cookies and key material at any depth the shared list covers, and keep the rest', () => {
+    const lines: string[] = [];
+    const log = createPinoLogger('info', { write: (line: string) => void lines.push(line) });
+    log.info({ token: 'tok-1', req: { headers: { authorization: 'Bearer tok-2', cookie: 'preevy-session=tok-3' } }, tunnel: { privateKey: 'PRIVATE' }, hostKey: 'ssh-ed25519 AAAA' }, 'visitor');
+    expect(lines).toHaveLength(1);
+    const record = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(record).toMatchObject({
+      msg: 'visitor',
+      token: '[redacted]',
+      req: { headers: { authorization: '[redacted]', cookie: '[redacted]' } },
+      tunnel: { privateKey: '[redacted]' },
+      hostKey: 'ssh-ed25519 AAAA',
+    });
+    expect(lines[0]).not.toMatch(/tok-\d|PRIVATE/);
   });
 });

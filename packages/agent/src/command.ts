@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pino } from 'pino';
+import { LOG_REDACT_CENSOR, LOG_REDACT_PATHS } from '@preevy/tunnel-protocol';
+import { pino, type DestinationStream, type LoggerOptions } from 'pino';
 import { createAgent, type AgentOptions } from './agent.js';
 import { AgentConfigError, parseAgentConfig, parseStateEndpoint, type AgentLogLevel } from './config.js';
 import { AgentError, describeError } from './errors.js';
@@ -23,20 +24,25 @@ export interface CommandIo {
 const USAGE = `Usage: preevy-agent [run|state|help]
   run     (default) publish the compose project's services through the tunnel server
   state   print the running agent's state (JSON) from its local endpoint
-Configuration: PREEVY_TUNNEL_URL, PREEVY_ENV_ID, PREEVY_AGENT_KEY_FILE or PREEVY_AGENT_KEY,
-COMPOSE_PROJECT; optional PREEVY_TUNNEL_HOST_KEY, PREEVY_DEFAULT_ACCESS, PREEVY_AGENT_STATE_PORT,
+Configuration: PREEVY_TUNNEL_URL, PREEVY_TUNNEL_HOST_KEY, PREEVY_ENV_ID, PREEVY_AGENT_KEY_FILE or
+PREEVY_AGENT_KEY, COMPOSE_PROJECT; optional PREEVY_DEFAULT_ACCESS, PREEVY_AGENT_STATE_PORT,
 PREEVY_AGENT_STATE_HOST, PREEVY_AGENT_SERVICE, PREEVY_AGENT_NETWORKS, PREEVY_LOG_LEVEL, DOCKER_HOST.
 `;
 
-/** Structured JSON lines on stdout; key material never reaches a log call, redaction is a second fence. */
-export const createPinoLogger = (level: AgentLogLevel): AgentLogger =>
-  pino({
+/**
+ * Structured JSON lines (on stdout unless `destination`); key material never reaches a log call,
+ * and the redaction every preevy process shares is a second fence.
+ */
+export const createPinoLogger = (level: AgentLogLevel, destination?: DestinationStream): AgentLogger => {
+  const options: LoggerOptions = {
     level,
     base: { name: 'preevy-agent' },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    redact: { paths: ['privateKey', '*.privateKey', 'key', '*.key'], censor: '[redacted]' },
-  });
+    redact: { paths: [...LOG_REDACT_PATHS], censor: LOG_REDACT_CENSOR },
+  };
+  return destination ? pino(options, destination) : pino(options);
+};
 
 /** Shutdown may take up to this long before the process exits anyway. */
 const SHUTDOWN_TIMEOUT_MS = 5_000;

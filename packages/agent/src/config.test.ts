@@ -12,8 +12,10 @@ const io = {
   },
 };
 
+const HOST_KEY = 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU';
 const valid = {
   PREEVY_TUNNEL_URL: 'ssh://tunnel.example.com:2222',
+  PREEVY_TUNNEL_HOST_KEY: HOST_KEY,
   PREEVY_ENV_ID: 'pr-42',
   PREEVY_AGENT_KEY_FILE: '/keys/agent',
   COMPOSE_PROJECT: 'shop',
@@ -35,6 +37,7 @@ describe('parseAgentConfig', () => {
     expect(config).toMatchObject({
       server: { host: 'tunnel.example.com', port: 2222 },
       envId: 'pr-42',
+      hostKey: HOST_KEY,
       project: 'shop',
       defaultAccess: 'public',
       state: { host: '127.0.0.1', port: 3033 },
@@ -42,7 +45,6 @@ describe('parseAgentConfig', () => {
       logLevel: 'info',
     });
     expect(config.privateKey.toString()).toContain('BEGIN OPENSSH PRIVATE KEY');
-    expect(config.hostKey).toBeUndefined();
   });
 
   it('should read the optional variables', () => {
@@ -56,7 +58,6 @@ describe('parseAgentConfig', () => {
         DOCKER_HOST: 'unix:///run/docker.sock',
         PREEVY_AGENT_NETWORKS: 'shop_default, shop_back',
         PREEVY_AGENT_SERVICE: 'preevy_agent',
-        PREEVY_TUNNEL_HOST_KEY: 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU',
       },
       io,
     );
@@ -77,9 +78,18 @@ describe('parseAgentConfig', () => {
 
   it('should report every missing required variable at once, by name', () => {
     const problems = problemsOf({});
-    expect(problems).toHaveLength(4);
-    for (const name of ['PREEVY_TUNNEL_URL', 'PREEVY_ENV_ID', 'PREEVY_AGENT_KEY_FILE', 'COMPOSE_PROJECT']) {
+    expect(problems).toHaveLength(5);
+    for (const name of ['PREEVY_TUNNEL_URL', 'PREEVY_ENV_ID', 'PREEVY_AGENT_KEY_FILE', 'PREEVY_TUNNEL_HOST_KEY', 'COMPOSE_PROJECT']) {
       expect(problems.some((p) => p.includes(name))).toBe(true);
+    }
+  });
+
+  it('should refuse to run without a pinned host key, saying where the key comes from', () => {
+    const { PREEVY_TUNNEL_HOST_KEY: _pin, ...unpinned } = valid;
+    for (const env of [unpinned, { ...valid, PREEVY_TUNNEL_HOST_KEY: '  ' }]) {
+      const problems = problemsOf(env);
+      expect(problems).toEqual([expect.stringMatching(/^PREEVY_TUNNEL_HOST_KEY is required: the tunnel server's host key/)]);
+      expect(problems[0]).toMatch(/preevy up.*pins/);
     }
   });
 

@@ -2,7 +2,7 @@ import { isDnsLabel, type TunnelAccess } from '@preevy/tunnel-protocol';
 import { loadAgentKey } from './agent-key.js';
 import { dockerSocketPath } from './docker-engine-client.js';
 import { AgentError, describeError } from './errors.js';
-import { parseHostKeyPin } from './host-key.js';
+import { hostKeyCheck } from './host-key.js';
 import type { TunnelServerAddress } from './tunnel-client.js';
 
 /** Default port of the agent's state endpoint: unlikely to clash with a service's own port. */
@@ -34,7 +34,8 @@ export interface AgentConfig {
   envId: string;
   /** OpenSSH-format private key, ready for ssh2. */
   privateKey: Buffer;
-  hostKey?: string;
+  /** The tunnel server's pinned host key (key line or `SHA256:` fingerprint): required, never trust on sight. */
+  hostKey: string;
   project: string;
   defaultAccess: TunnelAccess;
   state: { host: string; port: number };
@@ -149,10 +150,16 @@ export const parseAgentConfig = (env: NodeJS.ProcessEnv, io: ConfigIo): AgentCon
     problems.push(`${AGENT_ENV.keyFile} (a path) or ${AGENT_ENV.key} (the key itself) is required: the agent's SSH private key`);
   }
 
-  const hostKey = env[AGENT_ENV.hostKey]?.trim() || undefined;
-  if (hostKey) {
+  // Without a pin, a server impersonating the tunnel server would get channels to every service.
+  const hostKey = env[AGENT_ENV.hostKey]?.trim() ?? '';
+  if (!hostKey) {
+    problems.push(
+      `${AGENT_ENV.hostKey} is required: the tunnel server's host key ("ssh-ed25519 AAAA..." or its "SHA256:..." fingerprint), which \`preevy up\` pins; ` +
+        "running the agent by hand, ask the server's operator for it (`ssh-keygen -lf <host key>.pub` prints the fingerprint)",
+    );
+  } else {
     try {
-      parseHostKeyPin(hostKey);
+      hostKeyCheck(hostKey);
     } catch (err) {
       problems.push(describeError(err));
     }
@@ -186,12 +193,12 @@ export const parseAgentConfig = (env: NodeJS.ProcessEnv, io: ConfigIo): AgentCon
     .map((n) => n.trim())
     .filter(Boolean);
 
-  if (problems.length > 0 || !server || !privateKey) throw new AgentConfigError(problems);
+  if (problems.length > 0 || !server || !privateKey || !hostKey) throw new AgentConfigError(problems);
   return {
     server,
     envId,
     privateKey,
-    ...(hostKey ? { hostKey } : {}),
+    hostKey,
     project,
     defaultAccess,
     state: { host: stateEndpoint.host, port: stateEndpoint.port },

@@ -41,6 +41,7 @@ describe('TunnelClient against a real ssh2 server', () => {
       server: { host: '127.0.0.1', port: server.port },
       envId: 'pr-42',
       privateKey: agentKey,
+      hostKey: server.hostKeyLine,
       backoff: { baseMs: 50, capMs: 400 },
       ...opts,
     });
@@ -163,6 +164,14 @@ describe('TunnelClient against a real ssh2 server', () => {
     const pinned = newClient({ hostKey: server.hostKeyFingerprint });
     pinned.start();
     await waitFor('connected with the right fingerprint', () => pinned.state().status === 'connected');
+  });
+
+  it('should refuse to be created without a pinned host key, before any connection', async () => {
+    server = await startFakeServer(agentBlob);
+    for (const hostKey of [undefined, '', ' ']) {
+      expect(() => newClient({ hostKey: hostKey as unknown as string })).toThrow(expect.objectContaining({ code: 'HOST_KEY_REQUIRED' }));
+    }
+    expect(server.sockets.size).toBe(0);
   });
 
   it('should cancel its forwards and report stopped on stop', async () => {

@@ -6,7 +6,7 @@ import { Client, type ClientChannel, type TcpConnectionDetails } from 'ssh2';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { DesiredTunnel } from './discovery.js';
 import { describeError } from './errors.js';
-import { parseHostKeyPin } from './host-key.js';
+import { hostKeyCheck } from './host-key.js';
 import { silentLogger, type AgentLogger } from './logger.js';
 
 /** The bind port of every forward: the protocol routes by the bind address, the port is fixed. */
@@ -48,7 +48,12 @@ export interface TunnelClientOptions {
   envId: string;
   /** The agent's private key (OpenSSH or PKCS8 PEM). Never logged. */
   privateKey: Buffer;
-  /** Pinned server host key (`ssh-ed25519 AAAA...` or `SHA256:...`); without it any key is accepted. */
+  /**
+   * Pinned server host key (`ssh-ed25519 AAAA...` or `SHA256:...`): a server showing another key is
+   * refused before authentication. Required: without it the constructor throws HOST_KEY_REQUIRED.
+   * (Optional in the type only so that callers typed against the older, pin-less shape, such as the
+   * tunnel benchmark, still compile; they fail at run time until they pass the server's key.)
+   */
   hostKey?: string;
   logger?: AgentLogger;
   /** Opens the TCP connection to the tunnel server (tests inject their own). */
@@ -114,7 +119,7 @@ export class TunnelClient implements AsyncDisposable {
   readonly #o: Required<Omit<TunnelClientOptions, 'hostKey' | 'onStateChange' | 'logger'>>;
   readonly #log: AgentLogger;
   readonly #onStateChange: ((state: TunnelClientState) => void) | undefined;
-  readonly #hostVerifier: ((key: Buffer) => boolean) | undefined;
+  readonly #hostVerifier: (key: Buffer) => boolean;
   readonly #abort = new AbortController();
 
   #status: TunnelClientStatus = 'connecting';
@@ -152,19 +157,17 @@ export class TunnelClient implements AsyncDisposable {
     };
     this.#log = options.logger ?? silentLogger;
     this.#onStateChange = options.onStateChange;
-    if (options.hostKey) {
-      const check = parseHostKeyPin(options.hostKey);
-      this.#hostVerifier = (key) => {
-        this.#hostKeyMismatch = !check(key);
-        return !this.#hostKeyMismatch;
-      };
-    }
+    // Throws on a missing or malformed pin: an agent must never accept whatever key it is shown.
+    const check = hostKeyCheck(options.hostKey);
+    this.#hostVerifier = (key) => {
+      this.#hostKeyMismatch = !check(key);
+      return !this.#hostKeyMismatch;
+    };
   }
 
   /** Connects in the background, and keeps reconnecting until `stop()`. */
   start(): void {
     if (this.#loop) return;
-    if (!this.#hostVerifier) this.#log.warn({ server: this.#o.server }, 'no tunnel server host key pinned (PREEVY_TUNNEL_HOST_KEY): accepting any host key');
     this.#loop = this.#run();
   }
 
@@ -306,7 +309,7 @@ export class TunnelClient implements AsyncDisposable {
           keepaliveInterval: this.#o.keepaliveIntervalMs,
           keepaliveCountMax: this.#o.keepaliveCountMax,
           readyTimeout: this.#o.readyTimeoutMs,
-          hostVerifier: this.#hostVerifier ?? (() => true),
+          hostVerifier: this.#hostVerifier,
         });
       } catch (err) {
         // A key ssh2 cannot parse: retrying will not help, but the agent keeps its state endpoint up.

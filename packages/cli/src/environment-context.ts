@@ -10,12 +10,13 @@ import {
   preevyHome,
   PreevyError,
   resolveEnvId,
+  type Logger,
   type Profile,
   type TunnelEndpoint,
 } from '@preevy/core';
 import { composeRequestFromFlags, type ComposeFlagValues } from './compose-flags.js';
 import { ensureEmbeddedTunnelServer } from './embedded-tunnel-server.js';
-import { remoteTunnelEndpoint } from './remote-tunnel.js';
+import { profileTunnelEndpoint } from './remote-tunnel.js';
 
 const CLI_BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 
@@ -47,10 +48,13 @@ export const resolveDriver = (profile: Profile, dockerHost: string | undefined) 
   return createDockerDriver({ 'docker-host': dockerHost ?? fromProfile });
 };
 
-/** Where agents publish: the profile's tunnel server, or the embedded local one. */
-export const resolveTunnel = async (store: LocalProfileStore, profile: Profile): Promise<TunnelEndpoint> =>
+/**
+ * Where agents publish: the profile's tunnel server (its host key pinned on first contact, checked
+ * after), or the embedded local one, whose key comes from its own state file.
+ */
+export const resolveTunnel = async (store: LocalProfileStore, profile: Profile, logger: Logger): Promise<TunnelEndpoint> =>
   profile.tunnelUrl
-    ? remoteTunnelEndpoint(profile.tunnelUrl, await store.readPrivateKey(profile.name))
+    ? profileTunnelEndpoint({ ...profile, tunnelUrl: profile.tunnelUrl }, { store, logger })
     : ensureEmbeddedTunnelServer({ home: preevyHome(), cliBin: CLI_BIN });
 
 export const agentImage = () => {

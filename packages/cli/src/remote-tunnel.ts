@@ -1,11 +1,8 @@
-import { EXEC_HELLO, parseHelloReply } from '@preevy/tunnel-protocol';
-import { PreevyError, type TunnelEndpoint } from '@preevy/core';
+import { EXEC_HELLO, hostKeyLine, parseHelloReply } from '@preevy/tunnel-protocol';
+import { PreevyError, silentLogger, tunnelHostKeyChanged, tunnelHostKeyFingerprint, tunnelHostKeyMatches, type Logger, type Profile, type ProfileStore, type TunnelEndpoint } from '@preevy/core';
 import ssh2 from 'ssh2';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
-
-/** `ssh-ed25519 AAAA…` from an SSH wire-format public key blob. */
-const keyLine = (blob: Buffer): string => `${blob.subarray(4, 4 + blob.readUInt32BE(0)).toString()} ${blob.toString('base64')}`;
 
 const unreachable = (url: string, cause: unknown): PreevyError =>
   new PreevyError(`The tunnel server ${url} did not answer`, {
@@ -15,11 +12,19 @@ const unreachable = (url: string, cause: unknown): PreevyError =>
     cause,
   });
 
+export interface RemoteTunnelOptions {
+  timeoutMs?: number;
+  /** The profile's pin: a server presenting another key is refused during the handshake, before authentication. */
+  pinnedHostKey?: string | undefined;
+  /** Named in the error a refused key raises. */
+  profileName?: string;
+}
+
 /**
- * Asks a tunnel server who it is (`hello` over SSH, with the profile's key): its base URL and
- * host key, which the agent then pins. First contact trusts the key the server shows.
+ * Asks a tunnel server who it is (`hello` over SSH, with the profile's key): its base URL and the
+ * host key it presented (checked against `pinnedHostKey` when given), which the agent then pins.
  */
-export const remoteTunnelEndpoint = async (tunnelUrl: string, privateKey: string, { timeoutMs = 10_000 } = {}): Promise<TunnelEndpoint> => {
+export const remoteTunnelEndpoint = async (tunnelUrl: string, privateKey: string, { timeoutMs = 10_000, pinnedHostKey, profileName = 'default' }: RemoteTunnelOptions = {}): Promise<TunnelEndpoint> => {
   const url = new URL(tunnelUrl);
   if (url.protocol !== 'ssh:') {
     throw new PreevyError(`${tunnelUrl}: only ssh:// tunnel URLs are supported by up so far`, { code: 'TUNNEL_URL_UNSUPPORTED', kind: 'invalid-input', suggestions: ['Use ssh://HOST:PORT.'] });
@@ -27,6 +32,7 @@ export const remoteTunnelEndpoint = async (tunnelUrl: string, privateKey: string
   const host = url.hostname;
   const port = Number(url.port || 22);
   let hostKey = '';
+  let refused = false;
   const conn = new ssh2.Client();
   try {
     await new Promise<void>((resolve, reject) => {
@@ -37,9 +43,11 @@ export const remoteTunnelEndpoint = async (tunnelUrl: string, privateKey: string
         username: 'preevy',
         privateKey,
         readyTimeout: timeoutMs,
+        // Runs in the key exchange: returning false ends the connection before our key is ever offered.
         hostVerifier: (key: Buffer) => {
-          hostKey = keyLine(key);
-          return true;
+          hostKey = hostKeyLine(key);
+          refused = pinnedHostKey !== undefined && !tunnelHostKeyMatches(pinnedHostKey, hostKey);
+          return !refused;
         },
       });
     });
@@ -60,8 +68,33 @@ export const remoteTunnelEndpoint = async (tunnelUrl: string, privateKey: string
       agentNetwork: LOOPBACK.test(host) ? 'host' : 'project',
     };
   } catch (err) {
+    if (refused && pinnedHostKey !== undefined) throw tunnelHostKeyChanged({ profile: profileName, tunnelUrl, pinned: pinnedHostKey, presented: hostKey });
     throw err instanceof PreevyError ? err : unreachable(tunnelUrl, err);
   } finally {
     conn.end();
   }
+};
+
+export interface ProfileTunnelDeps {
+  store: Pick<ProfileStore, 'get' | 'readPrivateKey' | 'pinTunnelHostKey'>;
+  logger?: Logger;
+  /** How to reach the server (tests shorten the timeout). */
+  connect?: typeof remoteTunnelEndpoint;
+}
+
+/**
+ * The tunnel server of a profile, its identity checked: a pinned host key must match; without a
+ * pin, the key the server shows is pinned into the profile (trust on first use) and said so.
+ */
+export const profileTunnelEndpoint = async (profile: Profile & { tunnelUrl: string }, { store, logger = silentLogger, connect = remoteTunnelEndpoint }: ProfileTunnelDeps): Promise<TunnelEndpoint> => {
+  // Read again: another command may have pinned a key since this one loaded the profile.
+  const fresh = await store.get(profile.name);
+  const pinnedHostKey = fresh.tunnelUrl === profile.tunnelUrl ? fresh.tunnelHostKey : profile.tunnelHostKey;
+  const endpoint = await connect(profile.tunnelUrl, await store.readPrivateKey(profile.name), { pinnedHostKey, profileName: profile.name });
+  if (pinnedHostKey === undefined) {
+    // Under the profile's lock: a key another command pinned meanwhile is checked, not overwritten.
+    const { pinned } = await store.pinTunnelHostKey(profile.name, { tunnelUrl: profile.tunnelUrl, hostKey: endpoint.hostKey });
+    if (pinned) logger.info(`pinned tunnel server host key ${tunnelHostKeyFingerprint(endpoint.hostKey)} for ${profile.tunnelUrl} in profile "${profile.name}"`);
+  }
+  return endpoint;
 };

@@ -8,3 +8,4 @@ export { ConfigError, DEFAULT_PORTS, ENV as TUNNEL_SERVER_ENV, limitEnvName, opt
 export { runUntilSignal } from './run-until-signal.js';
 export { main as tunnelServerMain } from './main.js';
 export { guardProcess } from './guard-process.js';
+export { createTunnelServerLogger } from './server-logger.js';

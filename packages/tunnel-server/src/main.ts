@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { pino } from 'pino';
+import type { Level } from 'pino';
 import { ConfigError, optionsFromEnv } from './env-config.js';
 import { guardProcess } from './guard-process.js';
 import { runUntilSignal } from './run-until-signal.js';
+import { createTunnelServerLogger } from './server-logger.js';
 import { startTunnelServer } from './tunnel-server.js';
 
 /** Entry of the standalone server (`preevy-tunnel-server`, the container image): config from the environment. */
 export const main = async (env: NodeJS.ProcessEnv = process.env): Promise<number> => {
-  const logger = pino({ name: 'preevy-tunnel-server', level: env.LOG_LEVEL ?? 'info' });
+  const logger = createTunnelServerLogger((env.LOG_LEVEL ?? 'info') as Level);
   let options;
   try {
     options = optionsFromEnv(env, (p) => readFileSync(p));

@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { baseHostOf } from '@preevy/tunnel-protocol';
 import { readAuthorizedKeys } from './authorized-keys.js';
 import { loadOrCreateHostKey, type HostKey } from './host-key.js';
@@ -9,6 +9,7 @@ import { createHttpApp } from './http-app.js';
 import { createHttpFront } from './http-front.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { createMetrics } from './metrics.js';
+import { createTunnelServerLogger } from './server-logger.js';
 import { createSshFront } from './ssh-front.js';
 import { TunnelRegistry } from './tunnel-registry.js';
 
@@ -67,7 +68,7 @@ const closeServer = (server: NetServer | HttpServer | TlsServer): Promise<void> 
 /** Starts the SSH server, the HTTP(S) front and the admin endpoint. */
 export const startTunnelServer = async (options: TunnelServerOptions): Promise<RunningTunnelServer> => {
   const limits: Limits = resolveLimits(options.limits);
-  const logger = options.logger ?? pino({ name: 'preevy-tunnel-server', redact: ['token', 'authorization', 'cookie'] });
+  const logger = options.logger ?? createTunnelServerLogger();
   const host = options.listenHost ?? '127.0.0.1';
   const hostKey = 'file' in options.hostKey ? await loadOrCreateHostKey(options.hostKey.file) : options.hostKey;
   const authorizedKeys = options.authorizedKeysFile ? await readAuthorizedKeys(options.authorizedKeysFile) : undefined;

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { PreevyError, preevyHome } from '@preevy/core';
-import { ConfigError, DEFAULT_LIMITS, DEFAULT_PORTS, guardProcess, limitEnvName, optionsFromEnv, runUntilSignal, startTunnelServer, TUNNEL_SERVER_ENV as ENV } from '@preevy/tunnel-server';
-import { pino } from 'pino';
+import { ConfigError, createTunnelServerLogger, DEFAULT_LIMITS, DEFAULT_PORTS, guardProcess, limitEnvName, optionsFromEnv, runUntilSignal, startTunnelServer, TUNNEL_SERVER_ENV as ENV } from '@preevy/tunnel-server';
 import { BaseCommand } from '../base-command.js';
 
 export default class TunnelServer extends BaseCommand<typeof TunnelServer> {
@@ -65,7 +64,7 @@ export default class TunnelServer extends BaseCommand<typeof TunnelServer> {
       if (err instanceof ConfigError) throw new PreevyError(err.message, { code: 'TUNNEL_SERVER_CONFIG', kind: 'usage', suggestions: ['See `preevy tunnel-server --help`.'] });
       throw err;
     }
-    const logger = pino({ name: 'preevy-tunnel-server', level: this.flags.debug ? 'debug' : this.flags['log-level'] });
+    const logger = createTunnelServerLogger(this.flags.debug ? 'debug' : this.flags['log-level']);
     const server = await startTunnelServer({ ...options, logger }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
         throw new PreevyError(`A port is already in use: ${err.message}`, { code: 'PORT_IN_USE', kind: 'conflict', suggestions: ['Pick other ports with --ssh-port, --http-port and --admin-port.'], cause: err });

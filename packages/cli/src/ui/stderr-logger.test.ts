@@ -29,4 +29,13 @@ describe('redactFields', () => {
       name: 5,
     });
   });
+
+  it('should redact nested secret fields and leave everything else as it is', () => {
+    expect(redactFields({ tunnel: { url: 'ssh://t', privateKey: 'PRIV' }, req: { headers: { cookie: 'c' } }, list: [{ passphrase: 'p' }], at: 3 })).toEqual({
+      tunnel: { url: 'ssh://t', privateKey: '[redacted]' },
+      req: { headers: { cookie: '[redacted]' } },
+      list: [{ passphrase: '[redacted]' }],
+      at: 3,
+    });
+  });
 });

@@ -10,12 +10,13 @@ export type { ProfileFromEnvOptions } from './profile-from-env.js';
 export { properLock, withLock } from './profile-lock.js';
 export type { LockFn } from './profile-lock.js';
 export { isProfileName, validateProfileName } from './profile-name.js';
-export { ENV_STATUSES, envRecordSchema, profileConfigSchema } from './profile-schema.js';
+export { ENV_STATUSES, envRecordSchema, profileConfigSchema, tunnelHostKeySchema } from './profile-schema.js';
 export type { DriverOptions, DriverOptionValue, EnvRecord, EnvStatus, EnvUrl, ProfileConfig } from './profile-schema.js';
 export type {
   CreateProfileInput,
   EnvRecordInput,
   ImportProfileOptions,
+  PinTunnelHostKeyResult,
   Profile,
   ProfileListEntry,
   ProfileStore,
@@ -23,5 +24,6 @@ export type {
   RemoveProfileResult,
 } from './profile-store.js';
 export { resolveOptions } from './resolve-options.js';
+export { canonicalTunnelHostKey, parseTunnelHostKey, tunnelHostKeyChanged, tunnelHostKeyFingerprint, tunnelHostKeyMatches } from './tunnel-host-key.js';
 export { canonicalOpenSshText, decodeOpenSshEd25519, encodeOpenSshEd25519, generateTunnelKeyPair, parseEd25519PublicKeyLine, tunnelKeyPairFromPrivate } from './tunnel-key.js';
 export type { TunnelKeyPair } from './tunnel-key.js';

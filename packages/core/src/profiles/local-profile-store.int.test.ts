@@ -1,8 +1,10 @@
 import { execFile as execFileCb } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { authorizedKeyLine, keyFingerprint, sshBlobFromEd25519Key } from '@preevy/tunnel-protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PreevyError } from '../errors/index.js';
 import { LocalProfileStore } from './local-profile-store.js';
@@ -10,6 +12,12 @@ import { serializeProfileExport } from './profile-export.js';
 import { importProfileFromEnv } from './profile-from-env.js';
 
 const execFile = promisify(execFileCb);
+
+/** A fresh server host key: its key line (as a server presents it) and its fingerprint. */
+const serverKey = () => {
+  const { publicKey } = generateKeyPairSync('ed25519');
+  return { line: authorizedKeyLine(publicKey), fingerprint: keyFingerprint(sshBlobFromEd25519Key(publicKey)) };
+};
 
 /** Every file and directory under `dir` with its mode and content: equal snapshots mean nothing changed. */
 const snapshot = async (dir: string): Promise<Record<string, string>> => {
@@ -257,5 +265,81 @@ describe('LocalProfileStore (real file system)', () => {
     await store.create({ name: 'ci' });
     expect((await caught(importProfileFromEnv({ store, env }))).code).toBe('PROFILE_EXISTS');
     expect((await caught(importProfileFromEnv({ store, env: { PREEVY_PROFILE_FILE: join(home, 'missing.json') } }))).code).toBe('PROFILE_FILE_UNREADABLE');
+  });
+
+  describe('tunnel server host key pins', () => {
+    const url = 'ssh://t.example.com:2222';
+    const profileJson = async (name: string) => JSON.parse(await readFile(join(root, name, 'profile.json'), 'utf8')) as Record<string, unknown>;
+
+    it('should pin the first key a server shows, accept it again, and refuse another one changing nothing', async () => {
+      const first = serverKey();
+      await store.create({ name: 'ci', tunnelUrl: url });
+      clock += 1000;
+      const pinned = await store.pinTunnelHostKey('ci', { tunnelUrl: url, hostKey: first.line });
+      expect(pinned).toMatchObject({ pinned: true, profile: { tunnelHostKey: first.line, updatedAt: iso(T0 + 1000) } });
+      expect(await profileJson('ci')).toMatchObject({ tunnelUrl: url, tunnelHostKey: first.line });
+      expect((await store.pinTunnelHostKey('ci', { tunnelUrl: url, hostKey: `${first.line} comment` })).pinned).toBe(false);
+
+      const before = await snapshot(home);
+      const impostor = serverKey();
+      const err = await caught(store.pinTunnelHostKey('ci', { tunnelUrl: url, hostKey: impostor.line }));
+      expect(err).toMatchObject({ code: 'TUNNEL_HOST_KEY_CHANGED', kind: 'conflict' });
+      expect(err.message).toContain(impostor.fingerprint);
+      expect(err.message).toContain(first.fingerprint);
+      expect(err.suggestions.join('\n')).toContain(`--tunnel-host-key '${impostor.line}'`);
+      expect(err.suggestions.join('\n')).toContain('--unset-tunnel-host-key');
+      expect(await snapshot(home)).toEqual(before);
+    });
+
+    it('should refuse to pin for a URL the profile no longer has', async () => {
+      await store.create({ name: 'ci', tunnelUrl: url });
+      const before = await snapshot(home);
+      expect((await caught(store.pinTunnelHostKey('ci', { tunnelUrl: 'ssh://other.example.com', hostKey: serverKey().line }))).code).toBe('TUNNEL_URL_CHANGED');
+      expect(await snapshot(home)).toEqual(before);
+    });
+
+    it('should take a pin up front as a key line or a fingerprint, stored canonical, and check it against what a server shows', async () => {
+      const key = serverKey();
+      expect((await store.create({ name: 'line', tunnelUrl: url, tunnelHostKey: `  ${key.line} operator@example\n` })).tunnelHostKey).toBe(key.line);
+      expect((await store.create({ name: 'fp', tunnelUrl: url, tunnelHostKey: `${key.fingerprint}=` })).tunnelHostKey).toBe(key.fingerprint);
+      expect((await store.pinTunnelHostKey('fp', { tunnelUrl: url, hostKey: key.line })).pinned).toBe(false);
+      expect((await caught(store.pinTunnelHostKey('fp', { tunnelUrl: url, hostKey: serverKey().line }))).code).toBe('TUNNEL_HOST_KEY_CHANGED');
+      expect(await profileJson('fp')).toMatchObject({ tunnelHostKey: key.fingerprint });
+    });
+
+    it('should change nothing on a bad pin, or a pin without a tunnel URL', async () => {
+      await store.create({ name: 'ci', tunnelUrl: url });
+      await store.create({ name: 'local' });
+      const before = await snapshot(home);
+      expect((await caught(store.create({ name: 'x', tunnelUrl: url, tunnelHostKey: 'SHA256:short' }))).code).toBe('TUNNEL_HOST_KEY_INVALID');
+      expect((await caught(store.create({ name: 'x', tunnelHostKey: serverKey().line }))).code).toBe('PROFILE_SETTINGS_INVALID');
+      expect((await caught(store.update('ci', { tunnelHostKey: 'ssh-ed25519 AAAA' }))).code).toBe('TUNNEL_HOST_KEY_INVALID');
+      expect((await caught(store.update('local', { tunnelHostKey: serverKey().line }))).code).toBe('PROFILE_SETTINGS_INVALID');
+      expect(await snapshot(home)).toEqual(before);
+    });
+
+    it('should set and unset the pin, and drop it when the tunnel URL changes or is unset, unless a key comes along', async () => {
+      const [a, b] = [serverKey(), serverKey()];
+      await store.create({ name: 'ci', tunnelUrl: url, tunnelHostKey: a.line });
+      expect((await store.update('ci', { driverOptions: { n: 1 } })).tunnelHostKey).toBe(a.line);
+      expect((await store.update('ci', { tunnelUrl: url })).tunnelHostKey).toBe(a.line);
+      expect((await store.update('ci', { tunnelHostKey: null })).tunnelHostKey).toBeUndefined();
+      expect(await profileJson('ci')).not.toHaveProperty('tunnelHostKey');
+      expect((await store.update('ci', { tunnelHostKey: b.fingerprint })).tunnelHostKey).toBe(b.fingerprint);
+      expect((await store.update('ci', { tunnelUrl: 'ssh://new.example.com' })).tunnelHostKey).toBeUndefined();
+      expect((await store.update('ci', { tunnelUrl: url, tunnelHostKey: a.line })).tunnelHostKey).toBe(a.line);
+      const local = await store.update('ci', { tunnelUrl: null });
+      expect(local.tunnelUrl).toBeUndefined();
+      expect(local.tunnelHostKey).toBeUndefined();
+    });
+
+    it('should carry the pin through export and import', async () => {
+      const key = serverKey();
+      await store.create({ name: 'ci', tunnelUrl: url, tunnelHostKey: key.line });
+      const doc = await store.exportProfile('ci');
+      expect(doc.profile.tunnelHostKey).toBe(key.line);
+      expect((await store.importProfile(doc, { name: 'copy' })).tunnelHostKey).toBe(key.line);
+      expect((await caught(store.pinTunnelHostKey('copy', { tunnelUrl: url, hostKey: serverKey().line }))).code).toBe('TUNNEL_HOST_KEY_CHANGED');
+    });
   });
 });

@@ -14,12 +14,14 @@ import type {
   CreateProfileInput,
   EnvRecordInput,
   ImportProfileOptions,
+  PinTunnelHostKeyResult,
   Profile,
   ProfileListEntry,
   ProfileStore,
   ProfileUpdate,
   RemoveProfileResult,
 } from './profile-store.js';
+import { canonicalTunnelHostKey, tunnelHostKeyChanged, tunnelHostKeyMatches } from './tunnel-host-key.js';
 import { decodeOpenSshEd25519, generateTunnelKeyPair, parseEd25519PublicKeyLine, type TunnelKeyPair } from './tunnel-key.js';
 import { zodProblems } from './zod-problems.js';
 
@@ -144,6 +146,7 @@ export class LocalProfileStore implements ProfileStore {
       driver: config.driver,
       driverOptions: config.driverOptions,
       ...(config.tunnelUrl === undefined ? {} : { tunnelUrl: config.tunnelUrl }),
+      ...(config.tunnelHostKey === undefined ? {} : { tunnelHostKey: config.tunnelHostKey }),
       publicKey: publicKey.trim(),
       clientId: clientIdFromKey(blob),
       createdAt: config.createdAt,
@@ -192,24 +195,54 @@ export class LocalProfileStore implements ProfileStore {
 
   async update(name: string, update: ProfileUpdate): Promise<Profile> {
     const dir = this.profileDir(name);
+    // Checked before the lock and the first write: bad input changes nothing.
+    const newPin = typeof update.tunnelHostKey === 'string' ? canonicalTunnelHostKey(update.tunnelHostKey) : update.tunnelHostKey;
     await this.ensureRoot();
     await withLock(this.lock, dir, async () => {
       const config = await this.readConfig(name);
       const driverChanged = update.driver !== undefined && update.driver !== config.driver;
       const driverOptions = { ...(driverChanged ? {} : config.driverOptions), ...update.driverOptions };
       for (const key of update.unsetDriverOptions ?? []) delete driverOptions[key];
-      const { tunnelUrl: previousUrl, ...rest } = config;
+      const { tunnelUrl: previousUrl, tunnelHostKey: previousPin, ...rest } = config;
       const tunnelUrl = update.tunnelUrl === null ? undefined : (update.tunnelUrl ?? previousUrl);
+      // A pin belongs to the server it was taken from: another URL starts unpinned unless a key comes with it.
+      const tunnelHostKey = newPin === null ? undefined : (newPin ?? (tunnelUrl === previousUrl ? previousPin : undefined));
       const next = this.validConfig({
         ...rest,
         driver: update.driver ?? config.driver,
         driverOptions,
         ...(tunnelUrl === undefined ? {} : { tunnelUrl }),
+        ...(tunnelHostKey === undefined ? {} : { tunnelHostKey }),
         updatedAt: this.now().toISOString(),
       });
       await writeFileAtomic(join(dir, PROFILE_FILE), toJson(next), { fs: this.fs });
     });
     return this.get(name);
+  }
+
+  async pinTunnelHostKey(name: string, { tunnelUrl, hostKey }: { tunnelUrl: string; hostKey: string }): Promise<PinTunnelHostKeyResult> {
+    const dir = this.profileDir(name);
+    const presented = canonicalTunnelHostKey(hostKey);
+    await this.ensureRoot();
+    const pinned = await withLock(this.lock, dir, async () => {
+      const config = await this.readConfig(name);
+      if (config.tunnelUrl !== tunnelUrl) {
+        throw new PreevyError(`The tunnel URL of profile "${name}" changed while this command talked to ${tunnelUrl}.`, {
+          code: 'TUNNEL_URL_CHANGED',
+          kind: 'conflict',
+          suggestions: ['Check the profile with `preevy profile config view`, then run the command again.'],
+        });
+      }
+      // Another command may have pinned a key since this one read the profile: the lock makes that visible.
+      if (config.tunnelHostKey !== undefined) {
+        if (tunnelHostKeyMatches(config.tunnelHostKey, presented)) return false;
+        throw tunnelHostKeyChanged({ profile: name, tunnelUrl, pinned: config.tunnelHostKey, presented });
+      }
+      const next = this.validConfig({ ...config, tunnelHostKey: presented, updatedAt: this.now().toISOString() });
+      await writeFileAtomic(join(dir, PROFILE_FILE), toJson(next), { fs: this.fs });
+      return true;
+    });
+    return { profile: await this.get(name), pinned };
   }
 
   async remove(name: string, { force = false }: { force?: boolean } = {}): Promise<RemoveProfileResult> {
@@ -377,6 +410,7 @@ export class LocalProfileStore implements ProfileStore {
       driver: input.driver ?? DEFAULT_DRIVER,
       driverOptions: input.driverOptions ?? {},
       ...(input.tunnelUrl === undefined ? {} : { tunnelUrl: input.tunnelUrl }),
+      ...(input.tunnelHostKey === undefined ? {} : { tunnelHostKey: canonicalTunnelHostKey(input.tunnelHostKey) }),
       createdAt: now,
       updatedAt: now,
     });

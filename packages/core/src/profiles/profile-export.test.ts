@@ -1,3 +1,5 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { authorizedKeyLine } from '@preevy/tunnel-protocol';
 import { describe, expect, it } from 'vitest';
 import { parseProfileExport, serializeProfileExport, type ProfileExport } from './profile-export.js';
 import { generateTunnelKeyPair } from './tunnel-key.js';
@@ -43,6 +45,7 @@ describe('parseProfileExport', () => {
       [JSON.stringify({ ...doc, formatVersion: undefined }), 'formatVersion'],
       [JSON.stringify({ ...doc, profile: { ...doc.profile, name: 'Bad Name' } }), 'profile.name: not a valid profile name'],
       [JSON.stringify({ ...doc, profile: { ...doc.profile, tunnelUrl: 'http://x' } }), 'profile.tunnelUrl'],
+      [JSON.stringify({ ...doc, profile: { ...doc.profile, tunnelHostKey: 'SHA256:short' } }), 'profile.tunnelHostKey: not a host key line or SHA256 fingerprint'],
       [JSON.stringify({ ...doc, profile: { ...doc.profile, driverOptions: { x: { nested: 1 } } } }), 'profile.driverOptions.x'],
       [JSON.stringify({ ...doc, envs: [{ ...doc.envs![0], status: 'weird' }] }), 'envs.0.status'],
       [JSON.stringify({ ...doc, envs: [doc.envs![0], doc.envs![0]] }), 'environment "app-main" appears twice'],
@@ -57,6 +60,13 @@ describe('parseProfileExport', () => {
       const keyBody = doc.privateKey.split('\n')[2]!;
       expect(JSON.stringify({ message: err.message, cause: err.cause })).not.toContain(keyBody);
     }
+  });
+
+  it('should carry the tunnel server host key pin, in its canonical form', () => {
+    const hostKey = authorizedKeyLine(generateKeyPairSync('ed25519').publicKey);
+    const doc = validDoc();
+    const pinned = { ...doc, profile: { ...doc.profile, tunnelHostKey: `${hostKey} operator@example` } };
+    expect(parseProfileExport(serializeProfileExport(pinned), 'f.json').profile.tunnelHostKey).toBe(hostKey);
   });
 
   it('should accept a private key whose line breaks a CI secret lost, and restore its canonical form', () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PreevyError } from '../errors/index.js';
 import { isProfileName } from './profile-name.js';
-import { driverNameSchema, driverOptionsSchema, envRecordSchema, tunnelUrlSchema } from './profile-schema.js';
+import { driverNameSchema, driverOptionsSchema, envRecordSchema, tunnelHostKeySchema, tunnelUrlSchema } from './profile-schema.js';
 import { canonicalOpenSshText, parseEd25519PublicKeyLine, tunnelKeyPairFromPrivate } from './tunnel-key.js';
 import { zodProblems } from './zod-problems.js';
 
@@ -16,6 +16,8 @@ export const profileExportSchema = z.object({
     driver: driverNameSchema,
     driverOptions: driverOptionsSchema,
     tunnelUrl: tunnelUrlSchema.optional(),
+    /** The pin travels with the profile, so a CI runner checks the same server key as the laptop. */
+    tunnelHostKey: tunnelHostKeySchema.optional(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   }),

@@ -1,3 +1,4 @@
+import { formatHostKeyPin, parseHostKeyPin } from '@preevy/tunnel-protocol';
 import { z } from 'zod';
 import { isProfileName } from './profile-name.js';
 
@@ -30,16 +31,34 @@ export const tunnelUrlSchema = z.string().refine(
   { message: 'must be ssh://HOST[:PORT] or ssh+tls://HOST[:PORT] (no user, path or query)' },
 );
 
-/** What `profile.json` holds (the name is the directory's). */
-export const profileConfigSchema = z.object({
-  version: z.literal(1),
-  driver: driverNameSchema,
-  driverOptions: driverOptionsSchema,
-  /** Absent: the CLI runs the embedded local tunnel server. */
-  tunnelUrl: tunnelUrlSchema.optional(),
-  createdAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
+/**
+ * The tunnel server's pinned host key: `ssh-ed25519 AAAA...` or `SHA256:...` (tunnel-protocol's
+ * format), read into its canonical form (no comment, no padding).
+ */
+export const tunnelHostKeySchema = z.string().transform((value, ctx) => {
+  const parsed = parseHostKeyPin(value);
+  if (parsed.ok) return formatHostKeyPin(parsed.value);
+  ctx.addIssue({ code: 'custom', message: `not a host key line or SHA256 fingerprint: ${parsed.error}` });
+  return z.NEVER;
 });
+
+/** What `profile.json` holds (the name is the directory's). */
+export const profileConfigSchema = z
+  .object({
+    version: z.literal(1),
+    driver: driverNameSchema,
+    driverOptions: driverOptionsSchema,
+    /** Absent: the CLI runs the embedded local tunnel server. */
+    tunnelUrl: tunnelUrlSchema.optional(),
+    /** Pinned at the first `hello` (trust on first use) or given up front; checked on every later contact. */
+    tunnelHostKey: tunnelHostKeySchema.optional(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .refine((c) => c.tunnelHostKey === undefined || c.tunnelUrl !== undefined, {
+    path: ['tunnelHostKey'],
+    message: "needs a tunnel URL (the embedded local server's key is known without a pin)",
+  });
 /** The settings in `profile.json`. */
 export type ProfileConfig = z.infer<typeof profileConfigSchema>;
 

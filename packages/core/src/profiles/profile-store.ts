@@ -8,6 +8,8 @@ export interface Profile {
   driverOptions: DriverOptions;
   /** Absent: the embedded local tunnel server. */
   tunnelUrl?: string;
+  /** The tunnel server's pinned host key (key line or `SHA256:` fingerprint); absent: pinned at the next first contact. */
+  tunnelHostKey?: string;
   /** `ssh-ed25519 AAAA...`: what the tunnel server knows the profile by. */
   publicKey: string;
   /** Derived from the public key; namespaces the profile's hostnames on the tunnel server. */
@@ -32,6 +34,8 @@ export interface CreateProfileInput {
   driver?: string;
   driverOptions?: DriverOptions;
   tunnelUrl?: string;
+  /** Pins the server's host key up front (needs `tunnelUrl`), instead of trusting it on first use. */
+  tunnelHostKey?: string;
   /** Make it the current profile (it always becomes current when there is none). */
   use?: boolean;
 }
@@ -43,8 +47,16 @@ export interface ProfileUpdate {
   /** Merged into the existing options. */
   driverOptions?: DriverOptions;
   unsetDriverOptions?: readonly string[];
-  /** `null` removes it (back to the embedded local tunnel server). */
+  /** `null` removes it (back to the embedded local tunnel server). A new URL drops the pin unless `tunnelHostKey` is given too. */
   tunnelUrl?: string | null;
+  /** `null` removes the pin: the next contact pins whatever key the server shows. */
+  tunnelHostKey?: string | null;
+}
+
+/** What `pinTunnelHostKey` found: the key was pinned just now, or was already the pinned one. */
+export interface PinTunnelHostKeyResult {
+  profile: Profile;
+  pinned: boolean;
 }
 
 /** What `remove` did. */
@@ -86,6 +98,12 @@ export interface ProfileStore {
   ensureDefaultProfile(): Promise<Profile>;
   create(input: CreateProfileInput): Promise<Profile>;
   update(name: string, update: ProfileUpdate): Promise<Profile>;
+  /**
+   * Trust on first use, under the profile's lock: pins `hostKey` (the key line a server presented
+   * at `tunnelUrl`) when nothing is pinned, accepts it when it is the pinned one, and throws
+   * TUNNEL_HOST_KEY_CHANGED (changing nothing) when another key is pinned.
+   */
+  pinTunnelHostKey(name: string, seen: { tunnelUrl: string; hostKey: string }): Promise<PinTunnelHostKeyResult>;
   /** Refuses the current profile and one with live environments unless `force`. */
   remove(name: string, options?: { force?: boolean }): Promise<RemoveProfileResult>;
   /** The OpenSSH private key text: for the agent, never for logs. */

@@ -10,6 +10,7 @@ export default class ProfileCreate extends BaseCommand<typeof ProfileCreate> {
   static override examples = [
     '<%= config.bin %> profile create ci --driver docker',
     '<%= config.bin %> profile create team --driver kube-pod --driver-option namespace=previews --tunnel-url ssh+tls://tunnel.example.com --use',
+    '<%= config.bin %> profile create ci --tunnel-url ssh://tunnel.example.com:2222 --tunnel-host-key SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU',
   ];
 
   static override args = { name: Args.string({ description: 'Profile name: lowercase letters, digits and hyphens.', required: true }) };

@@ -6,6 +6,15 @@ import { viewOf, type ProfileView } from './render-profile.js';
 export const tunnelUrlFlag = (exclusive: string[] = []) =>
   Flags.string({ description: 'Tunnel server, ssh://HOST[:PORT] or ssh+tls://HOST[:PORT] (default: the embedded local tunnel server).', exclusive });
 
+/** `--tunnel-host-key`: pins the server's key instead of trusting what the first contact shows. */
+export const tunnelHostKeyFlag = (opts: { dependsOn?: string[]; exclusive?: string[] } = {}) =>
+  Flags.string({
+    description:
+      "Pin the tunnel server's host key: its public key line ('ssh-ed25519 AAAA...') or fingerprint ('SHA256:...'). " +
+      'Default: the first `up` pins the key the server shows (trust on first use); a server showing another key is refused.',
+    ...opts,
+  });
+
 /** Flags shared by the commands that create or change a profile's settings. */
 export const profileSettingsFlags = {
   driver: Flags.string({ description: 'Driver that provides the Docker host (default for a new profile: docker).' }),
@@ -16,19 +25,21 @@ export const profileSettingsFlags = {
     multipleNonGreedy: true,
   }),
   'tunnel-url': tunnelUrlFlag(),
+  'tunnel-host-key': tunnelHostKeyFlag({ dependsOn: ['tunnel-url'] }),
 };
 
 /** Creates a profile from the flags `init` and `profile create` share. */
 export const createProfileFromFlags = async (
   store: LocalProfileStore,
   name: string,
-  f: { driver?: string | undefined; 'driver-option'?: string[] | undefined; 'tunnel-url'?: string | undefined; use: boolean },
+  f: { driver?: string | undefined; 'driver-option'?: string[] | undefined; 'tunnel-url'?: string | undefined; 'tunnel-host-key'?: string | undefined; use: boolean },
 ): Promise<ProfileView> => {
   const profile = await store.create({
     name,
     ...(f.driver === undefined ? {} : { driver: f.driver }),
     driverOptions: parseDriverOptionAssignments(f['driver-option'] ?? []),
     ...(f['tunnel-url'] === undefined ? {} : { tunnelUrl: f['tunnel-url'] }),
+    ...(f['tunnel-host-key'] === undefined ? {} : { tunnelHostKey: f['tunnel-host-key'] }),
     use: f.use,
   });
   return viewOf(store, profile);

@@ -38,4 +38,11 @@ describe('renderProfile', () => {
     expect(text).toContain('tunnel:     (embedded local server)');
     expect(text).toContain('public key: ssh-ed25519 AAAA preevy-ci');
   });
+
+  it('should show the tunnel server host key pin, or that the next up pins one', () => {
+    const base = { name: 'ci', current: false, driver: 'docker', driverOptions: {}, publicKey: 'ssh-ed25519 AAAA', clientId: 'abcdefghijkl', createdAt: 'x', updatedAt: 'x' };
+    expect(renderProfile(base)).not.toContain('host key');
+    expect(renderProfile({ ...base, tunnelUrl: 'ssh://t.example.com' })).toContain('host key:   (not pinned yet: the next up pins the key the server shows)');
+    expect(renderProfile({ ...base, tunnelUrl: 'ssh://t.example.com', tunnelHostKey: 'SHA256:abc' })).toContain('host key:   SHA256:abc');
+  });
 });

@@ -17,6 +17,7 @@ export const renderProfile = (p: ProfileView): string => {
     `driver:     ${p.driver}`,
     `options:    ${options.length ? options.map(([k, v]) => `${k}=${formatValue(v)}`).join(', ') : '(none)'}`,
     `tunnel:     ${p.tunnelUrl ?? EMBEDDED}`,
+    ...(p.tunnelUrl === undefined ? [] : [`host key:   ${p.tunnelHostKey ?? '(not pinned yet: the next up pins the key the server shows)'}`]),
     `client id:  ${p.clientId}`,
     `public key: ${p.publicKey}`,
     `created:    ${p.createdAt}`,
