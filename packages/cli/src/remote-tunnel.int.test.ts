@@ -3,11 +3,12 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { authorizedKeyLine } from '@preevy/tunnel-protocol';
-import { LocalProfileStore, PreevyError, type Logger } from '@preevy/core';
+import { LocalProfileStore, type Logger } from '@preevy/core';
 import { generateHostKey, startTunnelServer, type HostKey, type RunningTunnelServer } from '@preevy/tunnel-server';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { profileTunnelEndpoint } from './remote-tunnel.js';
+import { caught } from '../../../test/support/preevy-error-of.js';
 
 /** Every file under `dir` with its content: equal snapshots mean nothing changed. */
 const snapshot = async (dir: string): Promise<Record<string, string>> => {
@@ -16,16 +17,6 @@ const snapshot = async (dir: string): Promise<Record<string, string>> => {
     if (entry.isFile()) out[join(entry.parentPath, entry.name)] = await readFile(join(entry.parentPath, entry.name), 'utf8');
   }
   return out;
-};
-
-const caught = async (p: Promise<unknown>): Promise<PreevyError> => {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof PreevyError) return err;
-    throw err;
-  }
-  throw new Error('expected a PreevyError');
 };
 
 // `up`'s view of a remote tunnel server, against the real server: trust on first use, then the

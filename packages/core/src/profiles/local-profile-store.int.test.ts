@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { authorizedKeyLine, keyFingerprint, sshBlobFromEd25519Key } from '@preevy/tunnel-protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PreevyError } from '../errors/index.js';
 import { LocalProfileStore } from './local-profile-store.js';
 import { serializeProfileExport } from './profile-export.js';
 import { importProfileFromEnv } from './profile-from-env.js';
+import { caught } from '../../../../test/support/preevy-error-of.js';
 
 const execFile = promisify(execFileCb);
 
@@ -34,16 +34,6 @@ const snapshot = async (dir: string): Promise<Record<string, string>> => {
   };
   await walk(dir);
   return out;
-};
-
-const caught = async (p: Promise<unknown>): Promise<PreevyError> => {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof PreevyError) return err;
-    throw err;
-  }
-  throw new Error('expected a PreevyError');
 };
 
 describe('LocalProfileStore (real file system)', () => {
