@@ -118,11 +118,17 @@ const loadRealAgent = async (): Promise<{ module: AgentModule; note: string }> =
   }
 };
 
+export interface AgentInfo {
+  host: string;
+  agent: AgentKind;
+  note: string;
+}
+
 /**
  * Starts the agent side: the real agent's TunnelClient when it can be loaded (and `BENCH_AGENT`
  * is not `stand-in`), otherwise the stand-in. Returns the tunnel's hostname.
  */
-export const startBenchAgent = async (sshPort: number, originPort: number): Promise<{ host: string; agent: AgentKind; note: string }> => {
+export const startBenchAgent = async (sshPort: number, originPort: number): Promise<AgentInfo> => {
   const { private: privateKey } = ssh2.utils.generateKeyPairSync('ed25519');
   const wanted = process.env.BENCH_AGENT ?? 'auto';
   const real = wanted === 'stand-in' ? { module: {}, note: 'BENCH_AGENT=stand-in' } : await loadRealAgent().catch((err: Error) => ({ module: {}, note: err.message }));

@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-for tool in wrk curl; do
-  command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y wrk curl" >&2; exit 1; }
+for tool in wrk curl ssh; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y wrk curl openssh-client" >&2; exit 1; }
 done
 
 # The server and protocol from their built dist; the agent too when it builds (else a stand-in runs).

@@ -5,7 +5,11 @@ import { measureCpu, measureRssGrowth } from './proc-stats.js';
 import { webSocketLoad, type WebSocketResult } from './websockets.js';
 import { wrk, type WrkResult } from './wrk.js';
 
-export type PathName = 'direct' | 'floor' | 'tunnel';
+/**
+ * `tunnel`: our server and the real agent; `before`: the same agent against the server built from
+ * `BENCH_BASELINE_REF`; `openssh`: our server with a stock `ssh -R` client instead of the agent.
+ */
+export type PathName = 'direct' | 'floor' | 'tunnel' | 'before' | 'openssh';
 
 /** One way to reach the origin; `pids` are the processes in between (none when direct). */
 export interface BenchPath {
@@ -28,7 +32,7 @@ export interface Settings {
   only?: ReadonlySet<string>;
 }
 
-type PerPath<T> = Partial<Record<PathName, T>>;
+export type PerPath<T> = Partial<Record<PathName, T>>;
 export type WrkRun = WrkResult & { cpuUsPerRequest: number };
 export type TransferRuns = { runs: Transfer[]; medianMbPerSec: number; valid: boolean; cpuSecPerGb: number; rssGrowthKb: Record<string, number> };
 
