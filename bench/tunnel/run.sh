@@ -12,6 +12,12 @@ done
 npx tsc -b packages/tunnel-server
 npx tsc -b packages/agent >/dev/null 2>&1 || echo "note: packages/agent does not build; the benchmark uses its stand-in agent" >&2
 
+# BENCH_BASELINE_REF=<git ref>: that ref's tunnel server runs beside this one ("tunnel (before)").
+if [ -n "${BENCH_BASELINE_REF:-}" ]; then
+  BENCH_BASELINE_SERVER=$(bash bench/tunnel/build-baseline.sh "$BENCH_BASELINE_REF")
+  export BENCH_BASELINE_SERVER
+fi
+
 # Bundled into a dist/ folder: git and ESLint both ignore it.
 npx esbuild bench/tunnel/main.ts --bundle --platform=node --format=esm --packages=external \
   --log-level=warning --outfile=bench/tunnel/dist/tunnel-bench.mjs
