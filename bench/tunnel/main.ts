@@ -6,6 +6,9 @@ import { startBenchAgent, type AgentInfo } from './agent-process.js';
 import { serveRole, startChild, type Child } from './child-process.js';
 import { startOrigin } from './origin.js';
 import { summarizeProfile } from './profile-summary.js';
+import { createAgentFleet, DROP_KINDS } from './soak-agents.js';
+import { MISBEHAVIOURS } from './soak-misbehave.js';
+import { runSoak } from './soak.js';
 import { startOpenSshForward } from './openssh-client.js';
 import { checkTargets, formatTable, invalidRuns, type Column } from './report.js';
 import { runScenarios, type BenchPath, type Settings } from './scenarios.js';
@@ -28,11 +31,14 @@ const gcAll =
     await Promise.all(children.map((c) => c.gc()));
   };
 
+const resultsDir = (): string => resolve(process.env.BENCH_RESULTS_DIR ?? join(dirname(bundle), '../../results'));
+/** A comma-separated subset of `all` (all when unset). */
+const envList = <T extends string>(name: string, all: readonly T[]): T[] => (process.env[name] === undefined ? [...all] : all.filter((x) => process.env[name]!.split(',').includes(x)));
 const envNumber = (name: string, fallback: number): number => (process.env[name] ? Number(process.env[name]) : fallback);
 
 const orchestrate = async (): Promise<void> => {
-  const resultsDir = resolve(process.env.BENCH_RESULTS_DIR ?? join(dirname(bundle), '../../results'));
-  const profileDir = process.env.BENCH_CPU_PROF ? join(resultsDir, 'profiles') : undefined;
+  const outDir = resultsDir();
+  const profileDir = process.env.BENCH_CPU_PROF ? join(outDir, 'profiles') : undefined;
   const settings: Settings = {
     seconds: envNumber('BENCH_SECONDS', 5),
     warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', 1),
@@ -96,8 +102,8 @@ const orchestrate = async (): Promise<void> => {
       `wrk runs ${settings.seconds} s after a ${settings.warmupSeconds} s warm-up; transfers ${settings.transferBytes} bytes, ${settings.transferRuns} runs after one warm-up; path CPU = in-between processes only`,
     );
     console.log(formatTable(results, columns, checks, invalid, footer));
-    mkdirSync(resultsDir, { recursive: true });
-    const file = join(resultsDir, `tunnel-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    mkdirSync(outDir, { recursive: true });
+    const file = join(outDir, `tunnel-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     const meta = { agent: agent.info.agent, agentNote: agent.info.note, serverModule: server.info.module, limits, baseline, openssh: openssh && { version: openssh.version, negotiated: openssh.negotiated } };
     writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), ...meta, settings, columns, cpus: cpus().length, node: process.version, valid: invalid.length === 0, invalid, targets: checks, results }, null, 2));
     console.error(`results: ${file}${profileDir ? `; CPU profiles: ${profileDir}` : ''}`);
@@ -115,10 +121,33 @@ switch (role) {
     serveRole(() => startTcpRelay(port(0)));
     break;
   case 'server':
-    serveRole(() => startBenchTunnelServer({ module: args[0], limits: JSON.parse(args[1] ?? '{}') as Record<string, unknown> }));
+    serveRole(() => startBenchTunnelServer({ module: args[0], limits: JSON.parse(args[1] ?? '{}') as Record<string, unknown>, admin: args[2] === 'admin' }));
     break;
   case 'agent':
     serveRole(() => startBenchAgent(port(0), port(1)));
+    break;
+  case 'soak-agents': {
+    const drops = DROP_KINDS.filter((d) => args[6]!.split(',').includes(d));
+    const fleet = createAgentFleet({ sshPort: port(0), originPort: port(1), first: port(2), count: port(3), tunnels: port(4), seed: port(5), drops });
+    serveRole(fleet.start, fleet.commands);
+    break;
+  }
+  case 'soak':
+    runSoak(bundle, {
+      agents: envNumber('BENCH_SOAK_AGENTS', 20),
+      tunnelsPerAgent: envNumber('BENCH_SOAK_TUNNELS', 50),
+      agentProcesses: envNumber('BENCH_SOAK_AGENT_PROCESSES', 4),
+      seconds: envNumber('BENCH_SOAK_SECONDS', 60),
+      warmupSeconds: envNumber('BENCH_SOAK_WARMUP_SECONDS', 15),
+      drainSeconds: envNumber('BENCH_SOAK_DRAIN_SECONDS', 20),
+      seed: envNumber('BENCH_SOAK_SEED', 1),
+      misbehaviours: envList('BENCH_SOAK_MISBEHAVE', MISBEHAVIOURS),
+      drops: envList('BENCH_SOAK_DROPS', DROP_KINDS),
+      resultsDir: resultsDir(),
+    }).catch((err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    });
     break;
   case 'summarize':
     for (const file of args) console.log(summarizeProfile(file));
