@@ -16,6 +16,7 @@ type RealTunnelClientCtor = new (o: {
   server: { host: string; port: number };
   envId: string;
   privateKey: Buffer;
+  hostKey?: string;
   connectServer?: (server: { host: string; port: number }) => Socket;
 }) => RealTunnelClient;
 
@@ -48,11 +49,12 @@ const TUNNEL = { name: 'web-80', access: 'public' as const, service: 'web', port
 const hostOf = (url: string): string => new URL(url).hostname;
 
 /** The real agent's tunnel client, when `@preevy/agent` exports one. */
-const startRealAgent = async (Ctor: RealTunnelClientCtor, sshPort: number, originPort: number, privateKey: string): Promise<string> => {
+const startRealAgent = async (Ctor: RealTunnelClientCtor, sshPort: number, originPort: number, privateKey: string, hostKey: string): Promise<string> => {
   const client = new Ctor({
     server: { host: '127.0.0.1', port: sshPort },
     envId: ENV_ID,
     privateKey: Buffer.from(privateKey),
+    hostKey,
     connectServer: ({ host, port }) => corkPerTick(connect({ host, port })),
   });
   client.start();
@@ -126,13 +128,14 @@ export interface AgentInfo {
 
 /**
  * Starts the agent side: the real agent's TunnelClient when it can be loaded (and `BENCH_AGENT`
- * is not `stand-in`), otherwise the stand-in. Returns the tunnel's hostname.
+ * is not `stand-in`), otherwise the stand-in. The real agent pins the server's host key, as it
+ * must. Returns the tunnel's hostname.
  */
-export const startBenchAgent = async (sshPort: number, originPort: number): Promise<AgentInfo> => {
+export const startBenchAgent = async (sshPort: number, originPort: number, hostKey: string): Promise<AgentInfo> => {
   const { private: privateKey } = ssh2.utils.generateKeyPairSync('ed25519');
   const wanted = process.env.BENCH_AGENT ?? 'auto';
   const real = wanted === 'stand-in' ? { module: {}, note: 'BENCH_AGENT=stand-in' } : await loadRealAgent().catch((err: Error) => ({ module: {}, note: err.message }));
-  if (real.module.TunnelClient) return { host: await startRealAgent(real.module.TunnelClient, sshPort, originPort, privateKey), agent: 'real', note: real.note };
+  if (real.module.TunnelClient) return { host: await startRealAgent(real.module.TunnelClient, sshPort, originPort, privateKey, hostKey), agent: 'real', note: real.note };
   if (wanted === 'real') throw new Error(`BENCH_AGENT=real but no TunnelClient could be loaded: ${real.note}`);
   return { host: await startStandInAgent(sshPort, originPort, privateKey), agent: 'stand-in', note: real.note };
 };

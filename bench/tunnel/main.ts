@@ -62,7 +62,7 @@ const orchestrate = async (): Promise<void> => {
     const hopB = await start<{ port: number }>('floor-hop-2', 'relay', [origin.info.port]);
     const hopA = await start<{ port: number }>('floor-hop-1', 'relay', [hopB.info.port]);
     const server = await start<BenchTunnelServer>('server', 'server', ['', JSON.stringify(limits)], true);
-    const agent = await start<AgentInfo>('agent', 'agent', [server.info.sshPort, origin.info.port], true);
+    const agent = await start<AgentInfo>('agent', 'agent', [server.info.sshPort, origin.info.port, server.info.hostKey], true);
     const paths: BenchPath[] = [
       { name: 'direct', port: origin.info.port, host: 'origin.bench.test', pids: {}, gc: async () => {} },
       { name: 'floor', port: hopA.info.port, host: 'origin.bench.test', pids: { hop1: hopA.pid, hop2: hopB.pid }, gc: gcAll(hopA, hopB) },
@@ -77,7 +77,7 @@ const orchestrate = async (): Promise<void> => {
     if (baseline) {
       // The same agent code against the server built from the baseline ref: only the server differs.
       const before = await start<BenchTunnelServer>('server-before', 'server', [baseline.module, JSON.stringify(limits)], true);
-      const beforeAgent = await start<AgentInfo>('agent-before', 'agent', [before.info.sshPort, origin.info.port], true);
+      const beforeAgent = await start<AgentInfo>('agent-before', 'agent', [before.info.sshPort, origin.info.port, before.info.hostKey], true);
       paths.push({ name: 'before', port: before.info.httpPort, host: beforeAgent.info.host, pids: { server: before.pid, agent: beforeAgent.pid }, gc: gcAll(before, beforeAgent) });
       columns.push({ path: 'before', title: `tunnel (before: ${baseline.ref})` });
       footer.push(`before: packages/tunnel-server built from ${baseline.ref} (${before.info.module}), same agent code as the tunnel column`);
@@ -124,7 +124,7 @@ switch (role) {
     serveRole(() => startBenchTunnelServer({ module: args[0], limits: JSON.parse(args[1] ?? '{}') as Record<string, unknown>, admin: args[2] === 'admin' }));
     break;
   case 'agent':
-    serveRole(() => startBenchAgent(port(0), port(1)));
+    serveRole(() => startBenchAgent(port(0), port(1), args[2]!));
     break;
   case 'soak-agents': {
     const drops = DROP_KINDS.filter((d) => args[6]!.split(',').includes(d));

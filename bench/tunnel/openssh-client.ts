@@ -25,9 +25,9 @@ export interface OpenSshForward {
 /**
  * `ssh -v ... hello`: the server's hello reply (stdout) and the negotiation log (stderr). stdin
  * stays an open pipe until ssh exits: at EOF on stdin OpenSSH half-closes the session, and a
- * server that has not yet accepted the exec request then gets no channel from ssh2 (seen here:
- * our server threw on it and exited). The exit status is not checked: ssh reports 255 when the
- * server closes the channel before sending `exit-status`.
+ * server that has not yet accepted the exec request then gets no channel from ssh2 (a server
+ * older than the hardening threw on it and exited, which would end a BENCH_BASELINE_REF run). The
+ * exit status is not checked: such a server also sent `exit-status` after closing, and ssh says 255.
  */
 const probe = (args: string[]): Promise<{ stdout: string; stderr: string }> =>
   new Promise((resolve, reject) => {

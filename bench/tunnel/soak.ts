@@ -139,10 +139,16 @@ interface Round {
 export const runSoak = async (bundle: string, s: SoakSettings): Promise<void> => {
   const log = (line: string): void => console.error(`soak: ${line}`);
   const tunnels = soakTunnels(s.tunnelsPerAgent);
-  // Raised so that the soak's own load is never refused: one key holds tunnelsPerAgent tunnels, and
-  // one tunnel may see many visitors. Header and handshake deadlines stay at the server's defaults:
-  // the slowloris and silent SSH clients are there to meet them.
-  const limits = benchLimits({ tunnelsPerClient: Math.max(100, s.tunnelsPerAgent), connectionsPerTunnel: 100_000 });
+  // Raised so that the soak's own load is never refused: one key holds tunnelsPerAgent tunnels, one
+  // tunnel may see many visitors, and every client here, agents included, comes from 127.0.0.1 (a
+  // per-address cap would count them all as one). Header and handshake deadlines stay at the
+  // server's defaults: the slowloris and silent SSH clients are there to meet them.
+  const limits = benchLimits({
+    tunnelsPerConnection: Math.max(100, s.tunnelsPerAgent),
+    tunnelsPerKey: Math.max(1_000, s.tunnelsPerAgent),
+    connectionsPerTunnel: 100_000,
+    unauthenticatedPerAddress: 1_000,
+  });
   const running: Array<Child<unknown>> = [];
   const start = async <Info>(name: string, role: string, args: Array<string | number>): Promise<Child<Info>> => {
     const c = await startChild<Info>(bundle, name, role, args.map(String));

@@ -6,6 +6,8 @@ export interface BenchTunnelServer {
   httpPort: number;
   adminPort: number | undefined;
   baseHost: string;
+  /** The server's public host key line, for clients that pin it (the real agent must). */
+  hostKey: string;
   module: string;
   /** The limits this run set above the server's defaults (a bench must not measure a refusal). */
   limits: Record<string, unknown>;
@@ -42,5 +44,5 @@ export const startBenchTunnelServer = async ({ module, limits, admin = false }: 
     limits,
     logger: pino({ level: 'silent' }),
   });
-  return { sshPort: server.sshPort, httpPort: server.httpPort, adminPort: server.adminPort, baseHost: BASE_URL.hostname, module: from, limits };
+  return { sshPort: server.sshPort, httpPort: server.httpPort, adminPort: server.adminPort, baseHost: BASE_URL.hostname, hostKey: server.hostKey.publicKey, module: from, limits };
 };
