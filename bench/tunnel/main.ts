@@ -4,14 +4,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBenchAgent, type AgentInfo } from './agent-process.js';
 import { serveRole, startChild, type Child } from './child-process.js';
+import { startOpenSshForward } from './openssh-client.js';
 import { startOrigin } from './origin.js';
 import { summarizeProfile } from './profile-summary.js';
+import { checkTargets, formatTable, invalidRuns, type Column } from './report.js';
+import { runScenarios, type BenchPath, type Settings } from './scenarios.js';
 import { createAgentFleet, DROP_KINDS } from './soak-agents.js';
 import { MISBEHAVIOURS } from './soak-misbehave.js';
 import { runSoak } from './soak.js';
-import { startOpenSshForward } from './openssh-client.js';
-import { checkTargets, formatTable, invalidRuns, type Column } from './report.js';
-import { runScenarios, type BenchPath, type Settings } from './scenarios.js';
 import { startTcpRelay } from './tcp-relay.js';
 import { benchLimits, startBenchTunnelServer, type BenchTunnelServer } from './tunnel-server-process.js';
 

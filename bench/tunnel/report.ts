@@ -45,7 +45,7 @@ const entries = <T>(per: PerPath<T>): Array<[PathName, T]> => Object.entries(per
 const row = <T>(metric: string, per: PerPath<T>, cell: (x: T, p: PathName) => string, value?: (x: T, p: PathName) => number | undefined, target?: string): Row => ({
   metric,
   cells: Object.fromEntries(entries(per).map(([p, x]) => [p, cell(x, p)])),
-  ...(value ? { values: Object.fromEntries(entries(per).flatMap(([p, x]) => (value(x, p) === undefined ? [] : [[p, value(x, p)]]))) } : {}),
+  ...(value ? { values: Object.fromEntries(entries(per).map(([p, x]) => [p, value(x, p)])) } : {}),
   ...(target ? { target } : {}),
 });
 

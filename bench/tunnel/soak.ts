@@ -34,8 +34,8 @@ interface Reading {
   /** Open fds by kind; sockets by TCP state, so a connection the server ended but still holds shows. */
   fdKinds: Record<string, number>;
   rssKb: number;
-  heapUsedKb?: number;
-  externalKb?: number;
+  heapUsedKb: number;
+  externalKb: number;
   sshClients?: number;
   tunnels?: number;
 }
