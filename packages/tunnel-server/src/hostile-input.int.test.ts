@@ -185,6 +185,17 @@ describe('tunnel server under hostile input', () => {
       expect(metrics).toMatch(/^preevy_tunnel_refused_total\{reason="unauthenticated-per-address"\} [1-9]/m);
     });
 
+    it('should release a connection whose peer stopped reading, with its tunnels and visitors (soak finding)', async () => {
+      await using s = await startTestServer({ limits: { sshKeepaliveIntervalMs: 200, sshKeepaliveCountMax: 2, sshCloseGraceMs: 500 } });
+      const frozen = await connectForwardingClient({ sshPort: s.sshPort, key: alice, envId: 'env' });
+      expect(await frozen.forward({ request: 'web-80', target: { host: '127.0.0.1', port: origin.port } })).toBe(true);
+      frozen.socket.pause(); // alive at the TCP level, never reads again, never closes
+      await expect.poll(() => s.stats(), { timeout: 5_000 }).toMatchObject({ sshClients: 0, tunnels: 0 });
+      frozen.socket.destroy();
+      await using fresh = await connectForwardingClient({ sshPort: s.sshPort, key: alice, envId: 'env' });
+      expect(await fresh.forward({ request: 'web-80', target: { host: '127.0.0.1', port: origin.port } })).toBe(true);
+    });
+
     it('should not hand a name to a connection that dropped during the liveness check (item 14)', async () => {
       await using s = await startTestServer({ limits: { aliveCheckTimeoutMs: 800 } });
       const frozen = await connectForwardingClient({ sshPort: s.sshPort, key: alice, envId: 'env' });

@@ -33,6 +33,8 @@ export interface Limits {
   sshHandshakeTimeoutMs: number;
   sshKeepaliveIntervalMs: number;
   sshKeepaliveCountMax: number;
+  /** How long a connection we ended may take to close before it is destroyed (a peer that stopped reading never does). */
+  sshCloseGraceMs: number;
   /** How long the previous holder of a hostname has to prove it is alive before a takeover. */
   aliveCheckTimeoutMs: number;
   /** Longest share-token lifetime accepted. */
@@ -59,6 +61,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   sshHandshakeTimeoutMs: 10_000,
   sshKeepaliveIntervalMs: 5_000,
   sshKeepaliveCountMax: 3,
+  sshCloseGraceMs: 5_000,
   aliveCheckTimeoutMs: 2_000,
   maxTokenLifetimeSeconds: 90 * 24 * 3600,
   tokenClockSkewSeconds: 60,

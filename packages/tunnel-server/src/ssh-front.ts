@@ -80,6 +80,21 @@ const corkPerTick = (socket: Socket): void => {
   });
 };
 
+/**
+ * Every way a connection is ended (eviction, a keepalive timeout inside ssh2, a dropped abuser)
+ * goes through `socket.end()`, which only sends FIN once queued bytes are out: a peer that stopped
+ * reading keeps its socket, its channels and its visitors forever. Destroy it after a grace period.
+ */
+const destroyAfterEnd = (socket: Socket, graceMs: number): void => {
+  const end = socket.end.bind(socket) as (...args: unknown[]) => Socket;
+  let timer: NodeJS.Timeout | undefined;
+  socket.end = ((...args: unknown[]): Socket => {
+    timer ??= setTimeout(() => socket.destroy(), graceMs).unref();
+    return end(...args);
+  }) as Socket['end'];
+  socket.once('close', () => clearTimeout(timer));
+};
+
 /** The SSH side of the tunnel server: authenticates agents and turns their reverse forwards into tunnels. */
 export const createSshFront = (opts: SshFrontOptions) => {
   const { registry, limits, metrics, logger, baseUrl } = opts;
@@ -389,6 +404,7 @@ export const createSshFront = (opts: SshFrontOptions) => {
       }
       socket.setNoDelay(true);
       corkPerTick(socket);
+      destroyAfterEnd(socket, limits.sshCloseGraceMs);
       const timer = setTimeout(() => {
         metrics.refused.inc({ reason: 'ssh-handshake-timeout' });
         logger.info({ remote: key }, 'ssh handshake deadline passed, closing');
