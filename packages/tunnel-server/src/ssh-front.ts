@@ -88,10 +88,10 @@ const corkPerTick = (socket: Socket): void => {
 const destroyAfterEnd = (socket: Socket, graceMs: number): void => {
   const end = socket.end.bind(socket) as (...args: unknown[]) => Socket;
   let timer: NodeJS.Timeout | undefined;
-  socket.end = ((...args: unknown[]): Socket => {
+  socket.end = (...args: unknown[]): Socket => {
     timer ??= setTimeout(() => socket.destroy(), graceMs).unref();
     return end(...args);
-  }) as Socket['end'];
+  };
   socket.once('close', () => clearTimeout(timer));
 };
 
