@@ -13,6 +13,7 @@ import {
   withoutToken,
   type AccessDecision,
 } from './access-control.js';
+import { forwardingHeaders, isForwardingHeader } from './forwarding-headers.js';
 import type { Limits } from './limits.js';
 import type { Metrics } from './metrics.js';
 import { badGatewayPage, crossOriginPage, gatewayTimeoutPage, indexPage, notFoundPage, rawResponse, unauthorizedPage, unavailablePage } from './pages.js';
@@ -45,11 +46,11 @@ const originHeaders = (req: IncomingMessage, { cookieName, secure, keepUpgrade }
       if (kept) out.push(name, kept);
       continue;
     }
-    if (lower.startsWith('x-forwarded-') || lower === 'forwarded') continue; // never trust a visitor's own forwarding headers
+    if (isForwardingHeader(lower)) continue;
     if (HOP_BY_HOP.has(lower) && !(keepUpgrade && (lower === 'connection' || lower === 'upgrade'))) continue;
     out.push(name, value);
   }
-  out.push('X-Forwarded-For', req.socket.remoteAddress ?? '', 'X-Forwarded-Proto', secure ? 'https' : 'http', 'X-Forwarded-Host', req.headers.host ?? '');
+  for (const pair of forwardingHeaders({ address: req.socket.remoteAddress ?? '', proto: secure ? 'https' : 'http' }, req.headers.host)) out.push(...pair);
   return out;
 };
 

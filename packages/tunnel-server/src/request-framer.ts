@@ -1,10 +1,5 @@
+import { forwardingHeaders, isForwardingHeader, type ForwardedFor } from './forwarding-headers.js';
 import { bodyFraming, parseRequestHead, type RequestHead } from './http-head.js';
-
-/** What the server saw of a visitor, for the forwarding headers it sets on every request. */
-export interface ForwardedFor {
-  address: string;
-  proto: 'http' | 'https';
-}
 
 export type FramerResult = { out: Buffer[]; error?: undefined } | { out: Buffer[]; error: string };
 
@@ -19,13 +14,8 @@ const EMPTY = Buffer.alloc(0);
 /** The head as the origin gets it: the visitor's forwarding headers replaced with what we saw. */
 export const rewriteHead = (head: RequestHead, fwd: ForwardedFor): Buffer => {
   let text = `${head.method} ${head.target} HTTP/${head.version}\r\n`;
-  for (const [name, value] of head.headers) {
-    const lower = name.toLowerCase();
-    if (lower.startsWith('x-forwarded-') || lower === 'forwarded') continue;
-    text += `${name}: ${value}\r\n`;
-  }
-  text += `X-Forwarded-For: ${fwd.address}\r\nX-Forwarded-Proto: ${fwd.proto}\r\n`;
-  if (head.host !== undefined) text += `X-Forwarded-Host: ${head.host}\r\n`;
+  for (const [name, value] of head.headers) if (!isForwardingHeader(name.toLowerCase())) text += `${name}: ${value}\r\n`;
+  for (const [name, value] of forwardingHeaders(fwd, head.host)) text += `${name}: ${value}\r\n`;
   return Buffer.from(`${text}\r\n`, 'latin1');
 };
 
