@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { labelOfHost } from '@preevy/tunnel-protocol';
-import { bodyFraming, parseRequestHead } from './http-head.js';
+import { parseRequestHead } from './http-head.js';
 import type { Limits } from './limits.js';
 import type { Metrics } from './metrics.js';
 import { rawResponse } from './pages.js';
@@ -70,19 +70,28 @@ export const createHttpFront = ({ registry, baseHost, app, secure, limits, metri
         const label = labelOfHost(parsed.head.host, baseHost);
         const tunnel = label === undefined ? undefined : registry.get(label);
         if (!tunnel || tunnel.access !== 'public') return handOver(socket, buffered);
-        const framing = bodyFraming(parsed.head);
-        if (framing.kind === 'invalid') return refuse(socket, 400, 'Bad Request', 'bad-request-framing', `400 Bad Request: ${framing.reason}\n`);
+        // The framer checks this first request (and every later one) before anything reaches the agent.
+        const framer = new RequestFramer(limits.maxHeaderBytes, { address: socket.remoteAddress ?? '', proto: secure ? 'https' : 'http' });
+        const first = framer.push(buffered);
+        // Refused at once when nothing before the bad request is fit to serve; else those go first.
+        if (first.error !== undefined && first.out.length === 0) return refuse(socket, 400, 'Bad Request', 'bad-request-framing', `400 Bad Request: ${first.error}\n`);
         const release = reserveConnection(tunnel, limits, metrics);
         if (!release) return refuse(socket, 503, 'Service Unavailable', 'tunnel-connection-limit');
         socket.once('close', release);
 
         metrics.visitorConnectionsTotal.inc({ path: 'raw' });
-        const initial = buffered;
+        const initial = first.out.length === 1 ? first.out[0]! : Buffer.concat(first.out);
         openChannelWithin(tunnel, socket, limits.channelOpenTimeoutMs).then(
-          (channel) => {
-            const framer = new RequestFramer(limits.maxHeaderBytes, { address: socket.remoteAddress ?? '', proto: secure ? 'https' : 'http' });
-            relay(socket, channel, { metrics, release, idleTimeoutMs: limits.idleTimeoutMs, framer, requestTimeoutMs: limits.requestTimeoutMs, initial });
-          },
+          (channel) =>
+            relay(socket, channel, {
+              metrics,
+              release,
+              idleTimeoutMs: limits.idleTimeoutMs,
+              framer,
+              requestTimeoutMs: limits.requestTimeoutMs,
+              initial,
+              ...(first.error === undefined ? {} : { refusedAfterInitial: first.error }),
+            }),
           (err: Error) => {
             release();
             if (socket.destroyed) return;

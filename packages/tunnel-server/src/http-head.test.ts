@@ -10,8 +10,21 @@ describe('parseRequestHead', () => {
     expect(res).toEqual({
       kind: 'ok',
       length: text.length - 4,
-      head: { method: 'GET', target: '/a?b=1', version: '1.1', host: 'x.test', headers: [['Host', 'x.test'], ['Accept', '*/*']] },
+      head: {
+        method: 'GET',
+        target: '/a?b=1',
+        version: '1.1',
+        host: 'x.test',
+        headers: [['Host', 'x.test'], ['Accept', '*/*']],
+        framing: { transferEncoding: [], contentLength: [], connection: [], upgrade: false },
+        forwarding: false,
+      },
     });
+  });
+
+  it('should gather the framing headers and note forwarding headers in the same pass', () => {
+    const res = parse('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: keep-alive\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n');
+    expect(res).toMatchObject({ kind: 'ok', head: { framing: { contentLength: ['3'], connection: ['keep-alive'], transferEncoding: [], upgrade: false }, forwarding: true } });
   });
 
   it('should wait for more bytes until the head is complete', () => {

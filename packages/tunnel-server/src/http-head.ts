@@ -5,6 +5,10 @@ export interface RequestHead {
   version: '1.0' | '1.1';
   headers: ReadonlyArray<readonly [name: string, value: string]>;
   host: string | undefined;
+  /** The values that decide how the body is framed, gathered in the same pass (raw, unsplit). */
+  framing: { transferEncoding: string[]; contentLength: string[]; connection: string[]; upgrade: boolean };
+  /** Whether the visitor sent forwarding headers of its own (they are replaced). */
+  forwarding: boolean;
 }
 
 export type HeadParse =
@@ -30,21 +34,43 @@ export const parseRequestHead = (buf: Buffer, maxBytes: number): HeadParse => {
   if (!match) return { kind: 'malformed', reason: 'bad request line' };
   const headers: Array<readonly [string, string]> = [];
   let host: string | undefined;
-  for (const line of lines.slice(1)) {
+  const framing: RequestHead['framing'] = { transferEncoding: [], contentLength: [], connection: [], upgrade: false };
+  let forwarding = false;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon) : '';
     if (!TOKEN.test(name)) return { kind: 'malformed', reason: 'bad header line' };
     const value = line.slice(colon + 1).trim();
     if (/[\0\r\n]/.test(value)) return { kind: 'malformed', reason: 'bad header value' };
-    if (name.toLowerCase() === 'host') {
-      if (host !== undefined) return { kind: 'malformed', reason: 'more than one Host header' };
-      host = value;
+    switch (name.toLowerCase()) {
+      case 'host':
+        if (host !== undefined) return { kind: 'malformed', reason: 'more than one Host header' };
+        host = value;
+        break;
+      case 'transfer-encoding':
+        framing.transferEncoding.push(value);
+        break;
+      case 'content-length':
+        framing.contentLength.push(value);
+        break;
+      case 'connection':
+        framing.connection.push(value);
+        break;
+      case 'upgrade':
+        framing.upgrade = true;
+        break;
+      case 'forwarded':
+        forwarding = true;
+        break;
+      default:
+        if (name.length > 12 && /^x-forwarded-/i.test(name)) forwarding = true;
     }
     headers.push([name, value]);
   }
   const version = match[3] === '1' ? '1.1' : '1.0';
   if (version === '1.1' && !host) return { kind: 'malformed', reason: 'missing Host header' };
-  return { kind: 'ok', head: { method: match[1]!, target: match[2]!, version, headers, host }, length: end + END.length };
+  return { kind: 'ok', head: { method: match[1]!, target: match[2]!, version, headers, host, framing, forwarding }, length: end + END.length };
 };
 
 /** How the bytes after a request head are framed, as a relay that does not parse bodies must know. */
@@ -56,9 +82,6 @@ export type BodyFraming =
   | { kind: 'upgrade' }
   | { kind: 'invalid'; reason: string };
 
-const headerValues = (head: RequestHead, lowerName: string): string[] =>
-  head.headers.filter(([n]) => n.toLowerCase() === lowerName).map(([, v]) => v);
-
 const listTokens = (values: string[]): string[] =>
   values.flatMap((v) => v.split(',')).map((t) => t.trim().toLowerCase()).filter(Boolean);
 
@@ -69,7 +92,7 @@ const listTokens = (values: string[]): string[] =>
  */
 export const bodyFraming = (head: RequestHead): BodyFraming => {
   if (head.method === 'CONNECT') return { kind: 'invalid', reason: 'CONNECT is not served' };
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(head.target)) {
+  if (head.target.charCodeAt(0) !== 47 /* / */ && /^[a-z][a-z0-9+.-]*:\/\//i.test(head.target)) {
     let authority: string;
     try {
       authority = new URL(head.target).host.toLowerCase();
@@ -80,8 +103,8 @@ export const bodyFraming = (head: RequestHead): BodyFraming => {
   } else if (!head.target.startsWith('/') && !(head.target === '*' && head.method === 'OPTIONS')) {
     return { kind: 'invalid', reason: 'bad request target' };
   }
-  const codings = listTokens(headerValues(head, 'transfer-encoding'));
-  const lengths = headerValues(head, 'content-length').flatMap((v) => v.split(',')).map((v) => v.trim());
+  const codings = listTokens(head.framing.transferEncoding);
+  const lengths = head.framing.contentLength.flatMap((v) => v.split(',')).map((v) => v.trim());
   if (codings.length && lengths.length) return { kind: 'invalid', reason: 'both Content-Length and Transfer-Encoding' };
   if (codings.length) {
     if (codings[codings.length - 1] !== 'chunked' || codings.indexOf('chunked') !== codings.length - 1) return { kind: 'invalid', reason: 'Transfer-Encoding must end in chunked, once' };
@@ -92,6 +115,6 @@ export const bodyFraming = (head: RequestHead): BodyFraming => {
     const bytes = Number(lengths[0]);
     if (bytes > 0) return { kind: 'length', bytes };
   }
-  const upgrade = headerValues(head, 'upgrade').length > 0 && listTokens(headerValues(head, 'connection')).includes('upgrade');
+  const upgrade = head.framing.upgrade && listTokens(head.framing.connection).includes('upgrade');
   return upgrade ? { kind: 'upgrade' } : { kind: 'none' };
 };

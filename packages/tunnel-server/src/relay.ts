@@ -16,8 +16,10 @@ export interface RelayOptions {
    */
   framer?: RequestFramer;
   requestTimeoutMs?: number;
-  /** Bytes the caller already read from the visitor (the first request head), sent first. */
+  /** Bytes for the agent before the visitor's next ones, sent as they are (the caller framed them). */
   initial?: Buffer;
+  /** The caller's framer already refused what follows `initial`: send it, then answer 400 and close. */
+  refusedAfterInitial?: string;
 }
 
 /**
@@ -33,7 +35,7 @@ export interface RelayOptions {
  * A request the framer refuses stops the flow toward the agent; the responses to the requests
  * before it still arrive, then the visitor gets a 400 and the connection closes.
  */
-export const relay = (socket: Socket, channel: Duplex & { eof?: () => void }, { metrics, release, idleTimeoutMs, framer, requestTimeoutMs, initial }: RelayOptions): void => {
+export const relay = (socket: Socket, channel: Duplex & { eof?: () => void }, { metrics, release, idleTimeoutMs, framer, requestTimeoutMs, initial, refusedAfterInitial }: RelayOptions): void => {
   const startRead = socket.bytesRead;
   const startWritten = socket.bytesWritten;
   let done = false;
@@ -64,28 +66,33 @@ export const relay = (socket: Socket, channel: Duplex & { eof?: () => void }, { 
       channel.once('drain', () => refused === undefined && socket.resume());
     }
   };
+  const watchRequestTime = (): void => {
+    if (!framer || requestTimeoutMs === undefined) return;
+    if (framer.busy && !requestTimer) {
+      requestTimer = setTimeout(() => {
+        metrics.refused.inc({ reason: 'request-timeout' });
+        abort();
+      }, requestTimeoutMs);
+    } else if (!framer.busy && requestTimer) {
+      clearTimeout(requestTimer);
+      requestTimer = undefined;
+    }
+  };
   const onData = (chunk: Buffer): void => {
     if (!framer) return toAgent(chunk);
     const res = framer.push(chunk);
-    for (const piece of res.out) toAgent(piece);
-    if (res.error !== undefined) {
-      refused = res.error;
-      metrics.refused.inc({ reason: 'bad-request-framing' });
-      socket.removeListener('data', onData);
-      socket.pause();
-      sendEof();
-    }
-    if (requestTimeoutMs !== undefined) {
-      if (framer.busy && !requestTimer) {
-        requestTimer = setTimeout(() => {
-          metrics.refused.inc({ reason: 'request-timeout' });
-          abort();
-        }, requestTimeoutMs);
-      } else if (!framer.busy && requestTimer) {
-        clearTimeout(requestTimer);
-        requestTimer = undefined;
-      }
-    }
+    // One write per chunk, as without the framer: each write is an SSH packet of its own.
+    if (res.out.length === 1) toAgent(res.out[0]!);
+    else if (res.out.length > 1) toAgent(Buffer.concat(res.out));
+    if (res.error !== undefined) refuse(res.error);
+    watchRequestTime();
+  };
+  const refuse = (reason: string): void => {
+    refused = reason;
+    metrics.refused.inc({ reason: 'bad-request-framing' });
+    socket.removeListener('data', onData);
+    socket.pause();
+    sendEof();
   };
   socket.setTimeout(idleTimeoutMs, abort);
   socket.on('error', abort).on('close', finish);
@@ -100,6 +107,9 @@ export const relay = (socket: Socket, channel: Duplex & { eof?: () => void }, { 
   };
   channel.on('end', endVisitor).on('close', endVisitor);
   channel.pipe(socket, { end: false });
-  if (initial?.length) onData(initial);
-  if (refused === undefined) socket.resume();
+  // Data events come on a later tick: the initial bytes still go first, and may pause the socket.
+  socket.resume();
+  if (initial?.length) toAgent(initial);
+  if (refusedAfterInitial !== undefined) refuse(refusedAfterInitial);
+  else watchRequestTime();
 };

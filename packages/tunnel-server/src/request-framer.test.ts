@@ -17,6 +17,11 @@ describe('RequestFramer', () => {
     expect(f.busy).toBe(false);
   });
 
+  it('should keep a head without forwarding headers byte for byte and append ours', () => {
+    const res = framer().push(Buffer.from('GET /a HTTP/1.1\r\nhOsT: h\r\nAccept:  */*\r\n\r\n'));
+    expect(text(res)).toBe('GET /a HTTP/1.1\r\nhOsT: h\r\nAccept:  */*\r\nX-Forwarded-For: 10.0.0.9\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: h\r\n\r\n');
+  });
+
   it('should pass a Content-Length body untouched, even when it looks like a request, byte by byte', () => {
     const f = framer();
     const input = 'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 31\r\n\r\nGET /x HTTP/1.1\r\nHost: evil\r\n\r\nGET /y HTTP/1.1\r\nHost: h\r\n\r\n';

@@ -11,12 +11,18 @@ const CHUNK_SIZE = /^[0-9a-fA-F]{1,13}$/;
 const CRLF = Buffer.from('\r\n');
 const EMPTY = Buffer.alloc(0);
 
-/** The head as the origin gets it: the visitor's forwarding headers replaced with what we saw. */
-export const rewriteHead = (head: RequestHead, fwd: ForwardedFor): Buffer => {
+/**
+ * The head as the origin gets it: the visitor's forwarding headers replaced with what we saw.
+ * `raw` is the head's bytes as received (ending in the empty line); when the visitor sent no
+ * forwarding headers (the usual case) they are kept and ours are appended, without re-serialising.
+ */
+export const rewriteHead = (head: RequestHead, raw: Buffer, fwd: ForwardedFor): Buffer => {
+  let ours = '';
+  for (const [name, value] of forwardingHeaders(fwd, head.host)) ours += `${name}: ${value}\r\n`;
+  if (!head.forwarding) return Buffer.concat([raw.subarray(0, raw.length - 2), Buffer.from(`${ours}\r\n`, 'latin1')]);
   let text = `${head.method} ${head.target} HTTP/${head.version}\r\n`;
   for (const [name, value] of head.headers) if (!isForwardingHeader(name.toLowerCase())) text += `${name}: ${value}\r\n`;
-  for (const [name, value] of forwardingHeaders(fwd, head.host)) text += `${name}: ${value}\r\n`;
-  return Buffer.from(`${text}\r\n`, 'latin1');
+  return Buffer.from(`${text}${ours}\r\n`, 'latin1');
 };
 
 /**
@@ -76,7 +82,7 @@ export class RequestFramer {
           if (parsed.kind !== 'ok') return fail(parsed.kind === 'too-large' ? 'request head too large' : parsed.reason);
           const framing = bodyFraming(parsed.head);
           if (framing.kind === 'invalid') return fail(framing.reason);
-          out.push(rewriteHead(parsed.head, this.forwarded));
+          out.push(rewriteHead(parsed.head, data.subarray(0, parsed.length), this.forwarded));
           this.pending = EMPTY;
           buf = data.subarray(parsed.length);
           if (framing.kind === 'length') {
