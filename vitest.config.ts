@@ -1,9 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 // Tests import workspace packages through their `@preevy/source` export condition, i.e. from
-// src/, so no build is needed to run them; e2e tests run the built binary instead.
+// src/, so no build is needed to run them; e2e tests run the built binary instead. Tests run in
+// Vite's SSR environment, which reads `ssr.resolve.conditions`: without it they silently imported
+// the other packages' dist/, a stale build after an edit.
 const shared = {
   resolve: { conditions: ['@preevy/source'] },
+  ssr: { resolve: { conditions: ['@preevy/source'] } },
 };
 
 export default defineConfig({
