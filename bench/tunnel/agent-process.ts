@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { pipeline } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import ssh2 from 'ssh2';
-import { EXEC_HELLO, formatForwardRequest, parseHelloReply } from '@preevy/tunnel-protocol';
+import { EXEC_HELLO, formatForwardRequest, generateOpenSshEd25519, parseHelloReply } from '@preevy/tunnel-protocol';
 
 export type AgentKind = 'real' | 'stand-in';
 
@@ -132,7 +132,8 @@ export interface AgentInfo {
  * must. Returns the tunnel's hostname.
  */
 export const startBenchAgent = async (sshPort: number, originPort: number, hostKey: string): Promise<AgentInfo> => {
-  const { private: privateKey } = ssh2.utils.generateKeyPairSync('ed25519');
+  // Our generator: ssh2's own makes an Ed25519 key it cannot parse back about once in 300.
+  const { openssh: privateKey } = generateOpenSshEd25519('bench-agent');
   const wanted = process.env.BENCH_AGENT ?? 'auto';
   const real = wanted === 'stand-in' ? { module: {}, note: 'BENCH_AGENT=stand-in' } : await loadRealAgent().catch((err: Error) => ({ module: {}, note: err.message }));
   if (real.module.TunnelClient) return { host: await startRealAgent(real.module.TunnelClient, sshPort, originPort, privateKey, hostKey), agent: 'real', note: real.note };
