@@ -69,6 +69,15 @@ describe('parseProfileExport', () => {
     expect(parseProfileExport(serializeProfileExport(pinned), 'f.json').profile.tunnelHostKey).toBe(hostKey);
   });
 
+  it('should refuse a pin without a tunnel URL, as profile.json does', () => {
+    const hostKey = authorizedKeyLine(generateKeyPairSync('ed25519').publicKey);
+    const doc = validDoc();
+    const orphan = { ...doc, profile: { ...doc.profile, tunnelUrl: undefined, tunnelHostKey: hostKey } };
+    const err = errorOf(() => parseProfileExport(JSON.stringify(orphan), 'f.json'));
+    expect(err).toMatchObject({ code: 'PROFILE_FILE_INVALID' });
+    expect(err.message).toMatch(/tunnelHostKey/);
+  });
+
   it('should accept a private key whose line breaks a CI secret lost, and restore its canonical form', () => {
     const doc = validDoc();
     const flattened = JSON.stringify({ ...doc, privateKey: doc.privateKey.replace(/\n/g, ' ') });

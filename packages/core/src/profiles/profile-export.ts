@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PreevyError } from '../errors/index.js';
 import { isProfileName } from './profile-name.js';
-import { driverNameSchema, driverOptionsSchema, envRecordSchema, tunnelHostKeySchema, tunnelUrlSchema } from './profile-schema.js';
+import { envRecordSchema, pinNeedsTunnelUrl, profileSettingsShape } from './profile-schema.js';
 import { canonicalOpenSshText, parseEd25519PublicKeyLine, tunnelKeyPairFromPrivate } from './tunnel-key.js';
 import { zodProblems } from './zod-problems.js';
 
@@ -11,16 +11,8 @@ export const PROFILE_EXPORT_FORMAT_VERSION = 1;
 /** A self-contained profile file (for a CI secret): settings, the tunnel key pair, optionally environments. */
 export const profileExportSchema = z.object({
   formatVersion: z.literal(PROFILE_EXPORT_FORMAT_VERSION),
-  profile: z.object({
-    name: z.string().refine(isProfileName, 'not a valid profile name'),
-    driver: driverNameSchema,
-    driverOptions: driverOptionsSchema,
-    tunnelUrl: tunnelUrlSchema.optional(),
-    /** The pin travels with the profile, so a CI runner checks the same server key as the laptop. */
-    tunnelHostKey: tunnelHostKeySchema.optional(),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-  }),
+  // The pin travels with the profile, so a CI runner checks the same server key as the laptop.
+  profile: z.object({ name: z.string().refine(isProfileName, 'not a valid profile name'), ...profileSettingsShape }).refine(...pinNeedsTunnelUrl),
   privateKey: z.string(),
   publicKey: z.string(),
   envs: z.array(envRecordSchema).optional(),

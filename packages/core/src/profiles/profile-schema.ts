@@ -42,23 +42,26 @@ export const tunnelHostKeySchema = z.string().transform((value, ctx) => {
   return z.NEVER;
 });
 
+/** The settings of a profile, as `profile.json` keeps them and as an export carries them. */
+export const profileSettingsShape = {
+  driver: driverNameSchema,
+  driverOptions: driverOptionsSchema,
+  /** Absent: the CLI runs the embedded local tunnel server. */
+  tunnelUrl: tunnelUrlSchema.optional(),
+  /** Pinned at the first `hello` (trust on first use) or given up front; checked on every later contact. */
+  tunnelHostKey: tunnelHostKeySchema.optional(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+};
+
+/** A host key pin only makes sense with a tunnel URL (the embedded local server's key is known). */
+export const pinNeedsTunnelUrl: [(c: { tunnelHostKey?: string | undefined; tunnelUrl?: string | undefined }) => boolean, { path: string[]; message: string }] = [
+  (c) => c.tunnelHostKey === undefined || c.tunnelUrl !== undefined,
+  { path: ['tunnelHostKey'], message: "needs a tunnel URL (the embedded local server's key is known without a pin)" },
+];
+
 /** What `profile.json` holds (the name is the directory's). */
-export const profileConfigSchema = z
-  .object({
-    version: z.literal(1),
-    driver: driverNameSchema,
-    driverOptions: driverOptionsSchema,
-    /** Absent: the CLI runs the embedded local tunnel server. */
-    tunnelUrl: tunnelUrlSchema.optional(),
-    /** Pinned at the first `hello` (trust on first use) or given up front; checked on every later contact. */
-    tunnelHostKey: tunnelHostKeySchema.optional(),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-  })
-  .refine((c) => c.tunnelHostKey === undefined || c.tunnelUrl !== undefined, {
-    path: ['tunnelHostKey'],
-    message: "needs a tunnel URL (the embedded local server's key is known without a pin)",
-  });
+export const profileConfigSchema = z.object({ version: z.literal(1), ...profileSettingsShape }).refine(...pinNeedsTunnelUrl);
 /** The settings in `profile.json`. */
 export type ProfileConfig = z.infer<typeof profileConfigSchema>;
 
