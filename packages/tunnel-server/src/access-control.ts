@@ -8,8 +8,8 @@ import {
 } from '@preevy/tunnel-protocol';
 import type { Tunnel } from './tunnel-registry.js';
 
-/** Where the credential that let a request in came from; only a cookie rides along unasked (CSRF). */
-export type CredentialSource = 'bearer' | 'cookie';
+/** Where the credential that let a request in came from ('none': a public tunnel); only a cookie rides along unasked (CSRF). */
+export type CredentialSource = 'none' | 'bearer' | 'cookie';
 
 export type AccessDecision =
   | { kind: 'allow'; via: CredentialSource }

@@ -19,7 +19,7 @@ import type { Metrics } from './metrics.js';
 import { badGatewayPage, crossOriginPage, gatewayTimeoutPage, indexPage, notFoundPage, rawResponse, unauthorizedPage, unavailablePage } from './pages.js';
 import { relay } from './relay.js';
 import type { Tunnel, TunnelRegistry } from './tunnel-registry.js';
-import { ChannelOpenTimeout, openChannelWithin, reserveConnection, type Release } from './visitor-channel.js';
+import { channelOrStatus, reserveConnection, type Release } from './visitor-channel.js';
 
 export interface HttpAppOptions {
   registry: TunnelRegistry;
@@ -70,27 +70,18 @@ export const createHttpApp = ({ registry, baseUrl, limits, metrics, logger, now 
     res.end(html);
   };
 
-  const check = (tunnel: Tunnel, req: IncomingMessage): AccessDecision =>
-    decideAccess(
-      tunnel,
-      { target: req.url ?? '/', authorization: req.headers.authorization, cookie: req.headers.cookie },
-      { secure, maxLifetime: limits.maxTokenLifetimeSeconds, clockSkew: limits.tokenClockSkewSeconds, now },
-    );
+  /** Public tunnels need no credential; private ones a share token. */
+  const decide = (tunnel: Tunnel, req: IncomingMessage): AccessDecision =>
+    tunnel.access === 'public'
+      ? { kind: 'allow', via: 'none' }
+      : decideAccess(
+          tunnel,
+          { target: req.url ?? '/', authorization: req.headers.authorization, cookie: req.headers.cookie },
+          { secure, maxLifetime: limits.maxTokenLifetimeSeconds, clockSkew: limits.tokenClockSkewSeconds, now },
+        );
 
-  /** A channel for one visitor request or upgrade, or the status to answer instead. */
-  const channelFor = async (tunnel: Tunnel, socket: Socket, release: Release): Promise<Duplex | 502 | 504> => {
-    try {
-      return await openChannelWithin(tunnel, socket, limits.channelOpenTimeoutMs);
-    } catch (err) {
-      release();
-      if (err instanceof ChannelOpenTimeout) {
-        logger.info({ label: tunnel.label, timeoutMs: limits.channelOpenTimeoutMs }, 'agent did not open a channel in time');
-        return 504;
-      }
-      logger.info({ label: tunnel.label, err: (err as Error).message }, 'agent refused a channel');
-      return 502;
-    }
-  };
+  const channelFor = (tunnel: Tunnel, socket: Socket, release: Release) =>
+    channelOrStatus(tunnel, socket, { timeoutMs: limits.channelOpenTimeoutMs, release, logger });
 
   const proxy = async (tunnel: Tunnel, req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const release = reserveConnection(tunnel, limits, metrics);
@@ -130,7 +121,7 @@ export const createHttpApp = ({ registry, baseUrl, limits, metrics, logger, now 
     const label = labelOfHost(req.headers.host, baseHost);
     const tunnel = label === undefined ? undefined : registry.get(label);
     if (tunnel) {
-      const decision = tunnel.access === 'public' ? ({ kind: 'allow', via: 'bearer' } as const) : check(tunnel, req);
+      const decision = decide(tunnel, req);
       switch (decision.kind) {
         case 'allow':
           if (decision.via === 'cookie' && crossOrigin(req, false)) return send(res, 403, crossOriginPage(), 'cross-origin');
@@ -163,7 +154,7 @@ export const createHttpApp = ({ registry, baseUrl, limits, metrics, logger, now 
       socket.end(rawResponse(status, reason));
     };
     if (!tunnel) return refuse(404, 'Not Found');
-    const decision = tunnel.access === 'public' ? ({ kind: 'allow', via: 'bearer' } as const) : check(tunnel, req);
+    const decision = decide(tunnel, req);
     if (decision.kind === 'deny') {
       metrics.authFailures.inc({ kind: 'token' });
       return refuse(401, 'Unauthorized');

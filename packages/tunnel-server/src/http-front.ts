@@ -9,7 +9,7 @@ import { rawResponse } from './pages.js';
 import { relay } from './relay.js';
 import { RequestFramer } from './request-framer.js';
 import type { TunnelRegistry } from './tunnel-registry.js';
-import { ChannelOpenTimeout, openChannelWithin, reserveConnection } from './visitor-channel.js';
+import { channelOrStatus, reserveConnection } from './visitor-channel.js';
 
 export interface HttpFrontOptions {
   registry: TunnelRegistry;
@@ -72,7 +72,7 @@ export const createHttpFront = ({ registry, baseHost, app, secure, limits, metri
         if (!tunnel || tunnel.access !== 'public') return handOver(socket, buffered);
         // The framer checks this first request (and every later one) before anything reaches the agent.
         const framer = new RequestFramer(limits.maxHeaderBytes, { address: socket.remoteAddress ?? '', proto: secure ? 'https' : 'http' });
-        const first = framer.push(buffered);
+        const first = framer.push(buffered, parsed);
         // Refused at once when nothing before the bad request is fit to serve; else those go first.
         if (first.error !== undefined && first.out.length === 0) return refuse(socket, 400, 'Bad Request', 'bad-request-framing', `400 Bad Request: ${first.error}\n`);
         const release = reserveConnection(tunnel, limits, metrics);
@@ -81,28 +81,22 @@ export const createHttpFront = ({ registry, baseHost, app, secure, limits, metri
 
         metrics.visitorConnectionsTotal.inc({ path: 'raw' });
         const initial = first.out.length === 1 ? first.out[0]! : Buffer.concat(first.out);
-        openChannelWithin(tunnel, socket, limits.channelOpenTimeoutMs).then(
-          (channel) =>
-            relay(socket, channel, {
-              metrics,
-              release,
-              idleTimeoutMs: limits.idleTimeoutMs,
-              framer,
-              requestTimeoutMs: limits.requestTimeoutMs,
-              initial,
-              ...(first.error === undefined ? {} : { refusedAfterInitial: first.error }),
-            }),
-          (err: Error) => {
-            release();
-            if (socket.destroyed) return;
-            if (err instanceof ChannelOpenTimeout) {
-              logger.info({ label, timeoutMs: limits.channelOpenTimeoutMs }, 'agent did not open a channel in time');
-              return refuse(socket, 504, 'Gateway Timeout', 'channel-open-timeout', `504 Gateway Timeout: the environment's agent did not open a channel within ${limits.channelOpenTimeoutMs} ms\n`);
-            }
-            logger.info({ label, err: err.message }, 'agent refused a channel');
-            refuse(socket, 502, 'Bad Gateway', 'channel-open-failed');
-          },
-        );
+        void channelOrStatus(tunnel, socket, { timeoutMs: limits.channelOpenTimeoutMs, release, logger }).then((channel) => {
+          if (channel === 504) {
+            const body = `504 Gateway Timeout: the environment's agent did not open a channel within ${limits.channelOpenTimeoutMs} ms\n`;
+            return void (socket.destroyed || refuse(socket, 504, 'Gateway Timeout', 'channel-open-timeout', body));
+          }
+          if (channel === 502) return void (socket.destroyed || refuse(socket, 502, 'Bad Gateway', 'channel-open-failed'));
+          relay(socket, channel, {
+            metrics,
+            release,
+            idleTimeoutMs: limits.idleTimeoutMs,
+            framer,
+            requestTimeoutMs: limits.requestTimeoutMs,
+            initial,
+            ...(first.error === undefined ? {} : { refusedAfterInitial: first.error }),
+          });
+        });
       };
       socket.on('data', onData);
       socket.once('end', onEarlyEnd);

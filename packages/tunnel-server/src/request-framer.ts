@@ -1,5 +1,5 @@
 import { forwardingHeaders, isForwardingHeader, type ForwardedFor } from './forwarding-headers.js';
-import { bodyFraming, parseRequestHead, type RequestHead } from './http-head.js';
+import { bodyFraming, parseRequestHead, type HeadParse, type RequestHead } from './http-head.js';
 
 export type FramerResult = { out: Buffer[]; error?: undefined } | { out: Buffer[]; error: string };
 
@@ -46,9 +46,14 @@ export class RequestFramer {
     return this.state === 'head' ? this.pending.length > 0 : this.state !== 'raw' && this.state !== 'failed';
   }
 
-  push(chunk: Buffer): FramerResult {
+  /**
+   * Takes the visitor's next bytes; returns what goes to the agent, and the reason once a request
+   * is refused. `known` is the head at the start of `chunk` when the caller already parsed it.
+   */
+  push(chunk: Buffer, known?: Extract<HeadParse, { kind: 'ok' }>): FramerResult {
     const out: Buffer[] = [];
     let buf = chunk;
+    let knownHead = this.state === 'head' && this.pending.length === 0 ? known : undefined;
     const fail = (reason: string): FramerResult => {
       this.state = 'failed';
       this.pending = EMPTY;
@@ -73,7 +78,8 @@ export class RequestFramer {
         }
         case 'head': {
           const data = this.pending.length ? Buffer.concat([this.pending, buf]) : buf;
-          const parsed = parseRequestHead(data, this.maxHeaderBytes);
+          const parsed = knownHead ?? parseRequestHead(data, this.maxHeaderBytes);
+          knownHead = undefined;
           if (parsed.kind === 'incomplete') {
             this.pending = data;
             buf = EMPTY;

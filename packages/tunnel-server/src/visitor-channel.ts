@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
 import type { Duplex } from 'node:stream';
 import type { Limits } from './limits.js';
 import type { Metrics } from './metrics.js';
@@ -59,3 +60,25 @@ export const openChannelWithin = (tunnel: Tunnel, visitor: Socket, timeoutMs: nu
       },
     );
   });
+
+/**
+ * A channel for one visitor, or the status to answer instead: 504 when the agent did not open it
+ * in time, 502 when it refused. On failure the visitor's slot is released and the reason logged.
+ */
+export const channelOrStatus = async (
+  tunnel: Tunnel,
+  visitor: Socket,
+  { timeoutMs, release, logger }: { timeoutMs: number; release: Release; logger: Pick<Logger, 'info'> },
+): Promise<Duplex | 502 | 504> => {
+  try {
+    return await openChannelWithin(tunnel, visitor, timeoutMs);
+  } catch (err) {
+    release();
+    if (err instanceof ChannelOpenTimeout) {
+      logger.info({ label: tunnel.label, timeoutMs }, 'agent did not open a channel in time');
+      return 504;
+    }
+    logger.info({ label: tunnel.label, err: (err as Error).message }, 'agent refused a channel');
+    return 502;
+  }
+};
