@@ -80,6 +80,14 @@ const corkPerTick = (socket: Socket): void => {
   });
 };
 
+/** Counts per key (source address, client key), dropping a key at zero so the map never grows. */
+const countUp = (counts: Map<string, number>, key: string): void => void counts.set(key, (counts.get(key) ?? 0) + 1);
+const countDown = (counts: Map<string, number>, key: string): void => {
+  const left = (counts.get(key) ?? 1) - 1;
+  if (left > 0) counts.set(key, left);
+  else counts.delete(key);
+};
+
 /**
  * Every way a connection is ended (eviction, a keepalive timeout inside ssh2, a dropped abuser)
  * goes through `socket.end()`, which only sends FIN once queued bytes are out: a peer that stopped
@@ -147,14 +155,13 @@ export const createSshFront = (opts: SshFrontOptions) => {
     return { clientId: clientIdFromKey(ctx.key.data), fingerprint, envId, publicKey: ed25519KeyFromSshBlob(ctx.key.data) };
   };
 
-  const authenticated = (remote: string): void => {
+  /** The connection authenticated or closed: it no longer counts as unauthenticated. */
+  const leaveUnauthenticated = (remote: string): void => {
     const pending = unauthenticated.get(remote);
     if (!pending) return;
     clearTimeout(pending.timer);
     unauthenticated.delete(remote);
-    const left = (unauthenticatedByAddress.get(pending.address) ?? 1) - 1;
-    if (left > 0) unauthenticatedByAddress.set(pending.address, left);
-    else unauthenticatedByAddress.delete(pending.address);
+    countDown(unauthenticatedByAddress, pending.address);
     metrics.sshUnauthenticated.set(unauthenticated.size);
   };
 
@@ -208,7 +215,7 @@ export const createSshFront = (opts: SshFrontOptions) => {
     }));
 
     client.on('ready', guard('ready', () => {
-      authenticated(remote);
+      leaveUnauthenticated(remote);
       if (!identity) {
         logger.warn({ remote }, 'ssh client ready without identity');
         return void client.end();
@@ -217,7 +224,7 @@ export const createSshFront = (opts: SshFrontOptions) => {
       clients.add(client);
       metrics.sshClients.inc();
       countedKey = id.fingerprint;
-      connectionsByKey.set(id.fingerprint, (connectionsByKey.get(id.fingerprint) ?? 0) + 1);
+      countUp(connectionsByKey, id.fingerprint);
       owner = {
         id: nextOwnerId++,
         clientId: id.clientId,
@@ -275,12 +282,12 @@ export const createSshFront = (opts: SshFrontOptions) => {
           const parsed = parseForwardRequest(bindAddr);
           if (!parsed.ok) return no(bindAddr, parsed.error);
           if (registry.countOfOwner(owner) >= limits.tunnelsPerConnection) return no(bindAddr, `at most ${limits.tunnelsPerConnection} tunnels per connection`, 'tunnels-per-connection');
-          const label0 = tunnelLabel({ name: parsed.value.name, envId: owner.envId, clientId: owner.clientId });
-          if (registry.get(label0)?.owner !== owner && registry.countOfKey(owner.fingerprint) >= limits.tunnelsPerKey) {
+          const { name: tunnelName, access, service, port } = parsed.value;
+          const label = tunnelLabel({ name: tunnelName, envId: owner.envId, clientId: owner.clientId });
+          // A name this connection already holds is re-registered, not added: it does not count again.
+          if (registry.get(label)?.owner !== owner && registry.countOfKey(owner.fingerprint) >= limits.tunnelsPerKey) {
             return no(bindAddr, `at most ${limits.tunnelsPerKey} tunnels per key, over all its connections`, 'tunnels-per-key');
           }
-          const { name: tunnelName, access, service, port } = parsed.value;
-          const label = label0;
           const res = await registry.register({
             label,
             name: tunnelName,
@@ -371,14 +378,10 @@ export const createSshFront = (opts: SshFrontOptions) => {
     }));
 
     client.on('close', () => {
-      authenticated(remote);
+      leaveUnauthenticated(remote);
       if (clients.delete(client)) metrics.sshClients.dec();
-      if (countedKey !== undefined) {
-        const left = (connectionsByKey.get(countedKey) ?? 1) - 1;
-        if (left > 0) connectionsByKey.set(countedKey, left);
-        else connectionsByKey.delete(countedKey);
-        countedKey = undefined;
-      }
+      if (countedKey !== undefined) countDown(connectionsByKey, countedKey);
+      countedKey = undefined;
       for (const resume of drainWaiters.splice(0)) resume();
       if (owner) {
         owner.closed = true;
@@ -411,9 +414,9 @@ export const createSshFront = (opts: SshFrontOptions) => {
         socket.destroy();
       }, limits.sshHandshakeTimeoutMs);
       unauthenticated.set(key, { address, socket, timer });
-      unauthenticatedByAddress.set(address, fromAddress + 1);
+      countUp(unauthenticatedByAddress, address);
       metrics.sshUnauthenticated.set(unauthenticated.size);
-      socket.once('close', () => authenticated(key));
+      socket.once('close', () => leaveUnauthenticated(key));
       server.injectSocket(socket);
     },
     get clientCount(): number {
