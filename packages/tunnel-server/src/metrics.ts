@@ -2,7 +2,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Limits } from './limits.js';
 
 /** The server's Prometheus series. Labels stay low-cardinality: no client ids, no hostnames. */
-export const createMetrics = (limits?: Limits) => {
+export const createMetrics = (limits: Limits) => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'preevy_tunnel_server_' });
   const m = {
@@ -34,7 +34,7 @@ export const createMetrics = (limits?: Limits) => {
     }),
     limit: new Gauge({ name: 'preevy_tunnel_limit', help: 'Configured limits, by name (see the README)', labelNames: ['name'] as const, registers: [registry] }),
   };
-  for (const [name, value] of Object.entries<number>({ ...limits })) m.limit.set({ name }, value);
+  for (const [name, value] of Object.entries<number>({ ...limits })) m.limit.set({ name }, value); // each limit as a series, so dashboards show what is in force
   return m;
 };
 
