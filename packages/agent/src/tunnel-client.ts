@@ -49,11 +49,10 @@ export interface TunnelClientOptions {
   privateKey: Buffer;
   /**
    * Pinned server host key (`ssh-ed25519 AAAA...` or `SHA256:...`): a server showing another key is
-   * refused before authentication. Required: without it the constructor throws HOST_KEY_REQUIRED.
-   * (Optional in the type only so that callers typed against the older, pin-less shape, such as the
-   * tunnel benchmark, still compile; they fail at run time until they pass the server's key.)
+   * refused before authentication. An empty or malformed pin throws HOST_KEY_REQUIRED or
+   * INVALID_HOST_KEY: the agent never accepts whatever key it is shown.
    */
-  hostKey?: string;
+  hostKey: string;
   logger?: AgentLogger;
   /** Opens the TCP connection to the tunnel server (tests inject their own). */
   connectServer?: (server: TunnelServerAddress) => Socket;
