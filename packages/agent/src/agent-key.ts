@@ -1,43 +1,16 @@
-import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { sshBlobFromEd25519Key } from '@preevy/tunnel-protocol';
+import { createPrivateKey } from 'node:crypto';
+import { encodeOpenSshEd25519 } from '@preevy/tunnel-protocol';
 import ssh2, { type ParsedKey } from 'ssh2';
 import { AgentError, describeError } from './errors.js';
 
-const sshString = (b: Buffer): Buffer => {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(b.length);
-  return Buffer.concat([len, b]);
-};
-
 /**
- * An Ed25519 key in OpenSSH's private key format (unencrypted). ssh2 reads OpenSSH and legacy
- * PEM keys but not PKCS8, which is what Node's crypto (and so the CLI) writes by default.
+ * ssh2 reads OpenSSH and legacy PEM keys but not PKCS8, which is what Node's crypto writes by
+ * default: such an Ed25519 key is re-encoded with the one OpenSSH encoder (tunnel-protocol).
  */
 const ed25519ToOpenSsh = (pem: string): Buffer => {
   const key = createPrivateKey(pem);
-  const jwk = key.export({ format: 'jwk' });
-  if (jwk.crv !== 'Ed25519' || !jwk.d || !jwk.x) throw new TypeError(`only Ed25519 keys can be converted from PKCS8, not ${key.asymmetricKeyType ?? 'unknown'}`);
-  const seed = Buffer.from(jwk.d, 'base64url');
-  const pub = Buffer.from(jwk.x, 'base64url');
-  const blob = sshBlobFromEd25519Key(createPublicKey(key));
-  // The check integers only detect a wrong passphrase; with no encryption any equal pair will do.
-  const check = Buffer.alloc(8);
-  seed.copy(check, 0, 0, 4);
-  seed.copy(check, 4, 0, 4);
-  let priv = Buffer.concat([check, sshString(Buffer.from('ssh-ed25519')), sshString(pub), sshString(Buffer.concat([seed, pub])), sshString(Buffer.alloc(0))]);
-  const pad = (8 - (priv.length % 8)) % 8;
-  priv = Buffer.concat([priv, Buffer.from(Array.from({ length: pad }, (_, i) => i + 1))]);
-  const body = Buffer.concat([
-    Buffer.from('openssh-key-v1\0'),
-    sshString(Buffer.from('none')),
-    sshString(Buffer.from('none')),
-    sshString(Buffer.alloc(0)),
-    Buffer.from([0, 0, 0, 1]),
-    sshString(blob),
-    sshString(priv),
-  ]);
-  const lines = body.toString('base64').match(/.{1,70}/g) ?? [];
-  return Buffer.from(`-----BEGIN OPENSSH PRIVATE KEY-----\n${lines.join('\n')}\n-----END OPENSSH PRIVATE KEY-----\n`);
+  if (key.asymmetricKeyType !== 'ed25519') throw new TypeError(`only Ed25519 keys can be converted from PKCS8, not ${key.asymmetricKeyType ?? 'unknown'}`);
+  return Buffer.from(encodeOpenSshEd25519(key));
 };
 
 /**

@@ -1,30 +1,9 @@
-import { isDnsLabel, type TunnelAccess } from '@preevy/tunnel-protocol';
+import { AGENT_ENV, AGENT_STATE_HOST, AGENT_STATE_PORT, ENV_ID_RULE, isEnvId, parseAccess, parseSshUrl, type TunnelAccess } from '@preevy/tunnel-protocol';
 import { loadAgentKey } from './agent-key.js';
 import { dockerSocketPath } from './docker-engine-client.js';
 import { AgentError, describeError } from './errors.js';
 import { hostKeyCheck } from './host-key.js';
 import type { TunnelServerAddress } from './tunnel-client.js';
-
-/** Default port of the agent's state endpoint: unlikely to clash with a service's own port. */
-export const AGENT_STATE_PORT = 3033;
-export const AGENT_STATE_HOST = '127.0.0.1';
-
-/** Environment variables the agent reads; core sets them on the agent service. */
-export const AGENT_ENV = Object.freeze({
-  tunnelUrl: 'PREEVY_TUNNEL_URL',
-  envId: 'PREEVY_ENV_ID',
-  keyFile: 'PREEVY_AGENT_KEY_FILE',
-  key: 'PREEVY_AGENT_KEY',
-  hostKey: 'PREEVY_TUNNEL_HOST_KEY',
-  project: 'COMPOSE_PROJECT',
-  defaultAccess: 'PREEVY_DEFAULT_ACCESS',
-  statePort: 'PREEVY_AGENT_STATE_PORT',
-  stateHost: 'PREEVY_AGENT_STATE_HOST',
-  agentService: 'PREEVY_AGENT_SERVICE',
-  agentNetworks: 'PREEVY_AGENT_NETWORKS',
-  logLevel: 'PREEVY_LOG_LEVEL',
-  dockerHost: 'DOCKER_HOST',
-});
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type AgentLogLevel = (typeof LOG_LEVELS)[number];
@@ -87,23 +66,9 @@ const parseTunnelUrl = (raw: string | undefined, problems: string[]): TunnelServ
     problems.push(`${name} is required: the tunnel server's SSH address, e.g. ssh://tunnel.example.com:2222`);
     return undefined;
   }
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    problems.push(`${name} is not a URL: "${raw}" (expected ssh://host:port)`);
-    return undefined;
-  }
-  if (url.protocol !== 'ssh:') {
-    problems.push(`${name} must use the ssh:// scheme, got "${url.protocol}//"`);
-    return undefined;
-  }
-  if (!url.hostname) {
-    problems.push(`${name} has no host: "${raw}"`);
-    return undefined;
-  }
-  // URL keeps IPv6 literals bracketed; net.connect wants them bare.
-  return { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port ? Number(url.port) : 22 };
+  const parsed = parseSshUrl(raw);
+  if (!parsed.ok) problems.push(`${name} ${parsed.error}`);
+  return parsed.ok ? parsed.value : undefined;
 };
 
 export interface ConfigIo {
@@ -118,7 +83,7 @@ export const parseAgentConfig = (env: NodeJS.ProcessEnv, io: ConfigIo): AgentCon
 
   const envId = env[AGENT_ENV.envId]?.trim() ?? '';
   if (!envId) problems.push(`${AGENT_ENV.envId} is required: the environment id (the SSH username)`);
-  else if (!isDnsLabel(envId)) problems.push(`${AGENT_ENV.envId} must be lowercase letters, digits and inner hyphens (at most 63), got "${envId}"`);
+  else if (!isEnvId(envId)) problems.push(`${AGENT_ENV.envId} must be ${ENV_ID_RULE}, got "${envId}"`);
 
   let privateKey: Buffer | undefined;
   const keyFile = env[AGENT_ENV.keyFile]?.trim();
@@ -168,10 +133,9 @@ export const parseAgentConfig = (env: NodeJS.ProcessEnv, io: ConfigIo): AgentCon
   const project = env[AGENT_ENV.project]?.trim() ?? '';
   if (!project) problems.push(`${AGENT_ENV.project} is required: the compose project whose services are published`);
 
-  const rawAccess = env[AGENT_ENV.defaultAccess]?.trim().toLowerCase() || 'public';
-  let defaultAccess: TunnelAccess = 'private';
-  if (rawAccess === 'public' || rawAccess === 'private') defaultAccess = rawAccess;
-  else problems.push(`${AGENT_ENV.defaultAccess} must be public or private, got "${env[AGENT_ENV.defaultAccess]}"`);
+  const rawAccess = env[AGENT_ENV.defaultAccess];
+  const defaultAccess: TunnelAccess = rawAccess?.trim() ? (parseAccess(rawAccess) ?? 'private') : 'public';
+  if (rawAccess?.trim() && !parseAccess(rawAccess)) problems.push(`${AGENT_ENV.defaultAccess} must be public or private, got "${rawAccess}"`);
 
   const stateEndpoint = parseStateEndpoint(env);
   problems.push(...stateEndpoint.problems);

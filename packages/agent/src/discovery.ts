@@ -1,15 +1,5 @@
-import { formatForwardRequest, isDnsLabel, serviceTunnelName, toDnsLabel, type TunnelAccess } from '@preevy/tunnel-protocol';
+import { COMPOSE_LABELS, formatForwardRequest, isDnsLabel, LABELS, SERVICE_LABELS, serviceTunnelName, serviceTunnels, toDnsLabel, type TunnelAccess } from '@preevy/tunnel-protocol';
 import type { ContainerSummary } from './docker-engine-client.js';
-
-/** Labels the agent reads. Compose sets the first three; users set the `preevy.*` ones. */
-export const LABELS = Object.freeze({
-  project: 'com.docker.compose.project',
-  service: 'com.docker.compose.service',
-  containerNumber: 'com.docker.compose.container-number',
-  agent: 'preevy.agent',
-  expose: 'preevy.expose',
-  access: 'preevy.access',
-});
 
 /** One reverse forward the agent wants: a service port, and where to dial it from the agent. */
 export interface DesiredTunnel {
@@ -28,7 +18,7 @@ export interface DesiredTunnel {
 export interface DiscoveryOptions {
   /** The compose project whose services are published. */
   project: string;
-  /** The agent's own compose service, skipped like any container labelled `preevy.agent=true`. */
+  /** The agent's own compose service, skipped like any container with the agent label. */
   agentService?: string;
   /**
    * Networks the agent is attached to. When omitted they are read from the agent's own container
@@ -48,22 +38,9 @@ export interface DiscoveryResult {
 const label = (c: ContainerSummary, key: string): string | undefined => c.Labels?.[key];
 
 const isAgent = (c: ContainerSummary, agentService: string | undefined): boolean =>
-  label(c, LABELS.agent) === 'true' || (agentService !== undefined && label(c, LABELS.service) === agentService);
+  label(c, LABELS.agent) === 'true' || (agentService !== undefined && label(c, COMPOSE_LABELS.service) === agentService);
 
-const containerNumber = (c: ContainerSummary): number => Number(label(c, LABELS.containerNumber) ?? Number.MAX_SAFE_INTEGER);
-
-const parsePortList = (raw: string): { ports: number[]; bad: string[] } => {
-  const ports: number[] = [];
-  const bad: string[] = [];
-  for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
-    // `8080/tcp` is how compose writes ports elsewhere: accept it; other protocols cannot be tunnelled.
-    const m = /^(\d{1,5})(\/tcp)?$/i.exec(part);
-    const port = m ? Number(m[1]) : NaN;
-    if (Number.isInteger(port) && port >= 1 && port <= 65535) ports.push(port);
-    else bad.push(part);
-  }
-  return { ports, bad };
-};
+const containerNumber = (c: ContainerSummary): number => Number(label(c, COMPOSE_LABELS.containerNumber) ?? Number.MAX_SAFE_INTEGER);
 
 const publishedTcpPorts = (c: ContainerSummary): number[] =>
   (c.Ports ?? []).filter((p) => p.Type === 'tcp' && typeof p.PublicPort === 'number' && p.PublicPort > 0).map((p) => p.PrivatePort);
@@ -91,7 +68,7 @@ const tunnelName = (service: string, port: number): string => {
 export const discoverTunnels = (containers: readonly ContainerSummary[], options: DiscoveryOptions): DiscoveryResult => {
   const { project, agentService, defaultAccess = 'public' } = options;
   const warnings: string[] = [];
-  const inProject = containers.filter((c) => label(c, LABELS.project) === project);
+  const inProject = containers.filter((c) => label(c, COMPOSE_LABELS.project) === project);
   const agentContainer = inProject.find((c) => isAgent(c, agentService));
   // On the host network the agent reaches every bridge network's IPs: no restriction then.
   const ownNetworks = agentContainer ? Object.keys(agentContainer.NetworkSettings?.Networks ?? {}).filter((n) => n !== 'host') : [];
@@ -99,37 +76,22 @@ export const discoverTunnels = (containers: readonly ContainerSummary[], options
 
   // Lowest container number first, so a scaled service is always served by the same replica.
   const candidates = inProject
-    .filter((c) => c.State === 'running' && !isAgent(c, agentService) && label(c, LABELS.service))
+    .filter((c) => c.State === 'running' && !isAgent(c, agentService) && label(c, COMPOSE_LABELS.service))
     .sort((a, b) => containerNumber(a) - containerNumber(b) || (a.Id < b.Id ? -1 : a.Id > b.Id ? 1 : 0));
 
   const byKey = new Map<string, DesiredTunnel>();
   const seenServices = new Set<string>();
   for (const c of candidates) {
-    const service = label(c, LABELS.service) ?? '';
+    const service = label(c, COMPOSE_LABELS.service) ?? '';
     // Replicas of one service share its URLs: the first (lowest number) wins, and warns once.
     if (seenServices.has(service)) continue;
     seenServices.add(service);
 
-    let access = defaultAccess;
-    const rawAccess = label(c, LABELS.access);
-    if (rawAccess !== undefined) {
-      const v = rawAccess.trim().toLowerCase();
-      if (v === 'public' || v === 'private') access = v;
-      else {
-        // Fail safe: a typo must never publish a service the user meant to protect.
-        access = 'private';
-        warnings.push(`service "${service}": label ${LABELS.access}="${rawAccess}" is not public or private; treating it as private`);
-      }
-    }
-
-    const rawExpose = label(c, LABELS.expose);
-    let ports: number[];
-    if (rawExpose !== undefined) {
-      const { ports: exposed, bad } = parsePortList(rawExpose);
-      if (bad.length > 0) warnings.push(`service "${service}": label ${LABELS.expose} has invalid port(s) ${bad.map((b) => `"${b}"`).join(', ')}; ignored`);
-      ports = exposed;
-    } else {
-      ports = publishedTcpPorts(c);
+    // The one rule core applies too; a bad label was refused by `up`, so here it only warns.
+    const { access, ports, problems } = serviceTunnels({ labels: c.Labels ?? {}, publishedTcpPorts: publishedTcpPorts(c) }, defaultAccess);
+    for (const p of problems) {
+      const consequence = p.label === SERVICE_LABELS.access ? 'treating it as private' : 'the bad ports are ignored';
+      warnings.push(`service "${service}": label ${p.label}: ${p.message}; ${consequence}`);
     }
     if (ports.length === 0) continue;
 
@@ -143,7 +105,7 @@ export const discoverTunnels = (containers: readonly ContainerSummary[], options
       continue;
     }
 
-    for (const port of new Set(ports)) {
+    for (const port of ports) {
       const name = tunnelName(service, port);
       byKey.set(`${service}\0${port}`, {
         service,

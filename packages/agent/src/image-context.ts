@@ -3,9 +3,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentError } from './errors.js';
 
-/** The public base image of the agent; an option wherever core builds it (tests use a local one). */
-export const DEFAULT_AGENT_BASE_IMAGE = 'node:20-bookworm-slim';
-
 // Resolved from this module: src/ (tests, source condition) and dist/ (built) are siblings.
 const packageFile = (rel: string) => fileURLToPath(new URL(`../${rel}`, import.meta.url));
 const templateFile = (rel: string) => fileURLToPath(new URL(`../../../templates/agent/${rel}`, import.meta.url));

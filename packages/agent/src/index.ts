@@ -1,12 +1,12 @@
 export { createAgent } from './agent.js';
 export type { Agent, AgentOptions } from './agent.js';
-export { AGENT_ENV, AGENT_STATE_HOST, AGENT_STATE_PORT, AgentConfigError, parseAgentConfig } from './config.js';
+export { AgentConfigError, parseAgentConfig } from './config.js';
 export type { AgentConfig, AgentLogLevel } from './config.js';
-export { discoverTunnels, LABELS } from './discovery.js';
+export { discoverTunnels } from './discovery.js';
 export type { DesiredTunnel, DiscoveryOptions, DiscoveryResult } from './discovery.js';
 export type { ContainerSummary } from './docker-engine-client.js';
 export { AgentError } from './errors.js';
-export { agentBundlePath, agentImageContext, DEFAULT_AGENT_BASE_IMAGE, stageAgentImageContext } from './image-context.js';
+export { agentBundlePath, agentImageContext, stageAgentImageContext } from './image-context.js';
 export type { AgentImageContext } from './image-context.js';
 export type { AgentLogger } from './logger.js';
 export { fetchAgentState } from './state-server.js';

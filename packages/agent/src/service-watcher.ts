@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { COMPOSE_LABELS } from '@preevy/tunnel-protocol';
 import { backoffDelay } from './backoff.js';
-import { discoverTunnels, LABELS, type DesiredTunnel, type DiscoveryOptions } from './discovery.js';
+import { discoverTunnels, type DesiredTunnel, type DiscoveryOptions } from './discovery.js';
 import type { DockerEngine, DockerEvent, DockerFilters } from './docker-engine-client.js';
 import { describeError } from './errors.js';
 import { silentLogger, type AgentLogger } from './logger.js';
@@ -124,7 +125,7 @@ export class ServiceWatcher implements AsyncDisposable {
   }
 
   #isRelevant(event: DockerEvent): boolean {
-    if (event.Type === 'container') return event.Actor?.Attributes?.[LABELS.project] === this.#discovery.project;
+    if (event.Type === 'container') return event.Actor?.Attributes?.[COMPOSE_LABELS.project] === this.#discovery.project;
     // Network events carry the network's labels, not the container's: re-list, it is cheap.
     return event.Type === 'network';
   }
@@ -161,7 +162,7 @@ export class ServiceWatcher implements AsyncDisposable {
   async #listOnce(): Promise<void> {
     let result;
     try {
-      const containers = await this.#docker.listContainers({ label: [`${LABELS.project}=${this.#discovery.project}`] });
+      const containers = await this.#docker.listContainers({ label: [`${COMPOSE_LABELS.project}=${this.#discovery.project}`] });
       result = discoverTunnels(containers, this.#discovery);
     } catch (err) {
       // The event loop re-lists when it reconnects; the periodic resync covers the rest.

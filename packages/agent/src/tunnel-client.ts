@@ -1,6 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EXEC_HELLO, parseHelloReply, type HelloReply, type TunnelAccess } from '@preevy/tunnel-protocol';
+import { EXEC_HELLO, parseHelloReply, type HelloReply, type TunnelAccess, type TunnelRejection } from '@preevy/tunnel-protocol';
 import { Client, type ClientChannel, type TcpConnectionDetails } from 'ssh2';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { DesiredTunnel } from './discovery.js';
@@ -33,7 +33,7 @@ export interface TunnelClientState {
   baseUrl?: string;
   lastError?: string;
   tunnels: TunnelStatus[];
-  rejected: { name: string; reason: string }[];
+  rejected: TunnelRejection[];
 }
 
 export interface TunnelServerAddress {
@@ -78,8 +78,6 @@ interface Connection {
   closed: Promise<void>;
 }
 
-type HelloWithRejections = HelloReply & { rejected?: { name: string; reason: string }[] };
-
 const defaultConnect = ({ host, port }: { host: string; port: number }): Socket => netConnect({ host, port });
 // Half-open, so the service ending its response does not also cut the visitor's side short.
 const defaultConnectTarget = ({ host, port }: { host: string; port: number }): Socket => netConnect({ host, port, allowHalfOpen: true });
@@ -96,16 +94,6 @@ const withTimeout = async <T>(promise: Promise<T>, ms: number, what: string): Pr
   } finally {
     timer.abort(); // the race is settled: drop the timer (its rejection is already handled by race)
   }
-};
-
-/** Reads the optional `rejected` list of a hello reply without trusting its shape. */
-const rejectionsOf = (text: string): { name: string; reason: string }[] => {
-  const v = (JSON.parse(text) as { rejected?: unknown }).rejected;
-  if (!Array.isArray(v)) return [];
-  return v.flatMap((r: unknown) => {
-    const { name, reason } = (r ?? {}) as { name?: unknown; reason?: unknown };
-    return typeof name === 'string' && typeof reason === 'string' ? [{ name, reason }] : [];
-  });
 };
 
 /**
@@ -128,7 +116,7 @@ export class TunnelClient implements AsyncDisposable {
   readonly #active = new Set<string>();
   /** Forwards the server refused on the current connection, with what we know of why. */
   readonly #refused = new Map<string, string>();
-  #hello: HelloWithRejections | undefined;
+  #hello: HelloReply | undefined;
   #current: Connection | undefined;
   #loop: Promise<void> | undefined;
   #syncing: Promise<void> | undefined;
@@ -185,7 +173,7 @@ export class TunnelClient implements AsyncDisposable {
     const tunnels = [...this.#desired.entries()].map(([key, t]): TunnelStatus => {
       const active = this.#active.has(key);
       const url = active ? hello?.tunnels.find((h) => h.name === t.name)?.url : undefined;
-      const reason = this.#refused.has(key) ? (hello?.rejected?.find((r) => r.name === t.name)?.reason ?? this.#refused.get(key)) : undefined;
+      const reason = this.#refused.has(key) ? (hello?.rejected.find((r) => r.name === t.name)?.reason ?? this.#refused.get(key)) : undefined;
       return {
         service: t.service,
         port: t.port,
@@ -478,8 +466,8 @@ export class TunnelClient implements AsyncDisposable {
     return withTimeout(done, this.#o.requestTimeoutMs, method);
   }
 
-  #helloOn(conn: Client): Promise<HelloWithRejections> {
-    const reply = new Promise<HelloWithRejections>((resolve, reject) => {
+  #helloOn(conn: Client): Promise<HelloReply> {
+    const reply = new Promise<HelloReply>((resolve, reject) => {
       try {
         conn.exec(EXEC_HELLO, (err, stream) => {
           if (err) {
@@ -502,7 +490,7 @@ export class TunnelClient implements AsyncDisposable {
               return;
             }
             try {
-              resolve({ ...parseHelloReply(text), rejected: rejectionsOf(text) });
+              resolve(parseHelloReply(text));
             } catch (parseErr) {
               reject(parseErr instanceof Error ? parseErr : new Error(String(parseErr)));
             }

@@ -49,13 +49,14 @@ export const resolveDriver = (profile: Profile, dockerHost: string | undefined) 
 };
 
 /**
- * Where agents publish: the profile's tunnel server (its host key pinned on first contact, checked
- * after), or the embedded local one, whose key comes from its own state file.
+ * Where agents publish: the project's tunnel server (`x-preevy.tunnelServer`), else the profile's
+ * (each host key pinned on first contact, checked after), else the embedded local one, whose key
+ * comes from its own state file.
  */
-export const resolveTunnel = async (store: LocalProfileStore, profile: Profile, logger: Logger): Promise<TunnelEndpoint> =>
-  profile.tunnelUrl
-    ? profileTunnelEndpoint({ ...profile, tunnelUrl: profile.tunnelUrl }, { store, logger })
-    : ensureEmbeddedTunnelServer({ home: preevyHome(), cliBin: CLI_BIN });
+export const resolveTunnel = async (store: LocalProfileStore, profile: Profile, logger: Logger, projectTunnelUrl?: string): Promise<TunnelEndpoint> => {
+  const tunnelUrl = projectTunnelUrl ?? profile.tunnelUrl;
+  return tunnelUrl ? profileTunnelEndpoint(profile, tunnelUrl, { store, logger }) : ensureEmbeddedTunnelServer({ home: preevyHome(), cliBin: CLI_BIN });
+};
 
 export const agentImage = () => {
   const { files } = agentImageContext();

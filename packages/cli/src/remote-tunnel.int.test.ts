@@ -44,7 +44,7 @@ describe('tunnel server host key pinning (real tunnel server)', () => {
   };
   const endpointFor = async (name: string) => {
     const profile = await store.get(name);
-    return profileTunnelEndpoint({ ...profile, tunnelUrl: profile.tunnelUrl! }, { store, logger });
+    return profileTunnelEndpoint(profile, profile.tunnelUrl!, { store, logger });
   };
   const authAttempts = () => serverLog.filter((l) => /ssh authentication refused|ssh client ready/.test(l));
 
@@ -104,6 +104,30 @@ describe('tunnel server host key pinning (real tunnel server)', () => {
     messages.length = 0;
     await endpointFor('team');
     expect(messages).toEqual([`pinned tunnel server host key ${impostorKey.fingerprint} for ${url} in profile "team"`]);
+  });
+
+  it("should pin a project's own server (x-preevy.tunnelServer) apart from the profile's, and refuse another key there", async () => {
+    const profileServer = await startServer(generateHostKey());
+    const projectKey = generateHostKey();
+    const projectServer = await startServer(projectKey);
+    const profileUrl = `ssh://127.0.0.1:${profileServer.sshPort}`;
+    const projectUrl = `ssh://127.0.0.1:${projectServer.sshPort}`;
+    await store.create({ name: 'team', tunnelUrl: profileUrl });
+    await endpointFor('team');
+
+    const endpoint = await profileTunnelEndpoint(await store.get('team'), projectUrl, { store, logger });
+    expect(endpoint.hostKey).toBe(projectKey.publicKey);
+    const profile = await store.get('team');
+    expect(profile.projectTunnelHostKeys).toEqual({ [projectUrl]: projectKey.publicKey });
+    expect(profile.tunnelHostKey).toBe(profileServer.hostKey.publicKey);
+
+    await projectServer.close({ drainMs: 0 });
+    await startServer(generateHostKey(), { sshPort: projectServer.sshPort });
+    const before = await snapshot(home);
+    const err = await caught(profileTunnelEndpoint(await store.get('team'), projectUrl, { store, logger }));
+    expect(err).toMatchObject({ code: 'TUNNEL_HOST_KEY_CHANGED' });
+    expect(err.suggestions.join('\n')).toContain(`projectTunnelHostKeys`);
+    expect(await snapshot(home)).toEqual(before);
   });
 
   it('should refuse a server that does not match a key pinned up front (--tunnel-host-key), at first contact and before offering the profile key', async () => {

@@ -18,13 +18,15 @@ export interface RemoteTunnelOptions {
   pinnedHostKey?: string | undefined;
   /** Named in the error a refused key raises. */
   profileName?: string;
+  /** The URL is a project's (`x-preevy.tunnelServer`): the remedy of a refused key says where its pin is. */
+  forProject?: boolean;
 }
 
 /**
  * Asks a tunnel server who it is (`hello` over SSH, with the profile's key): its base URL and the
  * host key it presented (checked against `pinnedHostKey` when given), which the agent then pins.
  */
-export const remoteTunnelEndpoint = async (tunnelUrl: string, privateKey: string, { timeoutMs = 10_000, pinnedHostKey, profileName = 'default' }: RemoteTunnelOptions = {}): Promise<TunnelEndpoint> => {
+export const remoteTunnelEndpoint = async (tunnelUrl: string, privateKey: string, { timeoutMs = 10_000, pinnedHostKey, profileName = 'default', forProject = false }: RemoteTunnelOptions = {}): Promise<TunnelEndpoint> => {
   const url = new URL(tunnelUrl);
   if (url.protocol !== 'ssh:') {
     throw new PreevyError(`${tunnelUrl}: only ssh:// tunnel URLs are supported by up so far`, { code: 'TUNNEL_URL_UNSUPPORTED', kind: 'invalid-input', suggestions: ['Use ssh://HOST:PORT.'] });
@@ -68,7 +70,7 @@ export const remoteTunnelEndpoint = async (tunnelUrl: string, privateKey: string
       agentNetwork: LOOPBACK.test(host) ? 'host' : 'project',
     };
   } catch (err) {
-    if (refused && pinnedHostKey !== undefined) throw tunnelHostKeyChanged({ profile: profileName, tunnelUrl, pinned: pinnedHostKey, presented: hostKey });
+    if (refused && pinnedHostKey !== undefined) throw tunnelHostKeyChanged({ profile: profileName, tunnelUrl, pinned: pinnedHostKey, presented: hostKey, forProject });
     throw err instanceof PreevyError ? err : unreachable(tunnelUrl, err);
   } finally {
     conn.end();
@@ -86,15 +88,21 @@ export interface ProfileTunnelDeps {
  * The tunnel server of a profile, its identity checked: a pinned host key must match; without a
  * pin, the key the server shows is pinned into the profile (trust on first use) and said so.
  */
-export const profileTunnelEndpoint = async (profile: Profile & { tunnelUrl: string }, { store, logger = silentLogger, connect = remoteTunnelEndpoint }: ProfileTunnelDeps): Promise<TunnelEndpoint> => {
+export const profileTunnelEndpoint = async (
+  profile: Profile,
+  tunnelUrl: string,
+  { store, logger = silentLogger, connect = remoteTunnelEndpoint }: ProfileTunnelDeps,
+): Promise<TunnelEndpoint> => {
+  // A project's own server (x-preevy.tunnelServer) is pinned apart from the profile's.
+  const forProject = tunnelUrl !== profile.tunnelUrl;
   // Read again: another command may have pinned a key since this one loaded the profile.
   const fresh = await store.get(profile.name);
-  const pinnedHostKey = fresh.tunnelUrl === profile.tunnelUrl ? fresh.tunnelHostKey : profile.tunnelHostKey;
-  const endpoint = await connect(profile.tunnelUrl, await store.readPrivateKey(profile.name), { pinnedHostKey, profileName: profile.name });
+  const pinnedHostKey = forProject ? fresh.projectTunnelHostKeys?.[tunnelUrl] : fresh.tunnelUrl === profile.tunnelUrl ? fresh.tunnelHostKey : profile.tunnelHostKey;
+  const endpoint = await connect(tunnelUrl, await store.readPrivateKey(profile.name), { pinnedHostKey, profileName: profile.name, forProject });
   if (pinnedHostKey === undefined) {
     // Under the profile's lock: a key another command pinned meanwhile is checked, not overwritten.
-    const { pinned } = await store.pinTunnelHostKey(profile.name, { tunnelUrl: profile.tunnelUrl, hostKey: endpoint.hostKey });
-    if (pinned) logger.info(`pinned tunnel server host key ${tunnelHostKeyFingerprint(endpoint.hostKey)} for ${profile.tunnelUrl} in profile "${profile.name}"`);
+    const { pinned } = await store.pinTunnelHostKey(profile.name, { tunnelUrl, hostKey: endpoint.hostKey, forProject });
+    if (pinned) logger.info(`pinned tunnel server host key ${tunnelHostKeyFingerprint(endpoint.hostKey)} for ${tunnelUrl} in profile "${profile.name}"`);
   }
   return endpoint;
 };

@@ -5,7 +5,7 @@ export { silentProgress } from './progress.js';
 export type { ProgressReporter } from './progress.js';
 export { preevyHome } from './paths.js';
 export * from './process/index.js';
-export { environmentLabels, LABEL_PREFIX, LABELS, MANAGED_BY, SERVICE_LABELS } from './labels.js';
+export { environmentLabels, LABEL_PREFIX, LABELS, MANAGED_BY, SERVICE_LABELS } from '@preevy/tunnel-protocol';
 export type * from './driver/index.js';
 export * from './drivers/docker/index.js';
 export * from './images/index.js';

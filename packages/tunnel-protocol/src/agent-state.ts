@@ -1,4 +1,5 @@
 import type { TunnelAccess } from './forward-request.js';
+import type { TunnelRejection } from './messages.js';
 
 export type AgentConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'stopped';
 
@@ -9,7 +10,7 @@ export interface AgentState {
   clientId?: string;
   tunnels: { service: string; port: number; access: TunnelAccess; url?: string; state: 'pending' | 'active' | 'rejected' }[];
   lastError?: string;
-  rejected?: { name: string; reason: string }[];
+  rejected?: TunnelRejection[];
   /** Why the agent cannot read the compose project from Docker (e.g. the socket is not mounted). */
   dockerError?: string;
 }

@@ -23,6 +23,12 @@ const MAX_REQUEST_LENGTH = 256;
 export const formatForwardRequest = ({ name, access, service, port }: ForwardRequest): string =>
   [name, `access=${access}`, ...(service === undefined ? [] : [`service=${service}`]), ...(port === undefined ? [] : [`port=${port}`])].join(';');
 
+/**
+ * The tunnel name a forward request asks for, even when the request is invalid: refusals are
+ * reported by it, and the agent looks them up by the names it asked for.
+ */
+export const requestedTunnelName = (raw: string): string => (raw.split(';', 1)[0] ?? '').toLowerCase();
+
 export const parseForwardRequest = (raw: string): ParseResult<ForwardRequest> => {
   if (raw.length === 0 || raw.length > MAX_REQUEST_LENGTH) return { ok: false, error: `forward request must be 1-${MAX_REQUEST_LENGTH} characters` };
   const [rawName = '', ...params] = raw.split(';');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isDnsLabel, toDnsLabel } from './dns-label.js';
-import { envIndexLabel, labelOfHost, normalizeEnvId, tunnelLabel, urlOfLabel } from './hostnames.js';
+import { envIndexLabel, labelOfHost, tunnelLabel, urlOfLabel } from './hostnames.js';
 
 describe('tunnelLabel', () => {
   it('should join name, env id and client id as one lowercase DNS label', () => {
@@ -36,19 +36,6 @@ describe('toDnsLabel', () => {
 
   it('should give a hash for an input with no usable character', () => {
     expect(isDnsLabel(toDnsLabel('___'))).toBe(true);
-  });
-});
-
-describe('normalizeEnvId', () => {
-  it.each([
-    ['Feature/Login', 'feature-login'],
-    ['--x--', 'x'],
-  ])('should normalise %s to %s', (raw, expected) => expect(normalizeEnvId(raw)).toBe(expected));
-
-  it('should cap long ids at 40 characters with a hash', () => {
-    const id = normalizeEnvId('a'.repeat(100));
-    expect(id.length).toBeLessThanOrEqual(40);
-    expect(normalizeEnvId(id)).toBe(id);
   });
 });
 

@@ -1,4 +1,4 @@
-import { MAX_DNS_LABEL, sanitizeLabel, shortHash, toDnsLabel } from './dns-label.js';
+import { MAX_DNS_LABEL, sanitizeLabel, toDnsLabel } from './dns-label.js';
 
 /**
  * The one naming scheme of tunnel URLs: `{service}-{port}-{envId}-{clientId}.{baseHost}`.
@@ -18,14 +18,6 @@ export const tunnelLabel = ({ name, envId, clientId }: { name: string; envId: st
 /** The label of an environment's index page, which lists its services: `{envId}-{clientId}`. */
 export const envIndexLabel = ({ envId, clientId }: { envId: string; clientId: string }): string =>
   tunnelLabel({ name: '', envId, clientId }).replace(/^-/, '');
-
-/** Normalises an environment id to DNS-label rules, with a hash when too long. */
-export const normalizeEnvId = (raw: string, max = 40): string => {
-  const clean = sanitizeLabel(raw);
-  if (clean && clean.length <= max) return clean;
-  const hash = shortHash(raw, 6);
-  return `${clean.slice(0, max - hash.length - 1).replace(/-+$/, '')}-${hash}`.replace(/^-/, '');
-};
 
 /** Host (no port, lowercase) of a base URL like `http://localhost:8080` or `https://p.example.com`. */
 export const baseHostOf = (baseUrl: URL): string => baseUrl.hostname.toLowerCase();

@@ -1,9 +1,25 @@
 export { base32, isDnsLabel, MAX_DNS_LABEL, sanitizeLabel, shortHash, toDnsLabel } from './dns-label.js';
-export { formatForwardRequest, parseForwardRequest } from './forward-request.js';
+export { ENV_ID_RULE, envIdOfInput, isEnvId, MAX_ENV_ID_LENGTH, normalizeEnvId } from './env-id.js';
+export { formatForwardRequest, parseForwardRequest, requestedTunnelName } from './forward-request.js';
 export type { ForwardRequest, ParseResult, TunnelAccess } from './forward-request.js';
-export { baseHostOf, envIndexLabel, labelOfHost, normalizeEnvId, serviceTunnelName, tunnelLabel, urlOfLabel } from './hostnames.js';
+export { baseHostOf, envIndexLabel, labelOfHost, serviceTunnelName, tunnelLabel, urlOfLabel } from './hostnames.js';
 export { EXEC_HELLO, parseHelloReply, PROTOCOL_VERSION } from './messages.js';
-export type { HelloReply, TunnelInfo } from './messages.js';
+export type { HelloReply, TunnelInfo, TunnelRejection } from './messages.js';
+export { COMPOSE_LABELS, environmentLabels, LABEL_PREFIX, LABELS, MANAGED_BY, SERVICE_LABELS } from './labels.js';
+export { ACCESS_VALUES, parseAccess, parsePortList, serviceTunnels } from './service-tunnels.js';
+export type { ServicePublication, ServiceTunnels } from './service-tunnels.js';
+export {
+  AGENT_ENV,
+  AGENT_SERVICE,
+  AGENT_STATE_HOST,
+  AGENT_STATE_PORT,
+  agentEnvironment,
+  agentStatePort,
+  DEFAULT_AGENT_BASE_IMAGE,
+  formatSshUrl,
+  parseSshUrl,
+} from './agent-contract.js';
+export type { AgentNetwork, AgentSettings } from './agent-contract.js';
 export {
   envAudience,
   SECURE_SESSION_COOKIE,

@@ -15,13 +15,20 @@ export interface TunnelInfo {
   port?: number;
 }
 
-/** Reply to `hello`: who the server thinks the client is, and the tunnels it holds now. */
+/** A forward the server refused on this connection, by the tunnel name it asked for (see `requestedTunnelName`). */
+export interface TunnelRejection {
+  name: string;
+  reason: string;
+}
+
+/** Reply to `hello`: who the server thinks the client is, the tunnels it holds now and the latest refusals. */
 export interface HelloReply {
   protocolVersion: number;
   clientId: string;
   envId: string;
   baseUrl: string;
   tunnels: TunnelInfo[];
+  rejected: TunnelRejection[];
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -40,5 +47,9 @@ export const parseHelloReply = (text: string): HelloReply => {
     throw new TypeError('malformed hello reply');
   }
   if (v.protocolVersion !== PROTOCOL_VERSION) throw new TypeError(`tunnel server speaks protocol ${v.protocolVersion}, this client ${PROTOCOL_VERSION}`);
-  return v as unknown as HelloReply;
+  const rejected = v.rejected ?? [];
+  if (!Array.isArray(rejected) || !rejected.every((r) => isRecord(r) && typeof r.name === 'string' && typeof r.reason === 'string')) {
+    throw new TypeError('malformed hello reply: rejected');
+  }
+  return { ...(v as unknown as HelloReply), rejected: rejected.map(({ name, reason }: TunnelRejection) => ({ name, reason })) };
 };

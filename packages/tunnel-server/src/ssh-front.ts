@@ -7,8 +7,10 @@ import {
   ed25519KeyFromSshBlob,
   EXEC_HELLO,
   keyFingerprint,
-  normalizeEnvId,
+  ENV_ID_RULE,
+  isEnvId,
   parseForwardRequest,
+  requestedTunnelName,
   PROTOCOL_VERSION,
   tunnelLabel,
   urlOfLabel,
@@ -134,7 +136,7 @@ export const createSshFront = (opts: SshFrontOptions) => {
       ctx.reject(['publickey']);
       return undefined;
     };
-    if (normalizeEnvId(envId) !== envId) return refuse(`username (the environment id) "${cut(envId)}" is not a normalized DNS label`);
+    if (!isEnvId(envId)) return refuse(`username (the environment id) "${cut(envId)}" must be ${ENV_ID_RULE}`);
     if (allowed && !allowed.has(fingerprint)) return refuse('key is not in the authorized keys file');
     if ((connectionsByKey.get(fingerprint) ?? 0) >= limits.connectionsPerKey) {
       metrics.refused.inc({ reason: 'connections-per-key' });
@@ -265,7 +267,8 @@ export const createSshFront = (opts: SshFrontOptions) => {
           metrics.refused.inc({ reason });
           refusals += 1;
           // Bounded: the name is cut before it is kept or logged, and only the latest few are kept.
-          const name = cut(requestString);
+          // Kept by the tunnel name asked for: that is how the agent looks its refusals up.
+          const name = cut(requestedTunnelName(requestString));
           rejected.delete(name);
           rejected.set(name, cut(why));
           if (rejected.size > MAX_KEPT_REFUSALS) rejected.delete(rejected.keys().next().value!);
@@ -274,7 +277,7 @@ export const createSshFront = (opts: SshFrontOptions) => {
             metrics.refused.inc({ reason: 'refused-forwards-per-connection' });
             logger.warn({ remote, refusals }, 'too many refused forward requests; dropping the connection');
             client.end();
-          } else if (refusals < limits.refusedForwardsPerConnection) logger.info({ remote, request: name, why: cut(why) }, 'forward refused');
+          } else if (refusals < limits.refusedForwardsPerConnection) logger.info({ remote, request: cut(requestString), why: cut(why) }, 'forward refused');
         };
         if (!owner) return void reject?.();
         if (name === 'tcpip-forward') {
@@ -301,7 +304,7 @@ export const createSshFront = (opts: SshFrontOptions) => {
             owner,
           });
           if (!res.ok) return no(bindAddr, res.reason, 'name-taken');
-          rejected.delete(cut(bindAddr));
+          rejected.delete(cut(tunnelName));
           metrics.tunnels.set(registry.size);
           logger.info({ remote, label, access, replaced: res.replaced }, 'tunnel registered');
           return ok(bindPort === 0 ? 80 : undefined);
@@ -325,7 +328,7 @@ export const createSshFront = (opts: SshFrontOptions) => {
       });
     });
 
-    const hello = (): HelloReply & { rejected: Array<{ name: string; reason: string }> } => ({
+    const hello = (): HelloReply => ({
       protocolVersion: PROTOCOL_VERSION,
       clientId: owner!.clientId,
       envId: owner!.envId,

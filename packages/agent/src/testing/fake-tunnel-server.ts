@@ -3,7 +3,7 @@
 // like the real server. Test support only: excluded from the package build.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
-import { authorizedKeyLine, keyFingerprint, PROTOCOL_VERSION, sshBlobFromEd25519Key, type HelloReply } from '@preevy/tunnel-protocol';
+import { authorizedKeyLine, keyFingerprint, PROTOCOL_VERSION, requestedTunnelName, sshBlobFromEd25519Key, type HelloReply } from '@preevy/tunnel-protocol';
 import { Server as SshServer, utils, type Connection } from 'ssh2';
 import { loadAgentKey } from '../agent-key.js';
 
@@ -57,7 +57,7 @@ export const startFakeServer = async (agentPublicBlob: Buffer): Promise<FakeServ
       forwards.set(client, mine);
       client.on('request', (accept, reject, name, info) => {
         const bindAddr = (info as { bindAddr?: string }).bindAddr ?? '';
-        if (name === 'tcpip-forward' && !state.refuseNames.has(bindAddr.split(';')[0] ?? '')) {
+        if (name === 'tcpip-forward' && !state.refuseNames.has(requestedTunnelName(bindAddr))) {
           mine.add(bindAddr);
           accept?.();
         } else if (name === 'cancel-tcpip-forward') {
@@ -71,8 +71,8 @@ export const startFakeServer = async (agentPublicBlob: Buffer): Promise<FakeServ
             reject();
             return;
           }
-          const names = [...mine].map((r) => r.split(';')[0] ?? '');
-          const reply: HelloReply & { rejected: { name: string; reason: string }[] } = {
+          const names = [...mine].map(requestedTunnelName);
+          const reply: HelloReply = {
             protocolVersion: PROTOCOL_VERSION,
             clientId: 'testclient01',
             envId: user,

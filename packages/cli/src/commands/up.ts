@@ -32,7 +32,7 @@ export default class Up extends BaseCommand<typeof Up> {
     const result = await withInterruptSignal((signal) =>
       up(
         { compose: composeRequestFromFlags(f), envId: f.id, services: argv as string[], agentBaseImage: f['agent-base-image'], syncImage: f['sync-image'], signal },
-        { store, profile, driver, tunnel: () => resolveTunnel(store, profile, this.logger), agentImage: agentImage(), progress: this.progress, logger: this.logger },
+        { store, profile, driver, tunnel: (projectTunnelUrl) => resolveTunnel(store, profile, this.logger, projectTunnelUrl), agentImage: agentImage(), progress: this.progress, logger: this.logger },
       ),
     );
     if (f['output-urls-to']) await writeFile(f['output-urls-to'], `${JSON.stringify(result.urls, null, 2)}\n`);

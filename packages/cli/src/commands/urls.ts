@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
-import { decodeOpenSshEd25519, PreevyError, type EnvUrl } from '@preevy/core';
-import { envAudience, signShareToken, TOKEN_QUERY_PARAM } from '@preevy/tunnel-protocol';
+import { envShareToken, PreevyError, withShareToken, type EnvUrl } from '@preevy/core';
 import { BaseCommand } from '../base-command.js';
-import { resolveProfile } from '../environment-context.js';
+import { composeFlags } from '../compose-flags.js';
+import { envIdFromFlags, resolveProfile } from '../environment-context.js';
 import { renderTable } from '../ui/render-table.js';
 
 export default class Urls extends BaseCommand<typeof Urls> {
@@ -10,7 +10,8 @@ export default class Urls extends BaseCommand<typeof Urls> {
   static override examples = ['<%= config.bin %> urls --id my-feature', '<%= config.bin %> urls web --id my-feature --include-access-credentials'];
   static override args = { service: Args.string({ description: 'Only this service.' }) };
   static override flags = {
-    id: Flags.string({ description: 'Environment id.', env: 'PREEVY_ENV_ID', required: true }),
+    ...composeFlags,
+    id: Flags.string({ description: 'Environment id (default: derived as `up` derives it).', env: 'PREEVY_ENV_ID' }),
     'include-access-credentials': Flags.boolean({ description: 'Append a share token (signed by the profile key) to every URL, for private services.' }),
     'token-ttl': Flags.integer({ description: 'Lifetime of share tokens, in hours.', default: 24 * 7 }),
   };
@@ -19,15 +20,15 @@ export default class Urls extends BaseCommand<typeof Urls> {
     const { args } = await this.parse(Urls);
     const f = this.flags;
     const { store, profile } = await resolveProfile(f.profile);
-    const record = await store.readEnv(profile.name, f.id);
+    const envId = await envIdFromFlags(f);
+    const record = await store.readEnv(profile.name, envId);
     if (!record) {
-      throw new PreevyError(`No environment ${f.id} in profile ${profile.name}`, { code: 'ENV_NOT_FOUND', kind: 'not-found', suggestions: ['List environments with `preevy ls`.'] });
+      throw new PreevyError(`No environment ${envId} in profile ${profile.name}`, { code: 'ENV_NOT_FOUND', kind: 'not-found', suggestions: ['List environments with `preevy ls`.'] });
     }
     let urls = record.urls.filter((u) => !args.service || u.service === args.service);
     if (f['include-access-credentials']) {
-      const privateKey = decodeOpenSshEd25519(await store.readPrivateKey(profile.name));
-      const token = signShareToken({ privateKey, clientId: profile.clientId, audience: envAudience(record.envId), expiresIn: f['token-ttl'] * 3600 });
-      urls = urls.map((u) => ({ ...u, url: `${u.url}/?${TOKEN_QUERY_PARAM}=${token}` }));
+      const token = envShareToken({ privateKeyText: await store.readPrivateKey(profile.name), profile, envId: record.envId, expiresInSeconds: f['token-ttl'] * 3600 });
+      urls = urls.map((u) => ({ ...u, url: withShareToken(u.url, token) }));
     }
     this.log(renderTable(['service', 'port', 'url'], urls.map((u) => [u.service, String(u.port), u.url])));
     return urls;

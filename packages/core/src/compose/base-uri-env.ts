@@ -1,19 +1,19 @@
+import { serviceTunnels } from '@preevy/tunnel-protocol';
 import type { ComposeService } from './compose-model.js';
-import { SERVICE_LABELS } from '../labels.js';
-import { parsePortList } from './port-list.js';
 
 type ServicePorts = Pick<ComposeService, 'name' | 'ports' | 'labels'>;
 
+/** A compose service as the one tunnel rule (tunnel-protocol's `serviceTunnels`) reads it. */
+export const publicationOf = (service: ServicePorts) => ({
+  labels: service.labels,
+  publishedTcpPorts: service.ports.filter((p) => p.protocol === 'tcp').map((p) => p.target),
+});
+
 /**
- * The container ports the agent will publish for a service: the `preevy.expose` label's ports when
- * set, else every TCP port published to the host. Same rule as the agent's discovery, so the
+ * The container ports the agent will publish for a service, by the agent's own rule, so the
  * variables below name exactly the URLs that will exist (Preevy's #620 computed them differently).
  */
-export const tunnelledPorts = (service: ServicePorts): number[] => {
-  const expose = service.labels[SERVICE_LABELS.expose];
-  const ports = expose === undefined ? service.ports.filter((p) => p.protocol === 'tcp').map((p) => p.target) : parsePortList(expose).ports;
-  return [...new Set(ports)].sort((a, b) => a - b);
-};
+export const tunnelledPorts = (service: ServicePorts): number[] => serviceTunnels(publicationOf(service), 'public').ports;
 
 /** `web-app` → `WEB_APP`: the service part of a variable name. */
 export const envNameOfService = (service: string): string => service.toUpperCase().replace(/[^A-Z0-9]/g, '_');

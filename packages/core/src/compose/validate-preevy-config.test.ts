@@ -62,7 +62,7 @@ describe('validatePreevyConfig', () => {
       '  x-preevy.access: expected one of public, private, received "Public"',
       '  x-preevy.services.web.expose[0]: expected number to be >=1, received number 0',
       '  x-preevy.services.web.expose[1]: expected number, received string',
-      '  x-preevy.tunnelServer: expected a URL, received "not a url"',
+      '  x-preevy.tunnelServer: must be ssh://HOST[:PORT] or ssh+tls://HOST[:PORT] (no user, path or query), received "not a url"',
     ]);
   });
 

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { PreevyError } from '../errors/index.js';
-import { SERVICE_LABELS } from '../labels.js';
 import type { ComposeModel } from './compose-model.js';
 import { didYouMean } from './did-you-mean.js';
-import { parsePortList } from './port-list.js';
-import { ACCESS_VALUES, type XPreevy, xPreevySchema } from './x-preevy-schema.js';
+import { serviceTunnels } from '@preevy/tunnel-protocol';
+import { publicationOf } from './base-uri-env.js';
+import { type XPreevy, xPreevySchema } from './x-preevy-schema.js';
 
 /** One problem, with where it is (`x-preevy.drivers.kube-pod.namespace`) and, for a typo, a likely fix. */
 export interface ConfigProblem {
@@ -62,8 +62,10 @@ const problemsOfIssue = (issue: z.core.$ZodIssue, root: string): ConfigProblem[]
     case 'too_small':
     case 'too_big':
       return [{ path, message: `${issue.message.replace(/^Too (small|big): /, '')}, received ${describe(issue.input)}` }];
-    // The schema has no custom checks, array elements of records, keyed records or multiples; keep zod's words.
+    // Custom checks (URL schemes) word their own rule: add what was found.
     case 'custom':
+      return [{ path, message: issue.input === undefined ? issue.message : `${issue.message}, received ${describe(issue.input)}` }];
+    // The schema has no array elements of records, keyed records or multiples; keep zod's words.
     case 'invalid_element':
     case 'invalid_key':
     case 'not_multiple_of':
@@ -79,24 +81,11 @@ export const xPreevyProblems = (value: unknown): { config: XPreevy | undefined; 
   return { config: undefined, problems: result.error.issues.flatMap((issue) => problemsOfIssue(issue, 'x-preevy')) };
 };
 
-/** Problems of the `preevy.*` labels of services, by the same rules as `x-preevy.services`. Pure. */
-export const labelProblems = (services: ComposeModel['services']): ConfigProblem[] => {
-  const problems: ConfigProblem[] = [];
-  for (const service of Object.values(services)) {
-    const path = (label: string) => `service "${service.name}", label ${label}`;
-    const expose = service.labels[SERVICE_LABELS.expose];
-    if (expose !== undefined) {
-      const { bad } = parsePortList(expose);
-      if (bad.length > 0) problems.push({ path: path(SERVICE_LABELS.expose), message: `expected comma-separated container ports (1-65535), received ${bad.map((b) => `"${b}"`).join(', ')}` });
-    }
-    const access = service.labels[SERVICE_LABELS.access];
-    // Case and spaces are forgiven, as the agent forgives them.
-    if (access !== undefined && !(ACCESS_VALUES as readonly string[]).includes(access.trim().toLowerCase())) {
-      problems.push({ path: path(SERVICE_LABELS.access), message: `expected one of ${ACCESS_VALUES.join(', ')}, received "${access}"` });
-    }
-  }
-  return problems;
-};
+/** Problems of the `preevy.*` labels of services, by the agent's own rule (what it would only warn about, `up` refuses). Pure. */
+export const labelProblems = (services: ComposeModel['services']): ConfigProblem[] =>
+  Object.values(services).flatMap((service) =>
+    serviceTunnels(publicationOf(service), 'public').problems.map((p) => ({ path: `service "${service.name}", label ${p.label}`, message: p.message })),
+  );
 
 /** The type of each option of each driver, from the drivers' option descriptors. */
 export type DriverOptionTypes = Readonly<Record<string, Readonly<Record<string, 'string' | 'number' | 'boolean'>>>>;

@@ -1,6 +1,8 @@
+import { ACCESS_VALUES } from '@preevy/tunnel-protocol';
 import { z } from 'zod';
+import { tunnelUrlSchema } from '../profiles/profile-schema.js';
 
-const access = z.enum(['public', 'private']);
+const access = z.enum(ACCESS_VALUES);
 const port = z.number().int().min(1).max(65535);
 
 /**
@@ -18,15 +20,12 @@ export const xPreevySchema = z.strictObject({
   services: z.record(z.string(), z.strictObject({ access: access.optional(), expose: z.array(port).optional() })).optional(),
   /** The agent injected into every environment. */
   agent: z.strictObject({ image: z.string().min(1).optional(), baseImage: z.string().min(1).optional() }).optional(),
-  /** URL of the tunnel server. */
-  tunnelServer: z.url().optional(),
+  /** The tunnel server of this project (`ssh://HOST[:PORT]`), above the profile's. */
+  tunnelServer: tunnelUrlSchema.optional(),
 });
 
 /** A validated `x-preevy` section. */
 export type XPreevy = z.infer<typeof xPreevySchema>;
-
-/** Allowed values of `access` in `x-preevy` and of the `preevy.access` label. */
-export const ACCESS_VALUES = access.options;
 
 /** The `x-preevy` schema as JSON Schema, for editors and docs (computed on call, not at import). */
 export const xPreevyJsonSchema = (): Record<string, unknown> => z.toJSONSchema(xPreevySchema);

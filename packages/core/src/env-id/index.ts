@@ -2,5 +2,5 @@ export { ciRefFromEnv } from './ci-context.js';
 export type { CiProvider, CiRef, ReadTextFile } from './ci-context.js';
 export { gitRefReader } from './git-ref.js';
 export type { GitRef, GitRefReader } from './git-ref.js';
-export { describeEnvIdSource, MAX_ENV_ID_LENGTH, resolveEnvId } from './resolve-env-id.js';
+export { describeEnvIdSource, resolveEnvId } from './resolve-env-id.js';
 export type { EnvIdResult, EnvIdSource, ResolveEnvIdInput } from './resolve-env-id.js';

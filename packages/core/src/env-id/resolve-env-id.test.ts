@@ -1,7 +1,7 @@
-import { normalizeEnvId } from '@preevy/tunnel-protocol';
+import { MAX_ENV_ID_LENGTH, normalizeEnvId } from '@preevy/tunnel-protocol';
 import { describe, expect, it } from 'vitest';
 import type { GitRef } from './git-ref.js';
-import { describeEnvIdSource, MAX_ENV_ID_LENGTH, resolveEnvId } from './resolve-env-id.js';
+import { describeEnvIdSource, resolveEnvId } from './resolve-env-id.js';
 
 const git = (ref?: GitRef) => async () => ref;
 const noGit = async (): Promise<GitRef | undefined> => {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { normalizeEnvId, sanitizeLabel } from '@preevy/tunnel-protocol';
+import { envIdOfInput, MAX_ENV_ID_LENGTH, normalizeEnvId } from '@preevy/tunnel-protocol';
 import { PreevyError } from '../errors/index.js';
 import { type CiProvider, ciRefFromEnv, type ReadTextFile } from './ci-context.js';
 import type { GitRefReader } from './git-ref.js';
@@ -27,9 +27,6 @@ export interface ResolveEnvIdInput {
   /** Reads the GitHub event payload; default: the filesystem. */
   readFile?: ReadTextFile;
 }
-
-/** Longest id; the tunnel hostname must still fit service, port and client id in 63 characters. */
-export const MAX_ENV_ID_LENGTH = 40;
 
 /**
  * `{project}-{suffix}` with the suffix (`pr-12`) kept whole: a long project name is hash-shortened
@@ -75,14 +72,15 @@ export const describeEnvIdSource = (source: EnvIdSource): string => {
  */
 export const resolveEnvId = async ({ flag, projectName, env, git, readFile: read = (p) => readFile(p, 'utf8') }: ResolveEnvIdInput): Promise<EnvIdResult> => {
   if (flag !== undefined) {
-    if (sanitizeLabel(flag) === '') {
+    const parsed = envIdOfInput(flag);
+    if (!parsed.ok) {
       throw new PreevyError(`The environment id ${JSON.stringify(flag)} has no letters or digits, so it cannot name a URL`, {
         code: 'ENV_ID_INVALID',
         kind: 'usage',
         suggestions: ['Give --id letters, digits and hyphens, e.g. --id my-app-pr-12.'],
       });
     }
-    return { id: normalizeEnvId(flag, MAX_ENV_ID_LENGTH), source: { rule: 'flag', raw: flag } };
+    return { id: parsed.id, source: { rule: 'flag', raw: flag } };
   }
 
   const ci = await ciRefFromEnv(env, read);

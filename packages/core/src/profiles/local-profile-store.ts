@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { clientIdFromKey } from '@preevy/tunnel-protocol';
+import { clientIdFromKey, ENV_ID_RULE } from '@preevy/tunnel-protocol';
 import { PreevyError } from '../errors/index.js';
 import { preevyHome } from '../paths.js';
 import { syncDirectory, writeFileAtomic } from './atomic-write.js';
@@ -147,6 +147,7 @@ export class LocalProfileStore implements ProfileStore {
       driverOptions: config.driverOptions,
       ...(config.tunnelUrl === undefined ? {} : { tunnelUrl: config.tunnelUrl }),
       ...(config.tunnelHostKey === undefined ? {} : { tunnelHostKey: config.tunnelHostKey }),
+      ...(config.projectTunnelHostKeys === undefined ? {} : { projectTunnelHostKeys: config.projectTunnelHostKeys }),
       publicKey: publicKey.trim(),
       clientId: clientIdFromKey(blob),
       createdAt: config.createdAt,
@@ -220,12 +221,22 @@ export class LocalProfileStore implements ProfileStore {
     return this.get(name);
   }
 
-  async pinTunnelHostKey(name: string, { tunnelUrl, hostKey }: { tunnelUrl: string; hostKey: string }): Promise<PinTunnelHostKeyResult> {
+  async pinTunnelHostKey(name: string, { tunnelUrl, hostKey, forProject = false }: { tunnelUrl: string; hostKey: string; forProject?: boolean }): Promise<PinTunnelHostKeyResult> {
     const dir = this.profileDir(name);
     const presented = canonicalTunnelHostKey(hostKey);
     await this.ensureRoot();
     const pinned = await withLock(this.lock, dir, async () => {
       const config = await this.readConfig(name);
+      if (forProject) {
+        const known = config.projectTunnelHostKeys?.[tunnelUrl];
+        if (known !== undefined) {
+          if (tunnelHostKeyMatches(known, presented)) return false;
+          throw tunnelHostKeyChanged({ profile: name, tunnelUrl, pinned: known, presented, forProject });
+        }
+        const projectTunnelHostKeys = { ...config.projectTunnelHostKeys, [tunnelUrl]: presented };
+        await writeFileAtomic(join(dir, PROFILE_FILE), toJson(this.validConfig({ ...config, projectTunnelHostKeys, updatedAt: this.now().toISOString() })), { fs: this.fs });
+        return true;
+      }
       if (config.tunnelUrl !== tunnelUrl) {
         throw new PreevyError(`The tunnel URL of profile "${name}" changed while this command talked to ${tunnelUrl}.`, {
           code: 'TUNNEL_URL_CHANGED',
@@ -437,7 +448,7 @@ export class LocalProfileStore implements ProfileStore {
       throw new PreevyError(`Invalid environment id "${envId}".`, {
         code: 'ENV_ID_INVALID',
         kind: 'invalid-input',
-        suggestions: ['Use lowercase letters, digits, "_" and "-", starting with a letter or digit (at most 128 characters).'],
+        suggestions: [`An environment id is ${ENV_ID_RULE}; \`preevy env-id --id NAME\` shows what NAME becomes.`],
       });
     }
     return join(this.profileDir(profile), ENVS_DIR, `${envId}.json`);

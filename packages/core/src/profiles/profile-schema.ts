@@ -1,4 +1,4 @@
-import { formatHostKeyPin, parseHostKeyPin } from '@preevy/tunnel-protocol';
+import { ENV_ID_RULE, formatHostKeyPin, isEnvId, parseHostKeyPin } from '@preevy/tunnel-protocol';
 import { z } from 'zod';
 import { isProfileName } from './profile-name.js';
 
@@ -50,6 +50,8 @@ export const profileSettingsShape = {
   tunnelUrl: tunnelUrlSchema.optional(),
   /** Pinned at the first `hello` (trust on first use) or given up front; checked on every later contact. */
   tunnelHostKey: tunnelHostKeySchema.optional(),
+  /** Pins of the tunnel servers that projects name (`x-preevy.tunnelServer`) instead of the profile's, by URL. */
+  projectTunnelHostKeys: z.record(tunnelUrlSchema, tunnelHostKeySchema).optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 };
@@ -65,8 +67,8 @@ export const profileConfigSchema = z.object({ version: z.literal(1), ...profileS
 /** The settings in `profile.json`. */
 export type ProfileConfig = z.infer<typeof profileConfigSchema>;
 
-/** Environment ids become file names: path-safe by construction. */
-export const envIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,127}$/, 'must be lowercase letters, digits, "_" and "-" (at most 128)');
+/** Environment ids become file names: path-safe by construction, and the one env-id rule (tunnel-protocol). */
+export const envIdSchema = z.string().refine(isEnvId, `must be ${ENV_ID_RULE}`);
 
 /**
  * Lifecycle of an environment as the last command left it. Every status but `deleted` may

@@ -10,6 +10,8 @@ export interface Profile {
   tunnelUrl?: string;
   /** The tunnel server's pinned host key (key line or `SHA256:` fingerprint); absent: pinned at the next first contact. */
   tunnelHostKey?: string;
+  /** Pins of tunnel servers named by projects (`x-preevy.tunnelServer`), by URL; each pinned at its first contact. */
+  projectTunnelHostKeys?: Readonly<Record<string, string>>;
   /** `ssh-ed25519 AAAA...`: what the tunnel server knows the profile by. */
   publicKey: string;
   /** Derived from the public key; namespaces the profile's hostnames on the tunnel server. */
@@ -103,7 +105,8 @@ export interface ProfileStore {
    * at `tunnelUrl`) when nothing is pinned, accepts it when it is the pinned one, and throws
    * TUNNEL_HOST_KEY_CHANGED (changing nothing) when another key is pinned.
    */
-  pinTunnelHostKey(name: string, seen: { tunnelUrl: string; hostKey: string }): Promise<PinTunnelHostKeyResult>;
+  /** `forProject`: the URL came from a project's `x-preevy.tunnelServer`, not from the profile. */
+  pinTunnelHostKey(name: string, seen: { tunnelUrl: string; hostKey: string; forProject?: boolean }): Promise<PinTunnelHostKeyResult>;
   /** Refuses the current profile and one with live environments unless `force`. */
   remove(name: string, options?: { force?: boolean }): Promise<RemoveProfileResult>;
   /** The OpenSSH private key text: for the agent, never for logs. */

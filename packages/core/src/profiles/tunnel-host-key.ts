@@ -31,7 +31,7 @@ export const tunnelHostKeyMatches = (pinned: string, presentedLine: string): boo
 };
 
 /** What a command reports when the server's key is not the pinned one: a possible impostor, so never connected. */
-export const tunnelHostKeyChanged = ({ profile, tunnelUrl, pinned, presented }: { profile: string; tunnelUrl: string; pinned: string; presented: string }): PreevyError =>
+export const tunnelHostKeyChanged = ({ profile, tunnelUrl, pinned, presented, forProject = false }: { profile: string; tunnelUrl: string; pinned: string; presented: string; forProject?: boolean }): PreevyError =>
   new PreevyError(
     `The tunnel server at ${tunnelUrl} presented host key ${tunnelHostKeyFingerprint(presented)}, but profile "${profile}" pinned ${tunnelHostKeyFingerprint(pinned)}: refusing to connect (another server may be answering at that address).`,
     {
@@ -39,8 +39,12 @@ export const tunnelHostKeyChanged = ({ profile, tunnelUrl, pinned, presented }: 
       kind: 'conflict',
       suggestions: [
         "Check with the tunnel server's operator whether its host key changed (they can print it with `ssh-keygen -lf <host key>.pub`).",
-        `If it did, pin the new key: preevy profile config update --profile ${profile} --tunnel-host-key '${canonicalTunnelHostKey(presented)}'`,
-        `Or remove the pin, so the next \`preevy up\` trusts and pins the key it is shown: preevy profile config update --profile ${profile} --unset-tunnel-host-key`,
+        ...(forProject
+          ? [`If it did, replace the pin of ${tunnelUrl} under projectTunnelHostKeys in profile "${profile}"'s profile.json with '${canonicalTunnelHostKey(presented)}' (or delete that entry, so the next \`preevy up\` pins what it is shown).`]
+          : [
+              `If it did, pin the new key: preevy profile config update --profile ${profile} --tunnel-host-key '${canonicalTunnelHostKey(presented)}'`,
+              `Or remove the pin, so the next \`preevy up\` trusts and pins the key it is shown: preevy profile config update --profile ${profile} --unset-tunnel-host-key`,
+            ]),
       ],
     },
   );

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDockerTcpProxy, type DockerTcpProxy } from '../../../../test/support/docker-tcp-proxy.js';
 import { toComposeModel, type ComposeModel } from '../compose/compose-model.js';
-import { environmentLabels } from '../labels.js';
+import { environmentLabels } from '@preevy/tunnel-protocol';
 import { execFileRunner } from '../process/process-runner.js';
 import { dockerCli, type DockerCli } from '../up/agent-state-reader.js';
 import { isLocalEngine, syncBindMounts, syncDirOf, syncVolumeName } from './sync-bind-mounts.js';

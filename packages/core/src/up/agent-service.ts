@@ -1,9 +1,5 @@
-import { createHash } from 'node:crypto';
-import type { TunnelAccess } from '@preevy/tunnel-protocol';
-import { LABELS } from '../labels.js';
+import { AGENT_SERVICE, agentEnvironment, agentStatePort, LABELS, type AgentNetwork, type TunnelAccess } from '@preevy/tunnel-protocol';
 
-/** The agent's service name in every environment; discovery skips it. */
-export const AGENT_SERVICE = 'preevy_agent';
 export const AGENT_KEY_SECRET = 'preevy_agent_key';
 /**
  * The variable `docker compose up` reads the agent's key from (a secret with an environment source):
@@ -23,15 +19,8 @@ export interface TunnelEndpoint {
    * `host`: the agent runs in the Docker host's network namespace, needed when the server
    * listens on that host's loopback (the embedded local server). `project`: the project's networks.
    */
-  agentNetwork: 'host' | 'project';
+  agentNetwork: AgentNetwork;
 }
-
-/**
- * Port of the agent's state endpoint. In the host's network namespace agents of several
- * environments share one port space, so it is spread by env id rather than fixed.
- */
-export const agentStatePort = (envId: string, network: TunnelEndpoint['agentNetwork']): number =>
-  network === 'host' ? 20_000 + (parseInt(createHash('sha256').update(envId).digest('hex').slice(0, 8), 16) % 20_000) : 3033;
 
 export interface AgentServiceInput {
   image: string;
@@ -48,16 +37,16 @@ export interface AgentServiceInput {
 export const agentService = ({ image, envId, project, tunnel, defaultAccess, labels, networks }: AgentServiceInput): Record<string, unknown> => ({
   image,
   restart: 'unless-stopped',
-  environment: {
-    PREEVY_TUNNEL_URL: `ssh://${tunnel.sshHost}:${tunnel.sshPort}`,
-    PREEVY_TUNNEL_HOST_KEY: tunnel.hostKey,
-    PREEVY_ENV_ID: envId,
-    PREEVY_AGENT_KEY_FILE: `/run/secrets/${AGENT_KEY_SECRET}`,
-    COMPOSE_PROJECT: project,
-    PREEVY_AGENT_SERVICE: AGENT_SERVICE,
-    PREEVY_DEFAULT_ACCESS: defaultAccess,
-    PREEVY_AGENT_STATE_PORT: String(agentStatePort(envId, tunnel.agentNetwork)),
-  },
+  environment: agentEnvironment({
+    tunnel: { host: tunnel.sshHost, port: tunnel.sshPort },
+    hostKey: tunnel.hostKey,
+    envId,
+    project,
+    keyFile: `/run/secrets/${AGENT_KEY_SECRET}`,
+    agentService: AGENT_SERVICE,
+    defaultAccess,
+    statePort: agentStatePort(envId, tunnel.agentNetwork),
+  }),
   volumes: [{ type: 'bind', source: '/var/run/docker.sock', target: '/var/run/docker.sock', read_only: true }],
   secrets: [{ source: AGENT_KEY_SECRET, target: AGENT_KEY_SECRET, mode: 0o400 }],
   labels: { ...labels, [LABELS.agent]: 'true' },

@@ -1,5 +1,5 @@
 import { parseAgentState, type AgentState } from '@preevy/tunnel-protocol';
-import { LABELS } from '../labels.js';
+import { LABELS } from '@preevy/tunnel-protocol';
 import type { ProcessRunner, RunOptions } from '../process/process-runner.js';
 
 export type DockerCli = (args: readonly string[], options?: Pick<RunOptions, 'input' | 'timeoutMs'>) => ReturnType<ProcessRunner>;

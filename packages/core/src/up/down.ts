@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DockerHostDriver } from '../driver/docker-host-driver.js';
 import { PreevyError } from '../errors/preevy-error.js';
-import { LABELS } from '../labels.js';
+import { LABELS } from '@preevy/tunnel-protocol';
 import { preevyHome } from '../paths.js';
 import type { Profile, ProfileStore } from '../profiles/profile-store.js';
 import { execFileRunner, type ProcessRunner } from '../process/process-runner.js';

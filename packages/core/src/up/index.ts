@@ -1,11 +1,11 @@
-export { AGENT_SERVICE, agentStatePort } from './agent-service.js';
 export type { TunnelEndpoint } from './agent-service.js';
 export { down } from './down.js';
 export type { DownResult } from './down.js';
 export { probeUrl } from './probe-url.js';
-export { DEFAULT_AGENT_BASE_IMAGE, up } from './up.js';
+export { up } from './up.js';
 export type { ServiceUrl, UpDeps, UpRequest, UpResult } from './up.js';
 export { transformModel } from './transform-model.js';
 export { composeLogsArgs, logs, selectLogServices } from './logs.js';
 export type { LogsDeps, LogsRequest, LogsResult } from './logs.js';
 export { upResultJsonSchema, upResultSchema } from './up-result-schema.js';
+export { envShareToken, withShareToken } from './share-url.js';

@@ -1,10 +1,10 @@
+import { AGENT_SERVICE } from '@preevy/tunnel-protocol';
 import type { DockerHostDriver } from '../driver/docker-host-driver.js';
 import { PreevyError } from '../errors/preevy-error.js';
 import type { Profile, ProfileStore } from '../profiles/profile-store.js';
 import { execFileRunner, type ProcessRunner } from '../process/process-runner.js';
 import { spawnAttached, type AttachedRunner } from '../process/spawn-attached.js';
 import { dockerCli } from './agent-state-reader.js';
-import { AGENT_SERVICE } from './agent-service.js';
 
 export interface LogsRequest {
   envId: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentStatePort, AGENT_SERVICE } from './agent-service.js';
+import { AGENT_SERVICE, agentStatePort } from '@preevy/tunnel-protocol';
 import { transformModel } from './transform-model.js';
 
 const tunnel = { sshHost: '127.0.0.1', sshPort: 2222, hostKey: 'ssh-ed25519 AAAA', baseUrl: new URL('http://localhost:8030'), agentNetwork: 'project' as const };
@@ -12,12 +12,12 @@ const raw = {
 const labels = { 'dev.preevy.env-id': 'hello-main' };
 
 describe('transformModel', () => {
-  const out = transformModel({ raw, envId: 'hello-main', project: 'hello-main', labels, agentImage: 'preevy/agent:abc', tunnel, defaultAccess: 'public', serviceAccess: { api: 'private' } });
+  const out = transformModel({ raw, envId: 'hello-main', project: 'hello-main', labels, agentImage: 'preevy/agent:abc', tunnel, defaultAccess: 'public', serviceLabels: { api: { 'preevy.access': 'private', 'preevy.expose': '80' } } });
   const services = out.services as Record<string, Record<string, unknown>>;
 
   it('should label every service, our networks and volumes, but not external ones', () => {
     expect(services.web!.labels).toEqual({ mine: '1', ...labels });
-    expect(services.api!.labels).toEqual({ ...labels, 'preevy.access': 'private' });
+    expect(services.api!.labels).toEqual({ ...labels, 'preevy.access': 'private', 'preevy.expose': '80' });
     expect((out.networks as Record<string, { labels?: unknown }>).default!.labels).toEqual(labels);
     expect((out.networks as Record<string, { labels?: unknown }>).shared!.labels).toBeUndefined();
     expect((out.volumes as Record<string, { labels?: unknown }>).data!.labels).toEqual(labels);

@@ -1,5 +1,6 @@
-import type { TunnelAccess } from '@preevy/tunnel-protocol';
-import { AGENT_KEY_ENV, AGENT_KEY_SECRET, AGENT_SERVICE, agentService, type TunnelEndpoint } from './agent-service.js';
+import { AGENT_SERVICE, type TunnelAccess } from '@preevy/tunnel-protocol';
+import { AGENT_KEY_ENV, AGENT_KEY_SECRET, agentService, type TunnelEndpoint } from './agent-service.js';
+import type { ServiceLabels } from './service-settings.js';
 
 export interface TransformInput {
   raw: Record<string, unknown>;
@@ -9,8 +10,8 @@ export interface TransformInput {
   agentImage: string;
   tunnel: TunnelEndpoint;
   defaultAccess: TunnelAccess;
-  /** Per-service access from x-preevy, turned into `preevy.access` labels the agent reads. */
-  serviceAccess?: Readonly<Record<string, TunnelAccess>>;
+  /** Per-service labels from x-preevy's service settings (`serviceSettingLabels`), which the agent reads. */
+  serviceLabels?: ServiceLabels;
 }
 
 const record = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -19,12 +20,11 @@ const record = (v: unknown): Record<string, unknown> => (typeof v === 'object' &
  * The project as deployed: every service, network and volume labelled as this environment's (so
  * `down` and `ls` find them by label), the agent service and its key secret added. Pure.
  */
-export const transformModel = ({ raw, envId, project, labels, agentImage, tunnel, defaultAccess, serviceAccess = {} }: TransformInput): Record<string, unknown> => {
+export const transformModel = ({ raw, envId, project, labels, agentImage, tunnel, defaultAccess, serviceLabels = {} }: TransformInput): Record<string, unknown> => {
   const services = Object.fromEntries(
     Object.entries(record(raw.services)).map(([name, svc]) => {
       const s = record(svc);
-      const access = serviceAccess[name];
-      return [name, { ...s, labels: { ...record(s.labels), ...labels, ...(access ? { 'preevy.access': access } : {}) } }];
+      return [name, { ...s, labels: { ...record(s.labels), ...labels, ...serviceLabels[name] } }];
     }),
   );
   const original = typeof raw.name === 'string' ? raw.name : undefined;

@@ -1,28 +1,28 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { envAudience, serviceTunnelName, signShareToken, tunnelLabel, urlOfLabel, type TunnelAccess } from '@preevy/tunnel-protocol';
+import { AGENT_SERVICE, DEFAULT_AGENT_BASE_IMAGE, environmentLabels, serviceTunnelName, serviceTunnels, tunnelLabel, urlOfLabel, type TunnelAccess } from '@preevy/tunnel-protocol';
 import { loadComposeModel } from '../compose/load-compose-model.js';
 import type { ComposeModel } from '../compose/compose-model.js';
 import type { ComposeRequest } from '../compose/compose-request.js';
-import { baseUriEnv, tunnelledPorts } from '../compose/base-uri-env.js';
+import { baseUriEnv, publicationOf } from '../compose/base-uri-env.js';
 import { validatePreevyConfig } from '../compose/validate-preevy-config.js';
 import type { DockerHostDriver } from '../driver/docker-host-driver.js';
 import { gitRefReader } from '../env-id/git-ref.js';
 import { resolveEnvId } from '../env-id/resolve-env-id.js';
 import { PreevyError } from '../errors/preevy-error.js';
 import { ensureImage, type ImageContext } from '../images/ensure-image.js';
-import { environmentLabels, SERVICE_LABELS } from '../labels.js';
 import type { Logger } from '../logger.js';
 import { preevyHome } from '../paths.js';
 import type { Profile, ProfileStore } from '../profiles/profile-store.js';
-import { decodeOpenSshEd25519 } from '../profiles/tunnel-key.js';
 import { execFileRunner, type ProcessRunner } from '../process/process-runner.js';
 import type { ProgressReporter } from '../progress.js';
 import { bindSources, isLocalEngine, rewriteBindMounts, syncBindMounts, type SyncCounts } from '../sync/sync-bind-mounts.js';
 import { dockerCli, readAgentState } from './agent-state-reader.js';
-import { AGENT_KEY_ENV, AGENT_SERVICE, type TunnelEndpoint } from './agent-service.js';
+import { AGENT_KEY_ENV, type TunnelEndpoint } from './agent-service.js';
 import { composeUpError } from './compose-up-error.js';
 import { probeUrl } from './probe-url.js';
+import { serviceSettingLabels, withServiceLabels, type ServiceLabels } from './service-settings.js';
+import { envShareToken } from './share-url.js';
 import { transformModel } from './transform-model.js';
 
 export interface UpRequest {
@@ -44,8 +44,11 @@ export interface UpDeps {
   store: ProfileStore;
   profile: Profile;
   driver: DockerHostDriver;
-  /** Called once the Docker host answers: no tunnel server is started for an environment that cannot run. */
-  tunnel: () => Promise<TunnelEndpoint>;
+  /**
+   * Called once the Docker host answers (no tunnel server is started for an environment that
+   * cannot run), with x-preevy's `tunnelServer` when the project names one (above the profile's).
+   */
+  tunnel: (projectTunnelUrl: string | undefined) => Promise<TunnelEndpoint>;
   agentImage: ImageContext;
   progress: ProgressReporter;
   logger: Logger;
@@ -72,18 +75,15 @@ export interface UpResult {
   sync?: SyncCounts & { paths: number };
 }
 
-export const DEFAULT_AGENT_BASE_IMAGE = 'node:20-bookworm-slim';
-
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Which (service, port) pairs get tunnels, with their access: the agent applies the same rules. */
-const expectedTunnels = (model: ComposeModel, services: readonly string[] | undefined, defaultAccess: TunnelAccess, serviceAccess: Record<string, TunnelAccess>) =>
-  Object.values(model.services)
+/** Which (service, port) pairs get tunnels, with their access: by the agent's own rule, on the labels it will see. */
+const expectedTunnels = (model: ComposeModel, services: readonly string[] | undefined, defaultAccess: TunnelAccess, serviceLabels: ServiceLabels) =>
+  Object.values(withServiceLabels(model.services, serviceLabels))
     .filter((s) => !services?.length || services.includes(s.name))
     .flatMap((s) => {
-      const label = s.labels[SERVICE_LABELS.access]?.trim().toLowerCase();
-      const access: TunnelAccess = serviceAccess[s.name] ?? (label === 'private' || label === 'public' ? label : defaultAccess);
-      return tunnelledPorts(s).map((port) => ({ service: s.name, port, access }));
+      const { access, ports } = serviceTunnels(publicationOf(s), defaultAccess);
+      return ports.map((port) => ({ service: s.name, port, access }));
     });
 
 /**
@@ -96,6 +96,13 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
   const model = await progress.step('Loading the compose project', () => loadComposeModel(request.compose, { runner: run, env }));
   const { config, warnings } = validatePreevyConfig(model);
   for (const w of warnings) logger.warn(w);
+  if (config.agent?.image && (request.agentBaseImage ?? config.agent.baseImage)) {
+    throw new PreevyError('x-preevy.agent.image names a ready agent image, so a base image to build one from cannot apply too', {
+      code: 'AGENT_IMAGE_CONFLICT',
+      kind: 'usage',
+      suggestions: ['Keep x-preevy.agent.image and drop --agent-base-image / x-preevy.agent.baseImage, or the other way round.'],
+    });
+  }
   const { id: envId, source } = await resolveEnvId({ flag: request.envId, projectName: model.projectName, env, git: gitRefReader({ runner: run, cwd: model.workingDir, env }) });
   logger.debug('environment id', { envId, source });
   const project = envId;
@@ -122,10 +129,13 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
   stopIfInterrupted();
   const host = await driver.ensureHost({ envId, profileId: profile.name, labels, progress });
   await using conn = await driver.connect(host);
-  const tunnel = await progress.step('Starting the tunnel', deps.tunnel);
+  const tunnel = await progress.step('Starting the tunnel', () => deps.tunnel(config.tunnelServer));
   const docker = dockerCli(run, conn.dockerHost, model.workingDir);
 
-  const agent = await progress.step('Preparing the agent image', () =>
+  const serviceLabels = serviceSettingLabels(config.services);
+  // x-preevy `agent.image`: the user's own agent image, used as it is (the host pulls it if it must).
+  const agentImageTag = config.agent?.image;
+  const agent = agentImageTag ? { tag: agentImageTag } : await progress.step('Preparing the agent image', () =>
     ensureImage({
       repository: 'preevy/agent',
       context: deps.agentImage,
@@ -138,11 +148,11 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
   const urlOf = (service: string, port: number): string =>
     urlOfLabel(tunnelLabel({ name: serviceTunnelName(service, port), envId, clientId: profile.clientId }), tunnel.baseUrl);
   // Second pass: PREEVY_BASE_URI_* are known only now that the env id is.
-  const final = await loadComposeModel({ ...request.compose, env: { ...request.compose.env, ...baseUriEnv(Object.values(model.services), urlOf) } }, { runner: run, env });
-
-  const serviceAccess: Record<string, TunnelAccess> = Object.fromEntries(
-    Object.entries(config.services ?? {}).flatMap(([name, s]) => (s.access ? [[name, s.access]] : [])),
+  const final = await loadComposeModel(
+    { ...request.compose, env: { ...request.compose.env, ...baseUriEnv(Object.values(withServiceLabels(model.services, serviceLabels)), urlOf) } },
+    { runner: run, env },
   );
+
   const defaultAccess = config.access ?? 'public';
   const work = join(preevyHome(env), 'work', profile.name, envId);
   await mkdir(work, { recursive: true, mode: 0o700 });
@@ -161,7 +171,7 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
     logger.info(`synced bind-mounted files: ${sent} sent (${bytes} bytes), ${unchanged} unchanged, ${deleted} deleted`);
     raw = rewriteBindMounts(final.raw, synced.mapping);
   }
-  const deployed = transformModel({ raw, envId, project, labels, agentImage: agent.tag, tunnel, defaultAccess, serviceAccess });
+  const deployed = transformModel({ raw, envId, project, labels, agentImage: agent.tag, tunnel, defaultAccess, serviceLabels });
   await writeFile(composeFile, JSON.stringify(deployed, null, 2));
 
   await store.updateEnv(profile.name, envId, (prev) => ({ envId, composeProject: project, driver: driver.name, status: 'provisioning', urls: prev?.urls ?? [] }));
@@ -182,7 +192,7 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
     }
   });
 
-  const expected = expectedTunnels(final, request.services, defaultAccess, serviceAccess);
+  const expected = expectedTunnels(final, request.services, defaultAccess, serviceLabels);
   const state = await progress.step(`Waiting for ${expected.length} tunnel(s)`, async () => {
     const deadline = Date.now() + (request.timeouts?.tunnelsMs ?? 60_000);
     for (;;) {
@@ -203,8 +213,7 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
   });
 
   stopIfInterrupted();
-  const privateKey = decodeOpenSshEd25519(agentKey, `profile ${profile.name}'s tunnel key`);
-  const token = (): string => signShareToken({ privateKey, clientId: profile.clientId, audience: envAudience(envId), expiresIn: 300 });
+  const token = (): string => envShareToken({ privateKeyText: agentKey, profile, envId, expiresInSeconds: 300 });
   const urls = await progress.step('Probing every URL through the tunnel', () =>
     Promise.all(
       expected.map(async (e): Promise<ServiceUrl> => {

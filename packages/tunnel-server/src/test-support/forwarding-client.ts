@@ -27,7 +27,7 @@ export interface ForwardingClient extends AsyncDisposable {
   socket: Socket;
   /** Resolves true when the server accepted the forward. */
   forward(f: Forward): Promise<boolean>;
-  hello(): Promise<HelloReply & { rejected?: Array<{ name: string; reason: string }> }>;
+  hello(): Promise<HelloReply>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,36 @@
+import { agentEnvironment, generateOpenSshEd25519, type AgentSettings } from '@preevy/tunnel-protocol';
+import { describe, expect, it } from 'vitest';
+import { parseAgentConfig } from './config.js';
+
+// What core writes on the agent service (tunnel-protocol's agentEnvironment) is what the agent reads.
+describe('the agent contract, written by core and read by the agent', () => {
+  const { openssh } = generateOpenSshEd25519();
+  const settings = (over: Partial<AgentSettings> = {}): AgentSettings => ({
+    tunnel: { host: 'tunnel.example.com', port: 2222 },
+    hostKey: 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU',
+    envId: 'shop-pr-12',
+    project: 'shop-pr-12',
+    keyFile: '/run/secrets/preevy_agent_key',
+    defaultAccess: 'private',
+    statePort: 23456,
+    agentService: 'preevy_agent',
+    ...over,
+  });
+  const read = (s: AgentSettings) => parseAgentConfig(agentEnvironment(s), { readFile: () => Buffer.from(openssh) });
+
+  it('should read back every setting', () => {
+    expect(read(settings())).toMatchObject({
+      server: { host: 'tunnel.example.com', port: 2222 },
+      hostKey: 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU',
+      envId: 'shop-pr-12',
+      project: 'shop-pr-12',
+      defaultAccess: 'private',
+      state: { port: 23456 },
+      agentService: 'preevy_agent',
+    });
+  });
+
+  it('should carry a tunnel server at an IPv6 address', () => {
+    expect(read(settings({ tunnel: { host: '::1', port: 2222 } })).server).toEqual({ host: '::1', port: 2222 });
+  });
+});
