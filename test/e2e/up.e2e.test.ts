@@ -58,6 +58,13 @@ describe('preevy up / down on the docker driver (built binary)', () => {
     expect(api.webUrl).toBe(web.url);
   });
 
+  it('should normalize urls --id as up does (My_Feature names my-feature)', async () => {
+    const typed = envId.toUpperCase().replace(/-/g, '_');
+    const res = await preevy('urls', '--id', typed, '--json');
+    expect(res.exitCode, res.stderr).toBe(0);
+    expect((JSON.parse(res.stdout) as UpJson['urls']).map((u) => u.service).sort()).toEqual(['api', 'web']);
+  });
+
   it('should serve an edited bind-mounted file after up again, with the same URLs', async () => {
     const first = JSON.parse((await preevy('urls', '--id', envId, '--json')).stdout) as UpJson['urls'];
     writeFileSync(join(project, 'site', 'index.html'), '<h1>edited for the review</h1>\n');

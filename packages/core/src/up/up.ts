@@ -96,13 +96,15 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
   const model = await progress.step('Loading the compose project', () => loadComposeModel(request.compose, { runner: run, env }));
   const { config, warnings } = validatePreevyConfig(model);
   for (const w of warnings) logger.warn(w);
-  if (config.agent?.image && (request.agentBaseImage ?? config.agent.baseImage)) {
-    throw new PreevyError('x-preevy.agent.image names a ready agent image, so a base image to build one from cannot apply too', {
+  if (config.agent?.image && config.agent.baseImage) {
+    throw new PreevyError('x-preevy.agent.image names a ready agent image, so x-preevy.agent.baseImage (to build one from) cannot apply too', {
       code: 'AGENT_IMAGE_CONFLICT',
       kind: 'usage',
-      suggestions: ['Keep x-preevy.agent.image and drop --agent-base-image / x-preevy.agent.baseImage, or the other way round.'],
+      suggestions: ['Keep one of x-preevy.agent.image and x-preevy.agent.baseImage.'],
     });
   }
+  // A base image given by flag or environment is above the compose file: it builds the agent.
+  if (config.agent?.image && request.agentBaseImage) logger.warn(`--agent-base-image (or PREEVY_AGENT_BASE_IMAGE) ${request.agentBaseImage} is used instead of x-preevy.agent.image ${config.agent.image}`);
   const { id: envId, source } = await resolveEnvId({ flag: request.envId, projectName: model.projectName, env, git: gitRefReader({ runner: run, cwd: model.workingDir, env }) });
   logger.debug('environment id', { envId, source });
   const project = envId;
@@ -134,7 +136,7 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
 
   const serviceLabels = serviceSettingLabels(config.services);
   // x-preevy `agent.image`: the user's own agent image, used as it is (the host pulls it if it must).
-  const agentImageTag = config.agent?.image;
+  const agentImageTag = request.agentBaseImage ? undefined : config.agent?.image;
   const agent = agentImageTag ? { tag: agentImageTag } : await progress.step('Preparing the agent image', () =>
     ensureImage({
       repository: 'preevy/agent',
