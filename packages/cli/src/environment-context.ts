@@ -2,14 +2,11 @@ import { fileURLToPath } from 'node:url';
 import { agentImageContext } from '@preevy/agent';
 import {
   createDockerDriver,
-  execFileRunner,
-  gitRefReader,
   importProfileFromEnv,
-  loadComposeModel,
   LocalProfileStore,
   preevyHome,
   PreevyError,
-  resolveEnvId,
+  projectEnvId,
   type Logger,
   type Profile,
   type TunnelEndpoint,
@@ -28,12 +25,9 @@ export const resolveProfile = async (name: string | undefined): Promise<{ store:
   return { store, profile: imported ?? (await store.resolve(name)) };
 };
 
-/** The environment a command acts on: `--id` (validated), else derived from the project as `up` derives it. */
-export const envIdFromFlags = async (flags: ComposeFlagValues & { id?: string | undefined }): Promise<string> => {
-  if (flags.id) return (await resolveEnvId({ flag: flags.id, projectName: '', env: process.env, git: async () => undefined })).id;
-  const model = await loadComposeModel(composeRequestFromFlags(flags));
-  return (await resolveEnvId({ projectName: model.projectName, env: process.env, git: gitRefReader({ runner: execFileRunner, cwd: model.workingDir }) })).id;
-};
+/** The environment a command acts on: `--id` (normalized), else derived from the project as `up` derives it. */
+export const envIdFromFlags = async (flags: ComposeFlagValues & { id?: string | undefined }): Promise<string> =>
+  (await projectEnvId({ compose: composeRequestFromFlags(flags), flag: flags.id })).id;
 
 /** The driver of a profile, with `--docker-host` (or DOCKER_HOST) above the profile's option. */
 export const resolveDriver = (profile: Profile, dockerHost: string | undefined) => {

@@ -1,13 +1,13 @@
-import { resolve } from 'node:path';
 import { Flags } from '@oclif/core';
-import { describeEnvIdSource, type EnvIdSource, execFileRunner, gitRefReader, loadComposeModel, resolveEnvId } from '@preevy/core';
+import { describeEnvIdSource, type EnvIdSource, projectEnvId } from '@preevy/core';
 import { BaseCommand } from '../base-command.js';
 import { composeFlags, composeRequestFromFlags } from '../compose-flags.js';
 
 export interface EnvIdCommandResult {
   id: string;
   source: EnvIdSource;
-  project: string;
+  /** The compose project's name; absent with --id and no -p (the project is not read then). */
+  project?: string;
 }
 
 export default class EnvId extends BaseCommand<typeof EnvId> {
@@ -23,22 +23,9 @@ export default class EnvId extends BaseCommand<typeof EnvId> {
   };
 
   async run(): Promise<EnvIdCommandResult> {
-    const cwd = process.cwd();
-    const request = composeRequestFromFlags(this.flags, cwd);
-    // The compose model is only needed for the project name; git runs where the project is.
-    const { project, workingDir } =
-      request.projectName === undefined
-        ? await loadComposeModel(request, { logger: this.logger }).then((m) => ({ project: m.projectName, workingDir: m.workingDir }))
-        : { project: request.projectName, workingDir: resolve(cwd, request.projectDirectory ?? '.') };
-
-    const { id, source } = await resolveEnvId({
-      flag: this.flags.id,
-      projectName: project,
-      env: process.env,
-      git: gitRefReader({ runner: execFileRunner, cwd: workingDir }),
-    });
+    const { id, source, project } = await projectEnvId({ compose: composeRequestFromFlags(this.flags), flag: this.flags.id }, { logger: this.logger });
     this.logger.debug(`environment id ${id} from ${describeEnvIdSource(source)}`);
     this.log(id);
-    return { id, source, project };
+    return { id, source, ...(project === undefined ? {} : { project }) };
   }
 }
