@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { LABELS } from '@preevy/tunnel-protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DesiredTunnel } from './discovery.js';
 import { DockerEngineClient, dockerSocketPath } from './docker-engine-client.js';
@@ -32,7 +33,7 @@ describe('ServiceWatcher against a real compose project', () => {
       '  agent:',
       '    build: .',
       '    command: ["sleep", "3600"]',
-      '    labels: { preevy.agent: "true" }',
+      `    labels: { ${LABELS.agent}: "true" }`,
       '    ports: ["127.0.0.1::3033"]',
       ...(withWorker ? ['  worker:', '    build: .', '    ports: ["127.0.0.1::8080"]'] : []),
       '',
