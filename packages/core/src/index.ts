@@ -6,7 +6,7 @@ export type { ProgressReporter } from './progress.js';
 export { preevyHome } from './paths.js';
 export * from './process/index.js';
 export { environmentLabels, LABEL_PREFIX, LABELS, MANAGED_BY, SERVICE_LABELS } from '@preevy/tunnel-protocol';
-export type * from './driver/index.js';
+export * from './driver/index.js';
 export * from './drivers/docker/index.js';
 export * from './images/index.js';
 export * from './compose/index.js';

@@ -1,1 +1,3 @@
 export type { DockerConnection, DockerHost, DockerHostDriver, DriverFactory, DriverOptionDescriptor, EnsureHostRequest } from './docker-host-driver.js';
+export { chooseDriver, resolveDriverOptions } from './resolve-driver-options.js';
+export type { DriverOptionLayers } from './resolve-driver-options.js';
