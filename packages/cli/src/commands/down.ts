@@ -18,7 +18,7 @@ export default class Down extends BaseCommand<typeof Down> {
     const f = this.flags;
     const { store, profile } = await resolveProfile(f.profile);
     const envId = await envIdFromFlags(f);
-    const result = await down(envId, { store, profile, driver: resolveDriver(profile, f['docker-host']), progress: this.progress, force: f.force });
+    const result = await down(envId, { envs: store.envs(profile.name), profile, driver: resolveDriver(profile, f['docker-host']), progress: this.progress, force: f.force });
     if (result.forced) this.warn(`Only the record of ${envId} was removed: ${result.forced}`);
     this.log(result.existed ? `Removed ${envId}.` : `Nothing to remove: ${envId} does not exist.`);
     return result;

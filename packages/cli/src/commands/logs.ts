@@ -27,7 +27,7 @@ export default class Logs extends BaseCommand<typeof Logs> {
     const envId = await envIdFromFlags(f);
     const result = await logs(
       { envId, services: argv as string[], follow: f.follow, tail: f.tail, since: f.since, timestamps: f.timestamps },
-      { store, profile, driver: resolveDriver(profile, f['docker-host']) },
+      { envs: store.envs(profile.name), profile, driver: resolveDriver(profile, f['docker-host']) },
     );
     if (!result.services.length) this.logger.warn(`${envId} has no services besides the agent: run \`preevy up\`, or name preevy_agent.`);
     return result;

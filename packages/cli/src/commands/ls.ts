@@ -8,7 +8,7 @@ export default class Ls extends BaseCommand<typeof Ls> {
 
   async run(): Promise<EnvRecord[]> {
     const { store, profile } = await resolveProfile(this.flags.profile);
-    const envs = await store.listEnvs(profile.name);
+    const envs = await store.envs(profile.name).list();
     this.log(renderTable(['env id', 'status', 'driver', 'updated', 'urls'], envs.map((e) => [e.envId, e.status, e.driver, e.updatedAt, String(e.urls.length)])));
     return envs;
   }

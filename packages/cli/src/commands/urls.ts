@@ -21,7 +21,7 @@ export default class Urls extends BaseCommand<typeof Urls> {
     const f = this.flags;
     const { store, profile } = await resolveProfile(f.profile);
     const envId = await envIdFromFlags(f);
-    const record = await store.readEnv(profile.name, envId);
+    const record = await store.envs(profile.name).read(envId);
     if (!record) {
       throw new PreevyError(`No environment ${envId} in profile ${profile.name}`, { code: 'ENV_NOT_FOUND', kind: 'not-found', suggestions: ['List environments with `preevy ls`.'] });
     }

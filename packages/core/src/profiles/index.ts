@@ -2,7 +2,14 @@ export { syncDirectory, writeFileAtomic } from './atomic-write.js';
 export type { AtomicWriteFs, AtomicWriteOptions } from './atomic-write.js';
 export { coerceOptionValue, parseDriverOptionAssignments } from './driver-options.js';
 export { DEFAULT_DRIVER, DEFAULT_PROFILE_NAME, LocalProfileStore } from './local-profile-store.js';
-export type { LocalProfileStoreOptions, ProfileStoreFs } from './local-profile-store.js';
+export type { LocalProfileStoreOptions } from './local-profile-store.js';
+export { CurrentProfilePointer } from './current-profile-pointer.js';
+export type { CurrentProfilePointerOptions } from './current-profile-pointer.js';
+export { nextEnvRecord, validEnvId } from './env-record-store.js';
+export type { EnvRecordInput, EnvRecordStore, EnvRecordUpdater } from './env-record-store.js';
+export { LocalEnvRecordStore } from './local-env-record-store.js';
+export type { LocalEnvRecordStoreOptions } from './local-env-record-store.js';
+export type { ProfileStoreFs } from './store-files.js';
 export { parseProfileExport, PROFILE_EXPORT_FORMAT_VERSION, profileExportSchema, serializeProfileExport, validateProfileExport } from './profile-export.js';
 export type { ProfileExport } from './profile-export.js';
 export { importProfileFromEnv, PROFILE_FILE_ENV } from './profile-from-env.js';
@@ -14,7 +21,6 @@ export { ENV_STATUSES, envRecordSchema, profileConfigSchema, tunnelHostKeySchema
 export type { DriverOptions, DriverOptionValue, EnvRecord, EnvStatus, EnvUrl, ProfileConfig } from './profile-schema.js';
 export type {
   CreateProfileInput,
-  EnvRecordInput,
   ImportProfileOptions,
   PinTunnelHostKeyResult,
   Profile,

@@ -22,13 +22,13 @@ const START_DELAY_MS = 1_500;
 const WRITER = `
 import { LocalProfileStore } from ${JSON.stringify(STORE_MODULE)};
 const [root, worker, count, startAt] = process.argv.slice(2);
-const store = new LocalProfileStore({ root });
+const envs = new LocalProfileStore({ root }).envs('shared');
 (async () => {
   await new Promise((r) => setTimeout(r, Math.max(0, Number(startAt) - Date.now())));
   for (let i = 0; i < Number(count); i++) {
-    await store.writeEnv('shared', { envId: \`w\${worker}-\${i}\`, composeProject: 'app', driver: 'docker', status: 'up',
-      urls: [{ service: 'web', port: 80, url: \`http://w\${worker}-\${i}.example.com/\` }] });
-    await store.updateEnv('shared', 'counter', (prev) => ({ envId: 'counter', composeProject: 'app', driver: 'docker', status: 'up',
+    await envs.update(\`w\${worker}-\${i}\`, () => ({ envId: \`w\${worker}-\${i}\`, composeProject: 'app', driver: 'docker', status: 'up',
+      urls: [{ service: 'web', port: 80, url: \`http://w\${worker}-\${i}.example.com/\` }] }));
+    await envs.update('counter', (prev) => ({ envId: 'counter', composeProject: 'app', driver: 'docker', status: 'up',
       urls: [...(prev?.urls ?? []), { service: \`w\${worker}\`, port: i + 1, url: \`http://w\${worker}-\${i}.example.com/\` }] }));
   }
 })().catch((err) => { console.error(err); process.exit(1); });
@@ -81,7 +81,7 @@ describe('LocalProfileStore under concurrent processes', () => {
       expect(file).toMatch(/^(w\d-\d+|counter)\.json$/);
       expect(envRecordSchema.safeParse(JSON.parse(await readFile(join(envDir, file), 'utf8'))).success, file).toBe(true);
     }
-    const counter = await new LocalProfileStore({ root }).readEnv('shared', 'counter');
+    const counter = await new LocalProfileStore({ root }).envs('shared').read('counter');
     const appended = counter!.urls.map((u) => `${u.service}:${u.port}`).sort();
     const expected = Array.from({ length: PROCESSES }, (_, w) => Array.from({ length: WRITES_PER_PROCESS }, (__, i) => `w${w}:${i + 1}`)).flat().sort();
     expect(appended).toEqual(expected);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { authorizedKeyLine, keyFingerprint, sshBlobFromEd25519Key } from '@preevy/tunnel-protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EnvRecordInput } from './env-record-store.js';
 import { LocalProfileStore } from './local-profile-store.js';
 import { serializeProfileExport } from './profile-export.js';
 import { importProfileFromEnv } from './profile-from-env.js';
@@ -53,6 +54,7 @@ describe('LocalProfileStore (real file system)', () => {
   afterEach(async () => {
     await rm(home, { recursive: true, force: true });
   });
+  const writeEnv = (profile: string, input: EnvRecordInput) => store.envs(profile).update(input.envId, () => input);
 
   it('should keep profiles under PREEVY_HOME/profiles', () => {
     expect(store.root).toBe(root);
@@ -101,7 +103,7 @@ describe('LocalProfileStore (real file system)', () => {
     expect((await caught(store.update('nope', { driver: 'docker' }))).code).toBe('PROFILE_NOT_FOUND');
     expect((await caught(store.use('nope'))).code).toBe('PROFILE_NOT_FOUND');
     expect((await caught(store.remove('nope'))).code).toBe('PROFILE_NOT_FOUND');
-    expect((await caught(store.writeEnv('ci', { envId: '../x', composeProject: 'a', driver: 'docker', status: 'up' }))).code).toBe('ENV_ID_INVALID');
+    expect((await caught(writeEnv('ci', { envId: '../x', composeProject: 'a', driver: 'docker', status: 'up' }))).code).toBe('ENV_ID_INVALID');
     // Lock directories are gone too: only the data is left.
     expect(await snapshot(home)).toEqual(before);
   });
@@ -154,36 +156,24 @@ describe('LocalProfileStore (real file system)', () => {
     expect((await caught(store.resolve())).suggestions.join()).toContain('preevy profile use NAME');
   });
 
-  it('should write, update and remove environment records, keeping createdAt and reporting corrupted ones by name', async () => {
+  it('should keep environment records in the profile directory, and none for a profile that does not exist', async () => {
     await store.create({ name: 'ci' });
-    const urls = [{ service: 'web', port: 80, url: 'http://web-80-app-main.example.com/' }];
-    const created = await store.writeEnv('ci', { envId: 'app-main', composeProject: 'app', driver: 'docker', status: 'provisioning' });
-    expect(created).toEqual({ version: 1, envId: 'app-main', composeProject: 'app', driver: 'docker', status: 'provisioning', urls: [], createdAt: iso(T0), updatedAt: iso(T0) });
-    clock += 60_000;
-    const up = await store.updateEnv('ci', 'app-main', (prev) => ({ ...prev!, status: 'up', urls }));
-    expect(up).toMatchObject({ status: 'up', urls, createdAt: iso(T0), updatedAt: iso(T0 + 60_000) });
-    expect(await store.readEnv('ci', 'app-main')).toEqual(up);
-    expect(await store.listEnvs('ci')).toEqual([up]);
-
-    const path = join(root, 'ci', 'envs', 'app-main.json');
-    await writeFile(path, JSON.stringify({ ...up, status: 'exploded' }));
-    const err = await caught(store.listEnvs('ci'));
-    expect(err.code).toBe('PROFILE_DATA_CORRUPT');
-    expect(err.message).toContain(path);
-
-    expect(await store.removeEnv('ci', 'app-main')).toBe(true);
-    expect(await store.removeEnv('ci', 'app-main')).toBe(false);
-    expect(await store.listEnvs('ci')).toEqual([]);
+    await writeEnv('ci', { envId: 'app-main', composeProject: 'app', driver: 'docker', status: 'up' });
+    expect(JSON.parse(await readFile(join(root, 'ci', 'envs', 'app-main.json'), 'utf8'))).toMatchObject({ envId: 'app-main', createdAt: iso(T0) });
+    const before = await snapshot(home);
+    expect((await caught(writeEnv('nope', { envId: 'app-main', composeProject: 'app', driver: 'docker', status: 'up' }))).code).toBe('PROFILE_NOT_FOUND');
+    expect((await caught(store.envs('nope').list())).code).toBe('PROFILE_NOT_FOUND');
+    expect(await snapshot(home)).toEqual(before);
   });
 
   it('should refuse to remove the current profile or one with live environments unless forced', async () => {
     await store.create({ name: 'main' });
     await store.create({ name: 'ci' });
-    await store.writeEnv('ci', { envId: 'old', composeProject: 'app', driver: 'docker', status: 'deleted' });
+    await writeEnv('ci', { envId: 'old', composeProject: 'app', driver: 'docker', status: 'deleted' });
     expect(await store.remove('ci')).toEqual({ name: 'ci', wasCurrent: false, envIds: ['old'] });
 
     await store.create({ name: 'ci' });
-    await store.writeEnv('ci', { envId: 'app-pr-1', composeProject: 'app', driver: 'docker', status: 'up' });
+    await writeEnv('ci', { envId: 'app-pr-1', composeProject: 'app', driver: 'docker', status: 'up' });
     const before = await snapshot(home);
     const live = await caught(store.remove('ci'));
     expect(live).toMatchObject({ code: 'PROFILE_HAS_ENVIRONMENTS', kind: 'conflict' });
@@ -209,7 +199,7 @@ describe('LocalProfileStore (real file system)', () => {
 
   it('should export and import a profile under another name with the same key, envs only when asked', async () => {
     const original = await store.create({ name: 'ci', driverOptions: { n: 1 }, tunnelUrl: 'ssh://t.example.com' });
-    await store.writeEnv('ci', { envId: 'app-main', composeProject: 'app', driver: 'docker', status: 'up' });
+    await writeEnv('ci', { envId: 'app-main', composeProject: 'app', driver: 'docker', status: 'up' });
     const bare = await store.exportProfile('ci');
     expect(bare).not.toHaveProperty('envs');
     expect(bare).toMatchObject({ formatVersion: 1, profile: { name: 'ci', driver: 'docker', driverOptions: { n: 1 }, tunnelUrl: 'ssh://t.example.com' }, publicKey: original.publicKey });
@@ -219,13 +209,13 @@ describe('LocalProfileStore (real file system)', () => {
     expect(copy).toMatchObject({ name: 'copy', clientId: original.clientId, publicKey: original.publicKey, driverOptions: { n: 1 } });
     expect(await store.readPrivateKey('copy')).toBe(await store.readPrivateKey('ci'));
     expect((await stat(join(root, 'copy', 'tunnel_ed25519'))).mode & 0o777).toBe(0o600);
-    expect((await store.listEnvs('copy')).map((e) => e.envId)).toEqual(['app-main']);
+    expect((await store.envs('copy').list()).map((e) => e.envId)).toEqual(['app-main']);
     expect(await store.currentName()).toBe('copy');
   });
 
   it('should refuse to import over an existing profile unless forced, and keep its environment records when forced', async () => {
     await store.create({ name: 'ci' });
-    await store.writeEnv('ci', { envId: 'app-main', composeProject: 'app', driver: 'docker', status: 'up' });
+    await writeEnv('ci', { envId: 'app-main', composeProject: 'app', driver: 'docker', status: 'up' });
     await store.create({ name: 'other', driver: 'kube-pod' });
     const doc = { ...(await store.exportProfile('other')), profile: { ...(await store.exportProfile('other')).profile, name: 'ci' } };
     const before = await snapshot(home);
@@ -235,7 +225,7 @@ describe('LocalProfileStore (real file system)', () => {
 
     const replaced = await store.importProfile(doc, { force: true });
     expect(replaced).toMatchObject({ name: 'ci', driver: 'kube-pod', clientId: (await store.get('other')).clientId });
-    expect((await store.listEnvs('ci')).map((e) => e.envId)).toEqual(['app-main']);
+    expect((await store.envs('ci').list()).map((e) => e.envId)).toEqual(['app-main']);
     expect((await readdir(root)).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 

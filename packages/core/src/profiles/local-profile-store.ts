@@ -2,17 +2,19 @@ import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { clientIdFromKey, ENV_ID_RULE } from '@preevy/tunnel-protocol';
+import { clientIdFromKey } from '@preevy/tunnel-protocol';
 import { PreevyError } from '../errors/index.js';
 import { preevyHome } from '../paths.js';
 import { syncDirectory, writeFileAtomic } from './atomic-write.js';
+import { CurrentProfilePointer } from './current-profile-pointer.js';
+import { LocalEnvRecordStore, writeEnvRecordFiles } from './local-env-record-store.js';
+import { profileDataCorrupt, profileNotFound } from './profile-errors.js';
 import { properLock, withLock, type LockFn } from './profile-lock.js';
 import { isProfileName, validateProfileName } from './profile-name.js';
 import { validateProfileExport, type ProfileExport } from './profile-export.js';
-import { currentPointerSchema, envIdSchema, envRecordSchema, profileConfigSchema, type EnvRecord, type ProfileConfig } from './profile-schema.js';
+import { profileConfigSchema, type EnvRecord, type ProfileConfig } from './profile-schema.js';
 import type {
   CreateProfileInput,
-  EnvRecordInput,
   ImportProfileOptions,
   PinTunnelHostKeyResult,
   Profile,
@@ -22,11 +24,9 @@ import type {
   RemoveProfileResult,
 } from './profile-store.js';
 import { canonicalTunnelHostKey, tunnelHostKeyChanged, tunnelHostKeyMatches } from './tunnel-host-key.js';
+import { isEnoent, pathExists, readJsonFile, toJsonText, type ProfileStoreFs } from './store-files.js';
 import { decodeOpenSshEd25519, generateTunnelKeyPair, parseEd25519PublicKeyLine, type TunnelKeyPair } from './tunnel-key.js';
 import { zodProblems } from './zod-problems.js';
-
-/** The file operations the store uses (node:fs/promises by default). */
-export type ProfileStoreFs = Pick<typeof nodeFs, 'open' | 'rename' | 'rm' | 'readFile' | 'readdir' | 'mkdir' | 'stat'>;
 
 /** Where the store lives and its side effects (file system, clock, lock, key generation). */
 export interface LocalProfileStoreOptions {
@@ -47,25 +47,11 @@ export const DEFAULT_DRIVER = 'docker';
 const PROFILE_FILE = 'profile.json';
 const PRIVATE_KEY_FILE = 'tunnel_ed25519';
 const PUBLIC_KEY_FILE = `${PRIVATE_KEY_FILE}.pub`;
-const ENVS_DIR = 'envs';
-const CURRENT_FILE = 'current.json';
 // Dot-prefixed names are never valid profile names, so listing skips these leftovers of a crash.
 const STAGING_PREFIX = '.staging-';
 const TRASH_PREFIX = '.trash-';
 
-const isEnoent = (err: unknown): boolean => (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-const toJson = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 const suffix = (): string => randomBytes(4).toString('hex');
-
-const corrupt = (path: string, detail: string, suggestions: readonly string[]): PreevyError =>
-  new PreevyError(`${path} is corrupted: ${detail}`, { code: 'PROFILE_DATA_CORRUPT', kind: 'invalid-input', suggestions });
-
-const notFound = (name: string): PreevyError =>
-  new PreevyError(`Profile "${name}" does not exist.`, {
-    code: 'PROFILE_NOT_FOUND',
-    kind: 'not-found',
-    suggestions: ['List the profiles with `preevy profile ls`.', `Create it with \`preevy profile create ${name}\`, or import it with \`preevy profile import FILE --name ${name}\`.`],
-  });
 
 const invalidSettings = (error: z.ZodError): PreevyError =>
   new PreevyError(`Invalid profile settings: ${zodProblems(error).join('; ')}.`, {
@@ -81,6 +67,7 @@ export class LocalProfileStore implements ProfileStore {
   private readonly fs: ProfileStoreFs;
   private readonly lock: LockFn;
   private readonly generateKeyPair: (comment: string) => TunnelKeyPair;
+  private readonly current: CurrentProfilePointer;
 
   constructor({ env = process.env, root = join(preevyHome(env), 'profiles'), now = () => new Date(), fs = nodeFs, lock = properLock, generateKeyPair = generateTunnelKeyPair }: LocalProfileStoreOptions = {}) {
     this.root = root;
@@ -88,6 +75,7 @@ export class LocalProfileStore implements ProfileStore {
     this.fs = fs;
     this.lock = lock;
     this.generateKeyPair = generateKeyPair;
+    this.current = new CurrentProfilePointer({ root, fs, lock });
   }
 
   /** The directory of a profile (which may not exist). */
@@ -118,8 +106,7 @@ export class LocalProfileStore implements ProfileStore {
   }
 
   async currentName(): Promise<string | undefined> {
-    const pointer = await this.readJson(join(this.root, CURRENT_FILE), currentPointerSchema, ['Set the current profile again with `preevy profile use NAME`.']);
-    return pointer?.profile;
+    return this.current.read();
   }
 
   async use(name: string): Promise<Profile> {
@@ -127,7 +114,7 @@ export class LocalProfileStore implements ProfileStore {
     await this.ensureRoot();
     return withLock(this.lock, dir, async () => {
       const profile = await this.get(name);
-      await this.setCurrent(name, { onlyIfNone: false });
+      await this.current.set(name, { onlyIfNone: false });
       return profile;
     });
   }
@@ -137,7 +124,7 @@ export class LocalProfileStore implements ProfileStore {
     const config = await this.readConfig(name);
     const pubPath = join(dir, PUBLIC_KEY_FILE);
     const publicKey = await this.fs.readFile(pubPath, 'utf8').catch((err: unknown) => {
-      if (isEnoent(err)) throw corrupt(pubPath, 'the file is missing', this.keyRepair(name));
+      if (isEnoent(err)) throw profileDataCorrupt(pubPath, 'the file is missing', this.keyRepair(name));
       throw err;
     });
     const blob = this.guard(() => parseEd25519PublicKeyLine(publicKey, pubPath), pubPath, this.keyRepair(name));
@@ -174,9 +161,9 @@ export class LocalProfileStore implements ProfileStore {
     await this.ensureRoot();
     // Under the lock, so two first-ever `up`s running at once both end up with the same key.
     await withLock(this.lock, dir, async () => {
-      if (!(await this.exists(dir))) await this.writeProfileDir(DEFAULT_PROFILE_NAME, this.newConfig({ name: DEFAULT_PROFILE_NAME }), this.generateKeyPair(`preevy-${DEFAULT_PROFILE_NAME}`), [], false);
+      if (!(await pathExists(this.fs, dir))) await this.writeProfileDir(DEFAULT_PROFILE_NAME, this.newConfig({ name: DEFAULT_PROFILE_NAME }), this.generateKeyPair(`preevy-${DEFAULT_PROFILE_NAME}`), [], false);
     });
-    await this.setCurrent(DEFAULT_PROFILE_NAME, { onlyIfNone: true });
+    await this.current.set(DEFAULT_PROFILE_NAME, { onlyIfNone: true });
     return this.get(DEFAULT_PROFILE_NAME);
   }
 
@@ -187,10 +174,10 @@ export class LocalProfileStore implements ProfileStore {
     const keyPair = this.generateKeyPair(`preevy-${input.name}`);
     await this.ensureRoot();
     await withLock(this.lock, dir, async () => {
-      if (await this.exists(dir)) throw this.alreadyExists(input.name);
+      if (await pathExists(this.fs, dir)) throw this.alreadyExists(input.name);
       await this.writeProfileDir(input.name, config, keyPair, [], false);
     });
-    await this.setCurrent(input.name, { onlyIfNone: !input.use });
+    await this.current.set(input.name, { onlyIfNone: !input.use });
     return this.get(input.name);
   }
 
@@ -216,7 +203,7 @@ export class LocalProfileStore implements ProfileStore {
         ...(tunnelHostKey === undefined ? {} : { tunnelHostKey }),
         updatedAt: this.now().toISOString(),
       });
-      await writeFileAtomic(join(dir, PROFILE_FILE), toJson(next), { fs: this.fs });
+      await writeFileAtomic(join(dir, PROFILE_FILE), toJsonText(next), { fs: this.fs });
     });
     return this.get(name);
   }
@@ -234,7 +221,7 @@ export class LocalProfileStore implements ProfileStore {
           throw tunnelHostKeyChanged({ profile: name, tunnelUrl, pinned: known, presented, forProject });
         }
         const projectTunnelHostKeys = { ...config.projectTunnelHostKeys, [tunnelUrl]: presented };
-        await writeFileAtomic(join(dir, PROFILE_FILE), toJson(this.validConfig({ ...config, projectTunnelHostKeys, updatedAt: this.now().toISOString() })), { fs: this.fs });
+        await writeFileAtomic(join(dir, PROFILE_FILE), toJsonText(this.validConfig({ ...config, projectTunnelHostKeys, updatedAt: this.now().toISOString() })), { fs: this.fs });
         return true;
       }
       if (config.tunnelUrl !== tunnelUrl) {
@@ -250,7 +237,7 @@ export class LocalProfileStore implements ProfileStore {
         throw tunnelHostKeyChanged({ profile: name, tunnelUrl, pinned: config.tunnelHostKey, presented });
       }
       const next = this.validConfig({ ...config, tunnelHostKey: presented, updatedAt: this.now().toISOString() });
-      await writeFileAtomic(join(dir, PROFILE_FILE), toJson(next), { fs: this.fs });
+      await writeFileAtomic(join(dir, PROFILE_FILE), toJsonText(next), { fs: this.fs });
       return true;
     });
     return { profile: await this.get(name), pinned };
@@ -260,7 +247,7 @@ export class LocalProfileStore implements ProfileStore {
     const dir = this.profileDir(name);
     await this.ensureRoot();
     return withLock(this.lock, dir, async () => {
-      if (!(await this.exists(dir))) throw notFound(name);
+      if (!(await pathExists(this.fs, dir))) throw profileNotFound(name);
       // A corrupted pointer cannot name this profile for sure: treat it as not current.
       const wasCurrent = (await this.currentName().catch(() => undefined)) === name;
       if (wasCurrent && !force) {
@@ -270,9 +257,10 @@ export class LocalProfileStore implements ProfileStore {
           suggestions: ['Switch to another profile first with `preevy profile use OTHER`.', 'Or pass --force to remove it anyway.'],
         });
       }
-      const envIds = await this.envFileIds(name);
+      const envs = this.envs(name);
+      const envIds = await envs.ids();
       if (!force) {
-        const live = (await this.listEnvs(name)).filter((e) => e.status !== 'deleted').map((e) => e.envId);
+        const live = (await envs.list()).filter((e) => e.status !== 'deleted').map((e) => e.envId);
         if (live.length) {
           throw new PreevyError(`Profile "${name}" has environments that may still be running: ${live.join(', ')}.`, {
             code: 'PROFILE_HAS_ENVIRONMENTS',
@@ -288,7 +276,7 @@ export class LocalProfileStore implements ProfileStore {
       const trash = join(this.root, `${TRASH_PREFIX}${name}-${suffix()}`);
       await this.fs.rename(dir, trash);
       await this.fs.rm(trash, { recursive: true, force: true });
-      if (wasCurrent) await this.clearCurrent(name);
+      if (wasCurrent) await this.current.clear(name);
       return { name, wasCurrent, envIds };
     });
   }
@@ -298,71 +286,16 @@ export class LocalProfileStore implements ProfileStore {
     await this.readConfig(name);
     const path = join(dir, PRIVATE_KEY_FILE);
     const text = await this.fs.readFile(path, 'utf8').catch((err: unknown) => {
-      if (isEnoent(err)) throw corrupt(path, 'the file is missing', this.keyRepair(name));
+      if (isEnoent(err)) throw profileDataCorrupt(path, 'the file is missing', this.keyRepair(name));
       throw err;
     });
     this.guard(() => decodeOpenSshEd25519(text, path), path, this.keyRepair(name));
     return text;
   }
 
-  async listEnvs(profile: string): Promise<EnvRecord[]> {
-    const ids = await this.envFileIds(profile);
-    const records = await Promise.all(ids.map((id) => this.readEnv(profile, id)));
-    return records.filter((r): r is EnvRecord => r !== undefined);
-  }
-
-  async readEnv(profile: string, envId: string): Promise<EnvRecord | undefined> {
-    const path = this.envPath(profile, envId);
-    const repair = [`Fix the file by hand, or delete it if environment "${envId}" no longer exists.`];
-    const record = await this.readJson(path, envRecordSchema, repair);
-    if (record && record.envId !== envId) throw corrupt(path, `it describes environment "${record.envId}", not "${envId}"`, repair);
-    return record;
-  }
-
-  async writeEnv(profile: string, input: EnvRecordInput): Promise<EnvRecord> {
-    return this.updateEnv(profile, input.envId, () => input);
-  }
-
-  async updateEnv(profile: string, envId: string, update: (previous: EnvRecord | undefined) => EnvRecordInput): Promise<EnvRecord> {
-    const dir = this.profileDir(profile);
-    const path = this.envPath(profile, envId);
-    await this.ensureRoot();
-    return withLock(this.lock, dir, async () => {
-      await this.readConfig(profile);
-      const previous = await this.readEnv(profile, envId);
-      const input = update(previous);
-      const now = this.now().toISOString();
-      const parsed = envRecordSchema.safeParse({
-        version: 1,
-        envId: input.envId,
-        composeProject: input.composeProject,
-        driver: input.driver,
-        status: input.status,
-        urls: input.urls ?? previous?.urls ?? [],
-        createdAt: previous?.createdAt ?? now,
-        updatedAt: now,
-      });
-      if (!parsed.success || input.envId !== envId) {
-        throw new PreevyError(`Invalid record for environment "${envId}": ${parsed.success ? `its envId is "${input.envId}"` : zodProblems(parsed.error).join('; ')}.`, {
-          code: 'ENV_RECORD_INVALID',
-          kind: 'internal',
-        });
-      }
-      await this.fs.mkdir(join(dir, ENVS_DIR), { recursive: true, mode: 0o700 });
-      await writeFileAtomic(path, toJson(parsed.data), { fs: this.fs });
-      return parsed.data;
-    });
-  }
-
-  async removeEnv(profile: string, envId: string): Promise<boolean> {
-    const dir = this.profileDir(profile);
-    const path = this.envPath(profile, envId);
-    await this.ensureRoot();
-    return withLock(this.lock, dir, async () => {
-      const existed = await this.exists(path);
-      await this.fs.rm(path, { force: true });
-      return existed;
-    });
+  /** The profile's environment records, kept in its directory and written under its lock. */
+  envs(profile: string): LocalEnvRecordStore {
+    return new LocalEnvRecordStore({ profile, profileDir: this.profileDir(profile), checkProfile: () => this.readConfig(profile), fs: this.fs, lock: this.lock, now: this.now });
   }
 
   async exportProfile(name: string, { includeEnvs = false }: { includeEnvs?: boolean } = {}): Promise<ProfileExport> {
@@ -375,7 +308,7 @@ export class LocalProfileStore implements ProfileStore {
       profile: { name, ...settings },
       privateKey,
       publicKey: profile.publicKey,
-      ...(includeEnvs ? { envs: await this.listEnvs(name) } : {}),
+      ...(includeEnvs ? { envs: await this.envs(name).list() } : {}),
     };
   }
 
@@ -388,15 +321,15 @@ export class LocalProfileStore implements ProfileStore {
     const config = this.validConfig({ version: 1, ...settings });
     await this.ensureRoot();
     await withLock(this.lock, dir, async () => {
-      const exists = await this.exists(dir);
+      const exists = await pathExists(this.fs, dir);
       if (exists && !force) throw this.alreadyExists(name, true);
       // Records of environments that may still run are state, not settings: --force keeps the
       // ones the file does not carry, so replacing a profile never forgets a live environment.
       const fromFile = valid.envs ?? [];
-      const kept = exists ? (await this.listEnvs(name)).filter((e) => !fromFile.some((f) => f.envId === e.envId)) : [];
+      const kept = exists ? (await this.envs(name).list()).filter((e) => !fromFile.some((f) => f.envId === e.envId)) : [];
       await this.writeProfileDir(name, config, { privateKey: valid.privateKey, publicKey: valid.publicKey.trim() }, [...kept, ...fromFile], exists);
     });
-    await this.setCurrent(name, { onlyIfNone: !use });
+    await this.current.set(name, { onlyIfNone: !use });
     return this.get(name);
   }
 
@@ -435,72 +368,21 @@ export class LocalProfileStore implements ProfileStore {
 
   private async readConfig(name: string): Promise<ProfileConfig> {
     const path = join(this.profileDir(name), PROFILE_FILE);
-    const config = await this.readJson(path, profileConfigSchema, [
+    const config = await readJsonFile(this.fs, path, profileConfigSchema, [
       `Fix the file by hand (see \`preevy profile config view --help\`), restore it with \`preevy profile import FILE --name ${name} --force\`, or remove the profile with \`preevy profile rm ${name} --force\`.`,
     ]);
     if (config) return config;
-    if (await this.exists(this.profileDir(name))) throw corrupt(path, 'the file is missing', this.keyRepair(name));
-    throw notFound(name);
-  }
-
-  private envPath(profile: string, envId: string): string {
-    if (!envIdSchema.safeParse(envId).success) {
-      throw new PreevyError(`Invalid environment id "${envId}".`, {
-        code: 'ENV_ID_INVALID',
-        kind: 'invalid-input',
-        suggestions: [`An environment id is ${ENV_ID_RULE}; \`preevy env-id --id NAME\` shows what NAME becomes.`],
-      });
-    }
-    return join(this.profileDir(profile), ENVS_DIR, `${envId}.json`);
-  }
-
-  /** Ids of the env record files, without reading them (so `rm --force` works on corrupted records). */
-  private async envFileIds(profile: string): Promise<string[]> {
-    if (!(await this.exists(this.profileDir(profile)))) throw notFound(profile);
-    const files = await this.fs.readdir(join(this.profileDir(profile), ENVS_DIR)).catch((err: unknown) => {
-      if (isEnoent(err)) return [];
-      throw err;
-    });
-    // Temp files of an interrupted write start with a dot and end in .tmp: not records.
-    return files.filter((f) => f.endsWith('.json') && !f.startsWith('.')).map((f) => f.slice(0, -'.json'.length)).sort();
-  }
-
-  private async readJson<T>(path: string, schema: z.ZodType<T>, repair: readonly string[]): Promise<T | undefined> {
-    let text: string;
-    try {
-      text = await this.fs.readFile(path, 'utf8');
-    } catch (err) {
-      if (isEnoent(err)) return undefined;
-      throw err;
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw corrupt(path, 'it is not valid JSON', repair);
-    }
-    const parsed = schema.safeParse(value);
-    if (!parsed.success) throw corrupt(path, zodProblems(parsed.error).join('; '), repair);
-    return parsed.data;
+    if (await pathExists(this.fs, this.profileDir(name))) throw profileDataCorrupt(path, 'the file is missing', this.keyRepair(name));
+    throw profileNotFound(name);
   }
 
   private guard<T>(fn: () => T, path: string, repair: readonly string[]): T {
     try {
       return fn();
     } catch (err) {
-      if (err instanceof PreevyError) throw corrupt(path, err.message, repair);
+      if (err instanceof PreevyError) throw profileDataCorrupt(path, err.message, repair);
       throw err;
     }
-  }
-
-  private async exists(path: string): Promise<boolean> {
-    return this.fs.stat(path).then(
-      () => true,
-      (err: unknown) => {
-        if (isEnoent(err)) return false;
-        throw err;
-      },
-    );
   }
 
   private async ensureRoot(): Promise<void> {
@@ -513,11 +395,10 @@ export class LocalProfileStore implements ProfileStore {
     const staging = join(this.root, `${STAGING_PREFIX}${name}-${suffix()}`);
     let trash: string | undefined;
     try {
-      await this.fs.mkdir(join(staging, ENVS_DIR), { recursive: true, mode: 0o700 });
-      await writeFileAtomic(join(staging, PROFILE_FILE), toJson(config), { fs: this.fs });
+      await writeEnvRecordFiles(this.fs, staging, envs);
+      await writeFileAtomic(join(staging, PROFILE_FILE), toJsonText(config), { fs: this.fs });
       await writeFileAtomic(join(staging, PRIVATE_KEY_FILE), keys.privateKey, { fs: this.fs, mode: 0o600 });
       await writeFileAtomic(join(staging, PUBLIC_KEY_FILE), `${keys.publicKey}\n`, { fs: this.fs });
-      for (const env of envs) await writeFileAtomic(join(staging, ENVS_DIR, `${env.envId}.json`), toJson(env), { fs: this.fs });
       if (replace) {
         trash = join(this.root, `${TRASH_PREFIX}${name}-${suffix()}`);
         await this.fs.rename(target, trash);
@@ -530,20 +411,5 @@ export class LocalProfileStore implements ProfileStore {
     }
     await syncDirectory(this.root, this.fs);
     if (trash) await this.fs.rm(trash, { recursive: true, force: true });
-  }
-
-  private async setCurrent(name: string, { onlyIfNone }: { onlyIfNone: boolean }): Promise<void> {
-    const path = join(this.root, CURRENT_FILE);
-    await withLock(this.lock, path, async () => {
-      if (onlyIfNone && (await this.currentName().catch(() => 'unreadable')) !== undefined) return;
-      await writeFileAtomic(path, toJson({ version: 1, profile: name }), { fs: this.fs });
-    });
-  }
-
-  private async clearCurrent(name: string): Promise<void> {
-    const path = join(this.root, CURRENT_FILE);
-    await withLock(this.lock, path, async () => {
-      if ((await this.currentName().catch(() => undefined)) === name) await this.fs.rm(path, { force: true });
-    });
   }
 }

@@ -1,4 +1,5 @@
-import type { DriverOptions, EnvRecord, EnvStatus, EnvUrl } from './profile-schema.js';
+import type { EnvRecordStore } from './env-record-store.js';
+import type { DriverOptions } from './profile-schema.js';
 import type { ProfileExport } from './profile-export.js';
 
 /** A profile as commands see it: settings and the public half of its tunnel key (never the private key). */
@@ -78,16 +79,7 @@ export interface ImportProfileOptions {
   force?: boolean;
 }
 
-/** What `up` writes about an environment; the store sets the timestamps. */
-export interface EnvRecordInput {
-  envId: string;
-  composeProject: string;
-  driver: string;
-  status: EnvStatus;
-  urls?: EnvUrl[];
-}
-
-/** Where profiles, their tunnel keys and their environment records live. */
+/** Where profiles, their tunnel keys and (through `envs`) their environment records live. */
 export interface ProfileStore {
   list(): Promise<ProfileListEntry[]>;
   /** The current profile's name, if one is set. */
@@ -112,13 +104,8 @@ export interface ProfileStore {
   /** The OpenSSH private key text: for the agent, never for logs. */
   readPrivateKey(name: string): Promise<string>;
 
-  listEnvs(profile: string): Promise<EnvRecord[]>;
-  readEnv(profile: string, envId: string): Promise<EnvRecord | undefined>;
-  writeEnv(profile: string, input: EnvRecordInput): Promise<EnvRecord>;
-  /** Read-modify-write of one record under the profile's lock, so concurrent commands lose no update. */
-  updateEnv(profile: string, envId: string, update: (previous: EnvRecord | undefined) => EnvRecordInput): Promise<EnvRecord>;
-  /** True when there was a record to remove. */
-  removeEnv(profile: string, envId: string): Promise<boolean>;
+  /** The environment records of `profile`; their writes exclude the profile's own changes (removal, import). */
+  envs(profile: string): EnvRecordStore;
 
   exportProfile(name: string, options?: { includeEnvs?: boolean }): Promise<ProfileExport>;
   /** Validates the whole document before writing anything. */

@@ -4,7 +4,8 @@ import type { DockerHostDriver } from '../driver/docker-host-driver.js';
 import { PreevyError } from '../errors/preevy-error.js';
 import { LABELS } from '@preevy/tunnel-protocol';
 import { preevyHome } from '../paths.js';
-import type { Profile, ProfileStore } from '../profiles/profile-store.js';
+import type { EnvRecordStore } from '../profiles/env-record-store.js';
+import type { Profile } from '../profiles/profile-store.js';
 import { execFileRunner, type ProcessRunner } from '../process/process-runner.js';
 import type { ProgressReporter } from '../progress.js';
 import { dockerCli } from './agent-state-reader.js';
@@ -24,7 +25,7 @@ export interface DownResult {
  */
 export const down = async (
   envId: string,
-  deps: { store: ProfileStore; profile: Profile; driver: DockerHostDriver; progress: ProgressReporter; run?: ProcessRunner; env?: NodeJS.ProcessEnv; force?: boolean },
+  deps: { envs: EnvRecordStore; profile: Profile; driver: DockerHostDriver; progress: ProgressReporter; run?: ProcessRunner; env?: NodeJS.ProcessEnv; force?: boolean },
 ): Promise<DownResult> => {
   try {
     return await removeEnvironment(envId, deps);
@@ -32,16 +33,16 @@ export const down = async (
     if (!deps.force) throw err;
     // --force: the host is gone or broken; forget the environment so `ls` stops showing it.
     await rm(join(preevyHome(deps.env), 'work', deps.profile.name, envId), { recursive: true, force: true });
-    const existed = await deps.store.removeEnv(deps.profile.name, envId);
+    const existed = await deps.envs.remove(envId);
     return { envId, removed: { containers: 0, volumes: 0, networks: 0 }, existed, forced: (err as Error).message };
   }
 };
 
 const removeEnvironment = async (
   envId: string,
-  { store, profile, driver, progress, run = execFileRunner, env = process.env }: { store: ProfileStore; profile: Profile; driver: DockerHostDriver; progress: ProgressReporter; run?: ProcessRunner; env?: NodeJS.ProcessEnv },
+  { envs, profile, driver, progress, run = execFileRunner, env = process.env }: { envs: EnvRecordStore; profile: Profile; driver: DockerHostDriver; progress: ProgressReporter; run?: ProcessRunner; env?: NodeJS.ProcessEnv },
 ): Promise<DownResult> => {
-  const record = await store.readEnv(profile.name, envId);
+  const record = await envs.read(envId);
   const project = record?.composeProject ?? envId;
   await using conn = await driver.connect({ driver: driver.name, envId, state: {} });
   const docker = dockerCli(run, conn.dockerHost);
@@ -55,7 +56,7 @@ const removeEnvironment = async (
   };
   const before = { containers: (await list('container')).length, volumes: (await list('volume')).length, networks: (await list('network')).length };
   await progress.step(`Removing ${envId}`, async () => {
-    await store.updateEnv(profile.name, envId, (prev) => ({ envId, composeProject: project, driver: driver.name, status: 'deleting', urls: prev?.urls ?? [] })).catch(() => undefined);
+    await envs.update(envId, (prev) => ({ envId, composeProject: project, driver: driver.name, status: 'deleting', urls: prev?.urls ?? [] })).catch(() => undefined);
     // --rmi local: images built for this environment are garbage once it is gone.
     await docker(['compose', '-p', project, 'down', '--volumes', '--remove-orphans', '--rmi', 'local', '--timeout', '5']);
     // Whatever compose did not know about (an interrupted up, a renamed project) goes by label.
@@ -70,7 +71,7 @@ const removeEnvironment = async (
       throw new PreevyError(`Some resources of ${envId} could not be removed: ${left.join(', ')}`, { code: 'DOWN_INCOMPLETE', kind: 'unavailable', suggestions: ['Run `preevy down` again, or remove them with docker.'] });
     }
     await rm(join(preevyHome(env), 'work', profile.name, envId), { recursive: true, force: true });
-    await store.removeEnv(profile.name, envId);
+    await envs.remove(envId);
   });
   return { envId, removed: before, existed: record !== undefined || before.containers + before.volumes + before.networks > 0 };
 };

@@ -1,7 +1,8 @@
 import { AGENT_SERVICE } from '@preevy/tunnel-protocol';
 import type { DockerHostDriver } from '../driver/docker-host-driver.js';
 import { PreevyError } from '../errors/preevy-error.js';
-import type { Profile, ProfileStore } from '../profiles/profile-store.js';
+import type { EnvRecordStore } from '../profiles/env-record-store.js';
+import type { Profile } from '../profiles/profile-store.js';
 import { execFileRunner, type ProcessRunner } from '../process/process-runner.js';
 import { spawnAttached, type AttachedRunner } from '../process/spawn-attached.js';
 import { dockerCli } from './agent-state-reader.js';
@@ -19,7 +20,8 @@ export interface LogsRequest {
 }
 
 export interface LogsDeps {
-  store: ProfileStore;
+  /** The records of `profile`: `logs` finds the environment's compose project there. */
+  envs: EnvRecordStore;
   profile: Profile;
   driver: DockerHostDriver;
   run?: ProcessRunner;
@@ -65,9 +67,9 @@ export const selectLogServices = (deployed: readonly string[], requested: readon
  * process's stdout as compose prints them (compose finds the containers by project label, so
  * no compose file is needed).
  */
-export const logs = async (request: LogsRequest, { store, profile, driver, run = execFileRunner, attach = spawnAttached }: LogsDeps): Promise<LogsResult> => {
+export const logs = async (request: LogsRequest, { envs, profile, driver, run = execFileRunner, attach = spawnAttached }: LogsDeps): Promise<LogsResult> => {
   const { envId } = request;
-  const record = await store.readEnv(profile.name, envId);
+  const record = await envs.read(envId);
   if (!record) {
     throw new PreevyError(`No environment ${envId} in profile ${profile.name}`, { code: 'ENV_NOT_FOUND', kind: 'not-found', suggestions: ['List environments with `preevy ls`.'] });
   }

@@ -176,7 +176,8 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
   const deployed = transformModel({ raw, envId, project, labels, agentImage: agent.tag, tunnel, defaultAccess, serviceLabels });
   await writeFile(composeFile, JSON.stringify(deployed, null, 2));
 
-  await store.updateEnv(profile.name, envId, (prev) => ({ envId, composeProject: project, driver: driver.name, status: 'provisioning', urls: prev?.urls ?? [] }));
+  const envs = store.envs(profile.name);
+  await envs.update(envId, (prev) => ({ envId, composeProject: project, driver: driver.name, status: 'provisioning', urls: prev?.urls ?? [] }));
 
   stopIfInterrupted();
   const targets = request.services?.length ? [...request.services, AGENT_SERVICE] : [];
@@ -188,7 +189,7 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
       ...(signal ? { signal } : {}),
     });
     if (res.exitCode !== 0 || signal?.aborted) {
-      await store.updateEnv(profile.name, envId, (prev) => ({ envId, composeProject: project, driver: driver.name, status: 'failed', urls: prev?.urls ?? [] }));
+      await envs.update(envId, (prev) => ({ envId, composeProject: project, driver: driver.name, status: 'failed', urls: prev?.urls ?? [] }));
       stopIfInterrupted();
       throw composeUpError(res.stderr, { envId, project });
     }
@@ -232,7 +233,7 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
     ),
   );
   const dead = urls.filter((u) => u.httpStatus === 0 || u.httpStatus === 502 || u.httpStatus === 503);
-  await store.updateEnv(profile.name, envId, () => ({
+  await envs.update(envId, () => ({
     envId,
     composeProject: project,
     driver: driver.name,
