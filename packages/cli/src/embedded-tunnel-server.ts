@@ -5,6 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PreevyError, properLock, type TunnelEndpoint } from '@preevy/core';
 import { DEFAULT_PORTS, loadOrCreateHostKey } from '@preevy/tunnel-server';
+import { preevyErrorOfTunnelServer } from './tunnel-server-error.js';
 
 /** What `up` records about the local tunnel server it started, to reuse it next time. */
 interface EmbeddedState {
@@ -64,7 +65,9 @@ export const ensureEmbeddedTunnelServer = async ({ home, cliBin }: { home: strin
     const previous = await readFile(stateFile, 'utf8').then((t) => JSON.parse(t) as EmbeddedState, () => undefined);
     if (previous && (await healthy(previous.adminPort))) return endpointOf(previous);
 
-    const hostKey = await loadOrCreateHostKey(join(dir, 'ssh_host_ed25519_key'));
+    const hostKey = await loadOrCreateHostKey(join(dir, 'ssh_host_ed25519_key')).catch((err: unknown) => {
+      throw preevyErrorOfTunnelServer(err) ?? err;
+    });
     const sshPort = await pickPort(previous?.sshPort ?? DEFAULT_PORTS.ssh);
     const httpPort = await pickPort(previous?.httpPort ?? DEFAULT_PORTS.http);
     const adminPort = await pickPort(previous?.adminPort ?? DEFAULT_PORTS.admin);

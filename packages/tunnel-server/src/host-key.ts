@@ -12,7 +12,12 @@ export interface HostKey {
 }
 
 const describe = (privateKey: Buffer, source: string): HostKey => {
-  const key = parseSshKey(privateKey, source);
+  const key = parseSshKey(privateKey, source, {
+    code: 'TUNNEL_HOST_KEY_INVALID',
+    suggestions: [
+      `Restore the server's key file from a backup, or delete ${source} to have a new key generated at the next start (clients that pinned the old key will refuse the new one until they pin it again).`,
+    ],
+  });
   const blob = key.getPublicSSH();
   return { privateKey, publicKey: `${key.type} ${blob.toString('base64')}`, fingerprint: keyFingerprint(blob) };
 };

@@ -8,4 +8,6 @@ export { ConfigError, DEFAULT_PORTS, ENV as TUNNEL_SERVER_ENV, limitEnvName, opt
 export { runUntilSignal } from './run-until-signal.js';
 export { main as tunnelServerMain } from './main.js';
 export { guardProcess } from './guard-process.js';
+export { TunnelServerError } from './tunnel-server-error.js';
+export type { TunnelServerErrorKind } from './tunnel-server-error.js';
 export { createTunnelServerLogger } from './server-logger.js';

@@ -5,6 +5,7 @@ import { guardProcess } from './guard-process.js';
 import { runUntilSignal } from './run-until-signal.js';
 import { createTunnelServerLogger } from './server-logger.js';
 import { startTunnelServer } from './tunnel-server.js';
+import { TunnelServerError } from './tunnel-server-error.js';
 
 /** Entry of the standalone server (`preevy-tunnel-server`, the container image): config from the environment. */
 export const main = async (env: NodeJS.ProcessEnv = process.env): Promise<number> => {
@@ -17,7 +18,15 @@ export const main = async (env: NodeJS.ProcessEnv = process.env): Promise<number
     logger.fatal(err.message);
     return 2;
   }
-  const server = await startTunnelServer({ ...options, logger });
+  let server;
+  try {
+    server = await startTunnelServer({ ...options, logger });
+  } catch (err) {
+    // A bad key file is the operator's to fix: say what to do, not a stack trace.
+    if (!(err instanceof TunnelServerError)) throw err;
+    logger.fatal({ code: err.code, suggestions: err.suggestions }, err.message);
+    return 2;
+  }
   guardProcess(logger);
   logger.info({ hostKey: server.hostKey.publicKey }, 'clients can pin this host key');
   await runUntilSignal(server);

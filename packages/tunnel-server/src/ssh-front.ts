@@ -148,7 +148,7 @@ export const createSshFront = (opts: SshFrontOptions) => {
     }
     let verified = false;
     try {
-      verified = parseSshKey(ctx.key.data, 'client key').verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true;
+      verified = parseSshKey(ctx.key.data, 'client key', { code: 'CLIENT_KEY_INVALID', suggestions: [] }).verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true;
     } catch {
       verified = false;
     }

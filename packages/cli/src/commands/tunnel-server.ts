@@ -4,6 +4,7 @@ import { Flags } from '@oclif/core';
 import { PreevyError, preevyHome } from '@preevy/core';
 import { ConfigError, createTunnelServerLogger, DEFAULT_LIMITS, DEFAULT_PORTS, guardProcess, limitEnvName, optionsFromEnv, runUntilSignal, startTunnelServer, TUNNEL_SERVER_ENV as ENV } from '@preevy/tunnel-server';
 import { BaseCommand } from '../base-command.js';
+import { preevyErrorOfTunnelServer } from '../tunnel-server-error.js';
 
 export default class TunnelServer extends BaseCommand<typeof TunnelServer> {
   static override summary = 'Run a preevy tunnel server (SSH for agents, HTTP(S) for visitors) until stopped.';
@@ -66,6 +67,8 @@ export default class TunnelServer extends BaseCommand<typeof TunnelServer> {
     }
     const logger = createTunnelServerLogger(this.flags.debug ? 'debug' : this.flags['log-level']);
     const server = await startTunnelServer({ ...options, logger }).catch((err: NodeJS.ErrnoException) => {
+      const operatorError = preevyErrorOfTunnelServer(err);
+      if (operatorError) throw operatorError;
       if (err.code === 'EADDRINUSE') {
         throw new PreevyError(`A port is already in use: ${err.message}`, { code: 'PORT_IN_USE', kind: 'conflict', suggestions: ['Pick other ports with --ssh-port, --http-port and --admin-port.'], cause: err });
       }
