@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { lstat, readdir, readlink, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { PreevyError } from '../errors/preevy-error.js';
 
@@ -56,7 +57,21 @@ export const diffManifests = (local: Manifest, remote: Manifest): ManifestDiff =
   return { send, unchanged, deleted };
 };
 
-const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
+/** The entry of a link: the hash of its target, tagged so it never equals a file with that content. Pure. */
+export const symlinkEntry = (target: string): ManifestEntry => ({ sha256: createHash('sha256').update(`symlink\0${target}`).digest('hex'), mode: S_IFLNK | 0o777 });
+
+/** True for the entry of a link (kept as a link, never followed). Pure. */
+export const isSymlinkEntry = (entry: ManifestEntry): boolean => (entry.mode & 0o170000) === S_IFLNK;
+
+/** The entry of a regular file from its content hash and `st_mode` (permission bits kept). Pure. */
+export const fileEntry = (sha256: string, mode: number): ManifestEntry => ({ sha256, mode: S_IFREG | (mode & 0o7777) });
+
+/** sha256 of a file, read in chunks: a large file costs a chunk of memory, not its size. */
+const sha256OfFile = async (path: string): Promise<string> => {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+};
 
 const unsupportedName = (source: string, rel: string): PreevyError =>
   new PreevyError(`Cannot sync ${join(source, rel)}: its name has a line break`, {
@@ -86,13 +101,13 @@ export const localManifest = async (source: string): Promise<LocalSource> => {
   const add = async (abs: string, rel: string): Promise<void> => {
     if (rel.includes('\n')) throw unsupportedName(source, rel);
     const st = await lstat(abs);
-    if (st.isSymbolicLink()) manifest[rel] = { sha256: sha256(`symlink\0${await readlink(abs)}`), mode: S_IFLNK | 0o777 };
-    else if (st.isFile()) manifest[rel] = { sha256: sha256(await readFile(abs)), mode: S_IFREG | (st.mode & 0o7777) };
+    if (st.isSymbolicLink()) manifest[rel] = symlinkEntry(await readlink(abs));
+    else if (st.isFile()) manifest[rel] = fileEntry(await sha256OfFile(abs), st.mode);
   };
   if (!top.isDirectory()) {
     const name = basename(source);
     if (name.includes('\n')) throw unsupportedName(source, '');
-    return { kind: 'file', manifest: { [name]: { sha256: sha256(await readFile(source)), mode: S_IFREG | (top.mode & 0o7777) } } };
+    return { kind: 'file', manifest: { [name]: fileEntry(await sha256OfFile(source), top.mode) } };
   }
   const walk = async (dir: string, prefix: string): Promise<void> => {
     for (const d of await readdir(dir, { withFileTypes: true })) {
