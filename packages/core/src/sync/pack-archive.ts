@@ -89,24 +89,23 @@ const packFile = async (archive: Pack, entry: Extract<ArchiveEntry, { type: 'fil
     const { sink, done } = entryDone(archive, { name: entry.name, type: 'file', size: st.size, mode, uid: st.uid, gid: st.gid, mtime: entry.mtime });
     const hash = createHash('sha256');
     let left = st.size;
-    while (left > 0) {
+    for (;;) {
+      // Never more than one byte past the size: getting that byte means the file grew.
+      const want = Math.min(CHUNK, left + 1);
       // A fresh buffer each time: the archive keeps a reference until the reader has taken it.
-      const buf = Buffer.allocUnsafe(Math.min(CHUNK, left));
-      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) {
-        const err = fileChangedError(entry.path, `it shrank below the ${st.size} bytes it had when it was opened`);
+      const buf = Buffer.allocUnsafe(want);
+      const { bytesRead } = await handle.read(buf, 0, want, null);
+      if (bytesRead > left || (bytesRead === 0 && left > 0)) {
+        const err = fileChangedError(entry.path, `it ${bytesRead > left ? 'grew beyond' : 'shrank below'} the ${st.size} bytes it had when it was opened`);
         archive.destroy(err);
         throw err;
       }
-      const chunk = bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+      if (bytesRead === 0) break;
+      const chunk = bytesRead === want ? buf : buf.subarray(0, bytesRead);
       hash.update(chunk);
       left -= bytesRead;
       if (!sink.write(chunk)) await drained(sink);
-    }
-    if ((await handle.read(Buffer.alloc(1), 0, 1, null)).bytesRead > 0) {
-      const err = fileChangedError(entry.path, `it grew beyond the ${st.size} bytes it had when it was opened`);
-      archive.destroy(err);
-      throw err;
+      if (left === 0 && bytesRead < want) break; // asked for one byte more and got none: the end
     }
     sink.end(null);
     await done;
