@@ -1,16 +1,24 @@
 import { execFile } from 'node:child_process';
+import type { Writable } from 'node:stream';
+import { pumpToStdin, type PumpOutcome } from './pump-to-stdin.js';
 
 export interface ProcessResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** Set when the program exited (or closed its stdin) before it had read all of a streamed `input`. */
+  inputCut?: true;
 }
 
 export interface RunOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
-  /** Written to the program's stdin, which is then closed (bytes are sent as they are, e.g. a tar). */
-  input?: string | Uint8Array;
+  /**
+   * Written to the program's stdin, which is then closed (bytes are sent as they are, e.g. a tar).
+   * An async iterable is streamed with backpressure; if it throws, stdin is closed and the run
+   * rejects with that error once the program has exited.
+   */
+  input?: string | Uint8Array | AsyncIterable<Uint8Array>;
   timeoutMs?: number;
   /** On abort the program gets SIGINT (compose then cancels cleanly); the result still waits for it to exit. */
   signal?: AbortSignal;
@@ -38,9 +46,14 @@ export const execFileRunner: ProcessRunner = (file, args, { cwd, env, input, tim
         reject(new ProcessStartError(file, err));
         return;
       }
-      resolve({ exitCode: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      const result: ProcessResult = { exitCode: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr };
+      pumped.then(
+        (outcome) => resolve(outcome === 'cut' ? { ...result, inputCut: true } : result),
+        (inputError: unknown) => reject(inputError as Error),
+      );
     });
-    if (input !== undefined) child.stdin?.end(input);
+    const pumped = feedStdin(child.stdin, input);
+    pumped.catch(() => {}); // reported by the callback above, once the program has exited
     // Not execFile's own `signal`: that reports at once, before the program has exited.
     if (signal) {
       const interrupt = (): boolean => child.kill('SIGINT');
@@ -49,3 +62,12 @@ export const execFileRunner: ProcessRunner = (file, args, { cwd, env, input, tim
       child.once('close', () => signal.removeEventListener('abort', interrupt));
     }
   });
+
+const feedStdin = (stdin: Writable | null, input: RunOptions['input']): Promise<PumpOutcome> => {
+  if (input === undefined || !stdin) return Promise.resolve('done');
+  if (typeof input === 'string' || input instanceof Uint8Array) {
+    stdin.end(input);
+    return Promise.resolve('done');
+  }
+  return pumpToStdin(input, stdin);
+};

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { lstat, open, readdir, readlink, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { PreevyError } from '../errors/preevy-error.js';
 
@@ -56,7 +56,37 @@ export const diffManifests = (local: Manifest, remote: Manifest): ManifestDiff =
   return { send, unchanged, deleted };
 };
 
-const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
+/** The entry of a link: the hash of its target, tagged so it never equals a file with that content. Pure. */
+export const symlinkEntry = (target: string): ManifestEntry => ({ sha256: createHash('sha256').update(`symlink\0${target}`).digest('hex'), mode: S_IFLNK | 0o777 });
+
+/** True for the entry of a link (kept as a link, never followed). Pure. */
+export const isSymlinkEntry = (entry: ManifestEntry): boolean => (entry.mode & 0o170000) === S_IFLNK;
+
+/** The entry of a regular file from its content hash and `st_mode` (permission bits kept). Pure. */
+export const fileEntry = (sha256: string, mode: number): ManifestEntry => ({ sha256, mode: S_IFREG | (mode & 0o7777) });
+
+/** Files hashed at once: enough to keep the libuv thread pool (4) busy on many small files. */
+const HASH_CONCURRENCY = 4;
+const HASH_CHUNK = 64 * 1024;
+
+/**
+ * sha256 of a file, read in chunks into `buf` (the caller's, reused): a large file costs a chunk
+ * of memory, not its size. A short read is taken as the end (it is, for a regular file): one
+ * read fewer per small file. A file edited meanwhile is caught later: what is sent is hashed again.
+ */
+const sha256OfFile = async (path: string, buf: Buffer): Promise<string> => {
+  const handle = await open(path, 'r');
+  try {
+    const hash = createHash('sha256');
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+      hash.update(buf.subarray(0, bytesRead));
+      if (bytesRead < buf.length) return hash.digest('hex');
+    }
+  } finally {
+    await handle.close();
+  }
+};
 
 const unsupportedName = (source: string, rel: string): PreevyError =>
   new PreevyError(`Cannot sync ${join(source, rel)}: its name has a line break`, {
@@ -82,25 +112,33 @@ export const localManifest = async (source: string): Promise<LocalSource> => {
     throw err;
   });
   if (!top) return { kind: 'dir', manifest: {} };
-  const manifest: Manifest = {};
-  const add = async (abs: string, rel: string): Promise<void> => {
-    if (rel.includes('\n')) throw unsupportedName(source, rel);
-    const st = await lstat(abs);
-    if (st.isSymbolicLink()) manifest[rel] = { sha256: sha256(`symlink\0${await readlink(abs)}`), mode: S_IFLNK | 0o777 };
-    else if (st.isFile()) manifest[rel] = { sha256: sha256(await readFile(abs)), mode: S_IFREG | (st.mode & 0o7777) };
-  };
   if (!top.isDirectory()) {
     const name = basename(source);
     if (name.includes('\n')) throw unsupportedName(source, '');
-    return { kind: 'file', manifest: { [name]: { sha256: sha256(await readFile(source)), mode: S_IFREG | (top.mode & 0o7777) } } };
+    return { kind: 'file', manifest: { [name]: fileEntry(await sha256OfFile(source, Buffer.allocUnsafe(HASH_CHUNK)), top.mode) } };
   }
+  const paths: string[] = [];
   const walk = async (dir: string, prefix: string): Promise<void> => {
     for (const d of await readdir(dir, { withFileTypes: true })) {
       const rel = prefix ? `${prefix}/${d.name}` : d.name;
       if (d.isDirectory()) await walk(join(dir, d.name), rel);
-      else await add(join(dir, d.name), rel);
+      else if (rel.includes('\n')) throw unsupportedName(source, rel);
+      else paths.push(rel);
     }
   };
   await walk(source, '');
+  const manifest: Manifest = {};
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    const buf = Buffer.allocUnsafe(HASH_CHUNK);
+    while (next < paths.length) {
+      const rel = paths[next++]!;
+      const abs = join(source, rel);
+      const st = await lstat(abs);
+      if (st.isSymbolicLink()) manifest[rel] = symlinkEntry(await readlink(abs));
+      else if (st.isFile()) manifest[rel] = fileEntry(await sha256OfFile(abs, buf), st.mode);
+    }
+  };
+  await Promise.all(Array.from({ length: HASH_CONCURRENCY }, worker));
   return { kind: 'dir', manifest };
 };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { startDockerTcpProxy, type DockerTcpProxy } from '../../../../test/suppo
 import { toComposeModel, type ComposeModel } from '../compose/compose-model.js';
 import { environmentLabels } from '@preevy/tunnel-protocol';
 import { execFileRunner } from '../process/process-runner.js';
+import type { RunOptions } from '../process/process-runner.js';
 import { dockerCli, type DockerCli } from '../up/agent-state-reader.js';
 import { isLocalEngine, syncBindMounts, syncDirOf, syncVolumeName } from './sync-bind-mounts.js';
 
@@ -99,5 +100,71 @@ describe('syncBindMounts (real engine over TCP)', () => {
     expect(await sync()).toMatchObject({ sent: 0, unchanged: 3, deleted: 1 });
     expect(await inVolume(`ls -R /sync/${syncDirOf(site)}`)).not.toContain('main.css');
     expect(await sync()).toMatchObject({ sent: 0, deleted: 0 });
+  });
+
+  it('should keep links as links and paths longer than a tar header holds', async () => {
+    const long = join(site, 'd'.repeat(90), 'e'.repeat(90), `${'f'.repeat(80)}.txt`);
+    await mkdir(join(long, '..'), { recursive: true });
+    await writeFile(long, 'deep\n');
+    await symlink('index.html', join(site, 'home.html'));
+    expect(await sync()).toMatchObject({ sent: 2, deleted: 0 });
+    const d = `/sync/${syncDirOf(site)}`;
+    expect(await inVolume(`readlink ${d}/home.html; cat ${d}/home.html ${d}/${long.slice(site.length + 1)}`)).toBe('index.html\n<h1>two</h1>\ndeep\n');
+  });
+
+  /** The real docker CLI, with a hook on the stream of the write helper (`run -i`), which it names. */
+  const withWriteHook = (hook: (name: string, sentBytes: number) => Promise<void>): DockerCli => {
+    const name = `preevy-int-sync-helper-${randomBytes(3).toString('hex')}`;
+    return (args, options: Pick<RunOptions, 'input' | 'timeoutMs'> = {}) => {
+      const input = options.input;
+      if (args[0] !== 'run' || args[1] !== '-i' || !input || typeof input === 'string' || input instanceof Uint8Array) return docker(args, options);
+      async function* hooked(): AsyncGenerator<Uint8Array> {
+        let sent = 0;
+        for await (const chunk of input as AsyncIterable<Uint8Array>) {
+          yield chunk;
+          sent += chunk.length;
+          await hook(name, sent);
+        }
+      }
+      return docker(['run', '--name', name, ...args.slice(1)], { ...options, input: hooked() });
+    };
+  };
+
+  it('should fail with SYNC_FILE_CHANGED when a file grows while it is sent, and send that source again whole on the next sync', async () => {
+    const big = join(site, 'big.bin');
+    await writeFile(big, Buffer.alloc(8 * 1024 * 1024, 1));
+    let grown = false;
+    const growing = withWriteHook(async (_name, sent) => {
+      if (!grown && sent > 1024 * 1024) {
+        grown = true;
+        await appendFile(big, 'written meanwhile');
+      }
+    });
+    const err = await syncBindMounts({ model, envId, docker: growing, labels, syncImage: IMAGE }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'SYNC_FILE_CHANGED' });
+    expect((err as Error).message).toContain(big);
+    // The interrupted sync dropped the site's manifest on the host: all 5 of its files go again, app.conf does not.
+    expect(await sync()).toMatchObject({ sent: 5, unchanged: 1 });
+    expect(await inVolume(`stat -c %s /sync/${syncDirOf(site)}/big.bin; tail -c 17 /sync/${syncDirOf(site)}/big.bin`)).toBe(`${8 * 1024 * 1024 + 17}\nwritten meanwhile`);
+    expect(await sync()).toMatchObject({ sent: 0, deleted: 0 });
+  });
+
+  it('should say that the helper container stopped mid-stream, with its stderr, and recover on the next sync', async () => {
+    await writeFile(join(site, 'big.bin'), Buffer.alloc(32 * 1024 * 1024, 2));
+    let killed = false;
+    const dying = withWriteHook(async (name, sent) => {
+      if (!killed && sent > 1024 * 1024) {
+        killed = true;
+        // Stands for a helper that fails on its own (disk full, …): a message on its stderr, then tar dies.
+        const res = await execFileRunner('docker', ['exec', name, 'sh', '-c', 'echo "no space left on device" >/proc/1/fd/2; killall -9 tar']);
+        expect(res.exitCode, res.stderr).toBe(0);
+      }
+    });
+    const err = await syncBindMounts({ model, envId, docker: dying, labels, syncImage: IMAGE }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'SYNC_FAILED' });
+    expect((err as Error).message).toContain('helper container stopped');
+    expect(String((err as Error).cause)).toContain('no space left on device');
+    expect(await sync()).toMatchObject({ sent: 5, unchanged: 1 });
+    expect(await inVolume(`stat -c %s /sync/${syncDirOf(site)}/big.bin`)).toBe(`${32 * 1024 * 1024}\n`);
   });
 });

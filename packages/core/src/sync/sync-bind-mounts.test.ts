@@ -1,6 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { extract } from 'tar-stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toComposeModel } from '../compose/compose-model.js';
-import { bindSources, isLocalEngine, rewriteBindMounts, syncDirOf, syncVolumeName } from './sync-bind-mounts.js';
+import type { ProcessResult } from '../process/process-runner.js';
+import type { DockerCli } from '../up/agent-state-reader.js';
+import { parseManifest } from './manifest.js';
+import { bindSources, isLocalEngine, rewriteBindMounts, syncBindMounts, syncDirOf, syncVolumeName } from './sync-bind-mounts.js';
 
 const RAW = {
   name: 'probe',
@@ -64,5 +72,66 @@ describe('rewriteBindMounts', () => {
     expect(out.services.conf).toEqual(RAW.services.conf);
     expect(RAW.services.web.volumes[0]!.source).toBe('/work/site');
     expect(out.name).toBe('probe');
+  });
+});
+
+describe('syncBindMounts (with a stand-in docker)', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'preevy-sync-unit-'));
+    await writeFile(join(dir, 'a.txt'), 'first');
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+  const siteModel = () => toComposeModel({ name: 'p', services: { web: { image: 'x', volumes: [{ type: 'bind', source: dir, target: '/www' }] } } }, { workingDir: dir, files: [] });
+  const ok = (stdout = ''): ProcessResult => ({ exitCode: 0, stdout, stderr: '' });
+
+  /** Answers every docker call like an empty host; `onRead` runs during the read helper, `onWrite` gets the archive. */
+  const standIn =
+    (onRead: () => Promise<void>, onWrite: (input: AsyncIterable<Uint8Array>) => Promise<ProcessResult>): DockerCli =>
+    async (args, options = {}) => {
+      if (args[0] === 'volume' && args[1] === 'inspect') return ok('/var/lib/docker/volumes/v/_data\n');
+      if (args[0] === 'run' && args[1] === '-i') return onWrite(options.input as AsyncIterable<Uint8Array>);
+      if (args[0] === 'run') await onRead();
+      return ok();
+    };
+
+  const entriesOf = async (input: AsyncIterable<Uint8Array>): Promise<Record<string, string>> => {
+    const out: Record<string, string> = {};
+    const ex = extract();
+    const reading = (async () => {
+      for await (const entry of ex) {
+        const parts: Buffer[] = [];
+        for await (const c of entry) parts.push(c as Buffer);
+        out[entry.header.name] = Buffer.concat(parts).toString();
+      }
+    })();
+    for await (const c of input) ex.write(c);
+    ex.end(null);
+    await reading;
+    return out;
+  };
+
+  it('should record in the host manifest the content that was sent, even if the file changed after it was hashed', async () => {
+    let archive: Record<string, string> = {};
+    const docker = standIn(
+      () => writeFile(join(dir, 'a.txt'), 'other'), // same size, new content, after localManifest hashed it
+      async (input) => {
+        archive = await entriesOf(input);
+        return ok();
+      },
+    );
+    const res = await syncBindMounts({ model: siteModel(), envId: 'e', docker, labels: {} });
+    const d = syncDirOf(dir);
+    expect(res).toMatchObject({ sent: 1, bytes: 5 });
+    expect(archive[`${d}/a.txt`]).toBe('other');
+    expect(parseManifest(archive[`${d}.manifest`]!)['a.txt']!.sha256).toBe(createHash('sha256').update('other').digest('hex'));
+  });
+
+  it('should say when the helper stopped before reading the whole archive, with its stderr', async () => {
+    const docker = standIn(async () => {}, async () => ({ exitCode: 2, stdout: '', stderr: 'tar: write error: No space left on device\n', inputCut: true }));
+    const err = await syncBindMounts({ model: siteModel(), envId: 'e', docker, labels: {} }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'SYNC_FAILED', kind: 'unavailable' });
+    expect((err as Error).message).toContain('the helper container stopped (exit code 2) before it had read all the files');
+    expect(String((err as Error).cause)).toContain('No space left on device');
   });
 });

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { lstat, readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ComposeModel } from '../compose/compose-model.js';
 import { PreevyError } from '../errors/preevy-error.js';
 import type { DockerCli } from '../up/agent-state-reader.js';
-import { diffManifests, formatManifest, localManifest, parseManifest, type Manifest } from './manifest.js';
-import { createTar, type TarEntry } from './tar.js';
+import { diffManifests, fileEntry, formatManifest, isSymlinkEntry, localManifest, parseManifest, symlinkEntry, type LocalSource, type Manifest } from './manifest.js';
+import { packArchive, type ArchiveEntry } from './pack-archive.js';
 
 /** A small public image with `sh` and `tar`: the helper containers that read and write the sync volume. */
 export const DEFAULT_SYNC_IMAGE = 'busybox:1.36';
@@ -134,6 +133,43 @@ const parseRemoteManifests = (stdout: string): Map<string, Manifest> => {
   return out;
 };
 
+/** A source with something to write on the host: its paths to send and to delete there. */
+interface SourceToWrite extends LocalSource {
+  source: string;
+  dir: string;
+  send: readonly string[];
+  deleted: readonly string[];
+}
+
+/**
+ * The archive's entries, made one at a time as the archive is read: each source's files and links,
+ * then its manifest and its list of deletions. The manifest is made from what was actually sent
+ * (hash and mode read while streaming), so a file edited since it was hashed is recorded as sent.
+ */
+function* archiveEntries(toWrite: readonly SourceToWrite[], mtime: Date, counts: SyncCounts): Generator<ArchiveEntry> {
+  for (const { source, dir, kind, manifest, send, deleted } of toWrite) {
+    const sent: Manifest = {};
+    for (const rel of send) {
+      const name = `${dir}/${rel}`;
+      const path = kind === 'file' ? source : join(source, ...rel.split('/'));
+      if (kind === 'dir' && isSymlinkEntry(manifest[rel]!)) {
+        yield { type: 'symlink', name, path, mtime, onSent: (target) => {
+          sent[rel] = symlinkEntry(target);
+          counts.sent += 1;
+        } };
+      } else {
+        yield { type: 'file', name, path, mtime, onSent: ({ sha256, mode, size }) => {
+          sent[rel] = fileEntry(sha256, mode);
+          counts.sent += 1;
+          counts.bytes += size;
+        } };
+      }
+    }
+    yield { type: 'content', name: `${dir}.manifest`, mode: 0o644, mtime, content: formatManifest({ ...manifest, ...sent }) };
+    if (deleted.length) yield { type: 'content', name: `${dir}.delete`, mode: 0o644, mtime, content: deleted.map((p) => `${p}\n`).join('') };
+  }
+}
+
 /**
  * Copies every bind-mount source of the deployed services into the environment's sync volume on
  * the Docker host, sending only files whose content or mode changed since the last sync (by the
@@ -158,36 +194,25 @@ export const syncBindMounts = async ({ model, envId, docker, labels, services, s
   if (read.exitCode !== 0) throw syncFailed('could not read what the host has', read.stderr, syncImage);
   const remote = parseRemoteManifests(read.stdout);
 
-  const entries: TarEntry[] = [];
-  const written: string[] = [];
-  const now = Math.floor(Date.now() / 1000);
-  for (const { source, dir, kind, manifest } of locals) {
-    const had = remote.get(dir);
-    const diff = diffManifests(manifest, had ?? {});
+  const toWrite: SourceToWrite[] = [];
+  for (const local of locals) {
+    const had = remote.get(local.dir);
+    const diff = diffManifests(local.manifest, had ?? {});
     counts.unchanged += diff.unchanged.length;
     counts.deleted += diff.deleted.length;
-    if (had && !diff.send.length && !diff.deleted.length) continue;
-    written.push(dir);
-    for (const rel of diff.send) {
-      const abs = kind === 'file' ? source : join(source, ...rel.split('/'));
-      const st = kind === 'file' ? await stat(source) : await lstat(abs);
-      const owner = { uid: st.uid, gid: st.gid, mtime: now };
-      if (st.isSymbolicLink() && kind === 'dir') {
-        entries.push({ type: 'symlink', path: `${dir}/${rel}`, target: await readlink(abs), ...owner });
-      } else {
-        const content = await readFile(abs);
-        entries.push({ type: 'file', path: `${dir}/${rel}`, mode: manifest[rel]!.mode, content, ...owner });
-        counts.bytes += content.length;
-      }
-      counts.sent += 1;
-    }
-    entries.push({ type: 'file', path: `${dir}.manifest`, mode: 0o644, content: Buffer.from(formatManifest(manifest)), mtime: now });
-    if (diff.deleted.length) entries.push({ type: 'file', path: `${dir}.delete`, mode: 0o644, content: Buffer.from(diff.deleted.map((p) => `${p}\n`).join('')), mtime: now });
+    if (!had || diff.send.length || diff.deleted.length) toWrite.push({ ...local, send: diff.send, deleted: diff.deleted });
   }
 
-  if (written.length) {
-    const write = await docker(['run', '-i', ...helper.slice(1), '--entrypoint', 'sh', syncImage, '-c', WRITE_SCRIPT, 'sh', ...written], { input: createTar(entries) });
-    if (write.exitCode !== 0) throw syncFailed('could not write the files on the host', write.stderr, syncImage);
+  if (toWrite.length) {
+    const entries = archiveEntries(toWrite, new Date(), counts);
+    const write = await docker(['run', '-i', ...helper.slice(1), '--entrypoint', 'sh', syncImage, '-c', WRITE_SCRIPT, 'sh', ...toWrite.map((w) => w.dir)], { input: packArchive(entries) });
+    if (write.exitCode !== 0) {
+      throw syncFailed(
+        write.inputCut ? `the helper container stopped (exit code ${write.exitCode}) before it had read all the files` : `could not write the files on the host (exit code ${write.exitCode})`,
+        write.stderr,
+        syncImage,
+      );
+    }
   }
 
   const mapping = Object.fromEntries(locals.map(({ source, dir, kind, manifest }) => [source, kind === 'file' ? `${mountpoint}/${dir}/${Object.keys(manifest)[0]!}` : `${mountpoint}/${dir}`]));
