@@ -1,0 +1,69 @@
+import { rm } from 'node:fs/promises';
+import { PreevyError, properLock, type ProfileStore } from '@preevy/core';
+import { embeddedClaimedAt, embeddedPaths, readEmbeddedState } from './embedded-tunnel-server.js';
+import { waitUntilIdle, type Activity } from './wait-until-idle.js';
+
+/** Seconds a home's embedded tunnel server stays up without any environment (default 600). */
+export const EMBEDDED_IDLE_ENV = 'PREEVY_EMBEDDED_TUNNEL_IDLE_SECONDS';
+const DEFAULT_IDLE_SECONDS = 600;
+
+export const embeddedIdleMs = (env: NodeJS.ProcessEnv = process.env): number => {
+  const raw = env[EMBEDDED_IDLE_ENV];
+  if (raw === undefined || raw === '') return DEFAULT_IDLE_SECONDS * 1000;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new PreevyError(`${EMBEDDED_IDLE_ENV}=${raw}: expected a positive number of seconds`, {
+      code: 'TUNNEL_SERVER_CONFIG',
+      kind: 'usage',
+      suggestions: [`Unset it for the default (${DEFAULT_IDLE_SECONDS} s), or set e.g. ${EMBEDDED_IDLE_ENV}=1800.`],
+    });
+  }
+  return Math.round(seconds * 1000);
+};
+
+/**
+ * True while any profile of the home has an environment record that is not `deleted`: the store
+ * is the source of truth for what may still publish through this home's server. A profile that
+ * cannot be read counts as having environments.
+ */
+export const homeHasEnvironments = async (store: Pick<ProfileStore, 'list' | 'listEnvs'>): Promise<boolean> => {
+  for (const entry of await store.list()) {
+    if (entry.problem) return true;
+    if ((await store.listEnvs(entry.name)).some((e) => e.status !== 'deleted')) return true;
+  }
+  return false;
+};
+
+export interface EmbeddedIdleStopOptions {
+  home: string;
+  store: Pick<ProfileStore, 'list' | 'listEnvs'>;
+  idleMs: number;
+  /** This server's pid: only its own state file is removed. */
+  pid: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Resolves true when the home has had no environment (and no `up` claimed the server) for
+ * `idleMs`; by then the state file is gone, so the next `up` starts a fresh server instead of
+ * reusing this one while it drains.
+ */
+export const waitUntilHomeIdle = ({ home, store, idleMs, pid, signal }: EmbeddedIdleStopOptions): Promise<boolean> => {
+  const sample = async (): Promise<Activity> => ({ busy: await homeHasEnvironments(store), claimedAt: await embeddedClaimedAt(home) });
+  const { dir, stateFile } = embeddedPaths(home);
+  // Under the lock `up` takes to reuse the server: either `up` claims it first, or it finds no state.
+  const confirm = async (): Promise<boolean> => {
+    const release = await properLock(dir);
+    try {
+      const now = await sample();
+      if (now.busy || (now.claimedAt !== undefined && Date.now() - now.claimedAt < idleMs)) return false;
+      if ((await readEmbeddedState(home))?.pid === pid) await rm(stateFile, { force: true });
+      return true;
+    } finally {
+      await release();
+    }
+  };
+  // Often enough that it stops close to the idle time, rarely enough to cost nothing.
+  const pollMs = Math.min(30_000, Math.max(200, Math.floor(idleMs / 5)));
+  return waitUntilIdle({ idleMs, pollMs, sample, confirm, ...(signal ? { signal } : {}) });
+};
