@@ -1,25 +1,7 @@
 import { rm } from 'node:fs/promises';
-import { PreevyError, properLock, type ProfileStore } from '@preevy/core';
+import { properLock, type ProfileStore } from '@preevy/core';
 import { embeddedClaimedAt, embeddedPaths, readEmbeddedState } from './embedded-tunnel-server.js';
 import { waitUntilIdle, type Activity } from './wait-until-idle.js';
-
-/** Seconds a home's embedded tunnel server stays up without any environment (default 600). */
-export const EMBEDDED_IDLE_ENV = 'PREEVY_EMBEDDED_TUNNEL_IDLE_SECONDS';
-const DEFAULT_IDLE_SECONDS = 600;
-
-export const embeddedIdleMs = (env: NodeJS.ProcessEnv = process.env): number => {
-  const raw = env[EMBEDDED_IDLE_ENV];
-  if (raw === undefined || raw === '') return DEFAULT_IDLE_SECONDS * 1000;
-  const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new PreevyError(`${EMBEDDED_IDLE_ENV}=${raw}: expected a positive number of seconds`, {
-      code: 'TUNNEL_SERVER_CONFIG',
-      kind: 'usage',
-      suggestions: [`Unset it for the default (${DEFAULT_IDLE_SECONDS} s), or set e.g. ${EMBEDDED_IDLE_ENV}=1800.`],
-    });
-  }
-  return Math.round(seconds * 1000);
-};
 
 /**
  * True while any profile of the home has an environment record that is not `deleted`: the store

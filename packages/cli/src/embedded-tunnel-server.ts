@@ -5,6 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PreevyError, properLock, type TunnelEndpoint } from '@preevy/core';
 import { DEFAULT_PORTS, loadOrCreateHostKey } from '@preevy/tunnel-server';
+import { embeddedIdleMs } from './embedded-idle-time.js';
 
 /** What `up` records about the local tunnel server it started, to reuse it next time. */
 export interface EmbeddedState {
@@ -69,6 +70,8 @@ export const ensureEmbeddedTunnelServer = async ({ home, cliBin, env = process.e
       return endpointOf(previous);
     }
 
+    // The server reads it too; checking here turns a bad value into this command's usage error.
+    embeddedIdleMs(env);
     const hostKey = await loadOrCreateHostKey(join(dir, 'ssh_host_ed25519_key'));
     const sshPort = await pickPort(previous?.sshPort ?? DEFAULT_PORTS.ssh);
     const httpPort = await pickPort(previous?.httpPort ?? DEFAULT_PORTS.http);

@@ -4,7 +4,8 @@ import { Flags } from '@oclif/core';
 import { LocalProfileStore, PreevyError, preevyHome } from '@preevy/core';
 import { ConfigError, createTunnelServerLogger, DEFAULT_LIMITS, DEFAULT_PORTS, guardProcess, limitEnvName, optionsFromEnv, runUntilSignal, startTunnelServer, TUNNEL_SERVER_ENV as ENV } from '@preevy/tunnel-server';
 import { BaseCommand } from '../base-command.js';
-import { EMBEDDED_IDLE_ENV, embeddedIdleMs, waitUntilHomeIdle } from '../embedded-idle-stop.js';
+import { waitUntilHomeIdle } from '../embedded-idle-stop.js';
+import { EMBEDDED_IDLE_ENV, embeddedIdleMs } from '../embedded-idle-time.js';
 
 export default class TunnelServer extends BaseCommand<typeof TunnelServer> {
   static override summary = 'Run a preevy tunnel server (SSH for agents, HTTP(S) for visitors) until stopped.';
