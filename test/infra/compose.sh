@@ -4,11 +4,9 @@
 source "$(dirname "$0")/lib.sh"
 
 COMPOSE_VERSION="${COMPOSE_VERSION:-v2.32.4}"   # its go.mod has no replace/exclude: go install works
-MIN_MINOR=20
 
-current=$(docker compose version --short 2>/dev/null || true)
-if [[ "$current" =~ ^v?2\.([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -ge "$MIN_MINOR" ]; then
-  say "compose: $current already installed"
+if compose_ok; then
+  say "compose: $(docker compose version --short) already installed"
   exit 0
 fi
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Ensure a Docker engine answers on the default socket: install Debian's docker.io and start
-# dockerd when none does. Idempotent.
+# Ensure a Docker engine answers on the local socket (a unix:// DOCKER_HOST, else the default):
+# install Debian's docker.io and start dockerd when none does. Idempotent.
 source "$(dirname "$0")/lib.sh"
 
 if docker info >/dev/null 2>&1; then
@@ -8,6 +8,7 @@ if docker info >/dev/null 2>&1; then
   exit 0
 fi
 
+socket=$(local_engine_socket) || die "DOCKER_HOST=$DOCKER_HOST is not a local socket: start that Docker host yourself, or unset DOCKER_HOST for a local engine"
 command -v dockerd >/dev/null 2>&1 || apt_install docker.io containerd runc iptables
 command -v docker >/dev/null 2>&1 || die "no docker CLI after installing docker.io"
 
@@ -20,9 +21,9 @@ for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
   fi
 done
 log="$INFRA_LOGS/dockerd.log"
-say "starting dockerd (log: $log)"
+say "starting dockerd on $socket (log: $log)"
 # setsid: the daemon must outlive this script and the test run that started it.
-setsid nohup dockerd --host unix:///var/run/docker.sock >"$log" 2>&1 </dev/null &
+setsid nohup dockerd --host "$socket" >"$log" 2>&1 </dev/null &
 dockerd_pid=$!
 dockerd_answers() { kill -0 "$dockerd_pid" 2>/dev/null || return 2; docker info; }
 if ! wait_for 60 dockerd_answers; then

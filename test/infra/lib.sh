@@ -45,6 +45,23 @@ wait_for() {
   done
 }
 
+# Compose v2 new enough for `--wait` and `config --format json` is a Docker CLI plugin here.
+COMPOSE_MIN_MINOR=20
+compose_ok() {
+  local current
+  current=$(docker compose version --short 2>/dev/null) || return 1
+  [[ "$current" =~ ^v?2\.([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -ge "$COMPOSE_MIN_MINOR" ]
+}
+
+# The local engine's socket: a unix:// DOCKER_HOST if one is given, else Docker's default.
+local_engine_socket() {
+  case "${DOCKER_HOST:-}" in
+    "") echo unix:///var/run/docker.sock ;;
+    unix://*) echo "$DOCKER_HOST" ;;
+    *) return 1 ;;
+  esac
+}
+
 # Content hash of files (not of their paths, which may be temporary).
 sha_of() { cat "$@" | sha256sum | cut -c1-16; }
 

@@ -12,6 +12,7 @@ import ProfileLs from './commands/profile/ls.js';
 import ProfileRm from './commands/profile/rm.js';
 import ProfileUse from './commands/profile/use.js';
 import TunnelServer from './commands/tunnel-server.js';
+import TunnelServerStop from './commands/tunnel-server/stop.js';
 import Up from './commands/up.js';
 import Urls from './commands/urls.js';
 import Version from './commands/version.js';
@@ -32,6 +33,7 @@ export const COMMANDS = {
   'profile:rm': ProfileRm,
   'profile:use': ProfileUse,
   'tunnel-server': TunnelServer,
+  'tunnel-server:stop': TunnelServerStop,
   up: Up,
   urls: Urls,
   version: Version,

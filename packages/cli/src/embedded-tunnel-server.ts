@@ -1,14 +1,15 @@
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PreevyError, properLock, type TunnelEndpoint } from '@preevy/core';
 import { DEFAULT_PORTS, loadOrCreateHostKey } from '@preevy/tunnel-server';
+import { embeddedIdleMs } from './embedded-idle-time.js';
 import { preevyErrorOfTunnelServer } from './tunnel-server-error.js';
 
 /** What `up` records about the local tunnel server it started, to reuse it next time. */
-interface EmbeddedState {
+export interface EmbeddedState {
   pid: number;
   sshPort: number;
   httpPort: number;
@@ -56,27 +57,35 @@ const endpointOf = (s: EmbeddedState): TunnelEndpoint => ({
  * (as a detached `preevy tunnel-server`) and reused by every later one. URLs are
  * `http://{label}.localhost:{port}`; browsers resolve `*.localhost` to this machine.
  */
-export const ensureEmbeddedTunnelServer = async ({ home, cliBin }: { home: string; cliBin: string }): Promise<TunnelEndpoint> => {
-  const dir = join(home, 'tunnel-server');
+export const ensureEmbeddedTunnelServer = async ({ home, cliBin, env = process.env }: { home: string; cliBin: string; env?: NodeJS.ProcessEnv }): Promise<TunnelEndpoint> => {
+  const { dir, stateFile } = embeddedPaths(home);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const stateFile = join(dir, 'embedded.json');
   const release = await properLock(dir);
   try {
-    const previous = await readFile(stateFile, 'utf8').then((t) => JSON.parse(t) as EmbeddedState, () => undefined);
-    if (previous && (await healthy(previous.adminPort))) return endpointOf(previous);
+    const previous = await readEmbeddedState(home);
+    if (previous && (await healthy(previous.adminPort))) {
+      // The claim: the server's idle watch counts it as activity, so it cannot retire between
+      // this reuse and the moment `up` writes the environment's record.
+      const now = new Date();
+      await utimes(stateFile, now, now);
+      return endpointOf(previous);
+    }
 
+    // The server reads it too; checking here turns a bad value into this command's usage error.
+    embeddedIdleMs(env);
     const hostKey = await loadOrCreateHostKey(join(dir, 'ssh_host_ed25519_key')).catch((err: unknown) => {
       throw preevyErrorOfTunnelServer(err) ?? err;
     });
     const sshPort = await pickPort(previous?.sshPort ?? DEFAULT_PORTS.ssh);
     const httpPort = await pickPort(previous?.httpPort ?? DEFAULT_PORTS.http);
     const adminPort = await pickPort(previous?.adminPort ?? DEFAULT_PORTS.admin);
-    const log = openSync(join(dir, 'embedded.log'), 'a', 0o600);
+    const log = openSync(embeddedPaths(home).log, 'a', 0o600);
     const child = spawn(
       process.execPath,
-      [cliBin, 'tunnel-server', '--ssh-port', String(sshPort), '--http-port', String(httpPort), '--admin-port', String(adminPort),
+      [cliBin, 'tunnel-server', '--embedded', '--ssh-port', String(sshPort), '--http-port', String(httpPort), '--admin-port', String(adminPort),
         '--host-key-file', join(dir, 'ssh_host_ed25519_key'), '--base-url', `http://localhost:${httpPort}`],
-      { detached: true, stdio: ['ignore', log, log] },
+      // Its idle watch reads this home's profile store, whatever home the caller was given.
+      { detached: true, stdio: ['ignore', log, log], env: { ...env, PREEVY_HOME: home } },
     );
     child.unref();
     const state: EmbeddedState = { pid: child.pid ?? 0, sshPort, httpPort, adminPort, hostKey: hostKey.publicKey };
@@ -86,7 +95,7 @@ export const ensureEmbeddedTunnelServer = async ({ home, cliBin }: { home: strin
         throw new PreevyError('The local tunnel server did not start', {
           code: 'EMBEDDED_TUNNEL_FAILED',
           kind: 'unavailable',
-          suggestions: [`Read its log: ${join(dir, 'embedded.log')}`, 'Or use a tunnel server of your own: preevy profile config update --tunnel-url ssh://HOST:PORT'],
+          suggestions: [`Read its log: ${embeddedPaths(home).log}`, 'Or use a tunnel server of your own: preevy profile config update --tunnel-url ssh://HOST:PORT'],
         });
       }
       await new Promise((r) => setTimeout(r, 100));
@@ -98,14 +107,64 @@ export const ensureEmbeddedTunnelServer = async ({ home, cliBin }: { home: strin
   }
 };
 
-/** Stops the embedded server if it runs (for `preevy tunnel-server --stop-embedded` and tests). */
-export const stopEmbeddedTunnelServer = async (home: string): Promise<boolean> => {
-  const state = await readFile(join(home, 'tunnel-server', 'embedded.json'), 'utf8').then((t) => JSON.parse(t) as EmbeddedState, () => undefined);
-  if (!state?.pid) return false;
+/** Where a home's embedded server keeps its state; the directory is also what its lock is on. */
+export const embeddedPaths = (home: string) => {
+  const dir = join(home, 'tunnel-server');
+  return { dir, stateFile: join(dir, 'embedded.json'), log: join(dir, 'embedded.log') };
+};
+
+export const readEmbeddedState = (home: string): Promise<EmbeddedState | undefined> =>
+  readFile(embeddedPaths(home).stateFile, 'utf8').then((t) => JSON.parse(t) as EmbeddedState, () => undefined);
+
+/** When `up` last started or reused the server (the state file's mtime), if it has a state file. */
+export const embeddedClaimedAt = (home: string): Promise<number | undefined> => stat(embeddedPaths(home).stateFile).then((s) => s.mtimeMs, () => undefined);
+
+const processAlive = (pid: number): boolean => {
   try {
-    process.kill(state.pid, 'SIGTERM');
+    process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** What `stopEmbeddedTunnelServer` found. */
+export interface StopEmbeddedResult {
+  wasRunning: boolean;
+  pid?: number;
+}
+
+export interface StopEmbeddedDeps {
+  kill?: (pid: number, signal: NodeJS.Signals) => void;
+  alive?: (pid: number) => boolean;
+  answers?: (adminPort: number) => Promise<boolean>;
+  /** How long it may drain before it is killed (its own drain time is 10 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * Stops this home's embedded server now and forgets its state; idempotent. Only a process that
+ * still answers on the recorded admin port is signalled: a recycled pid is never killed.
+ */
+export const stopEmbeddedTunnelServer = async (
+  home: string,
+  { kill = (pid, sig) => process.kill(pid, sig), alive = processAlive, answers = healthy, timeoutMs = 15_000 }: StopEmbeddedDeps = {},
+): Promise<StopEmbeddedResult> => {
+  const { dir, stateFile } = embeddedPaths(home);
+  const state = await readEmbeddedState(home);
+  if (!state) return { wasRunning: false };
+  const release = await properLock(dir);
+  try {
+    const running = state.pid > 0 && alive(state.pid) && (await answers(state.adminPort));
+    if (running) {
+      kill(state.pid, 'SIGTERM');
+      const deadline = Date.now() + timeoutMs;
+      while (alive(state.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      if (alive(state.pid)) kill(state.pid, 'SIGKILL');
+    }
+    await rm(stateFile, { force: true });
+    return running ? { wasRunning: true, pid: state.pid } : { wasRunning: false };
+  } finally {
+    await release();
   }
 };

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { PreevyError, preevyHome } from '@preevy/core';
+import { LocalProfileStore, PreevyError, preevyHome } from '@preevy/core';
 import { ConfigError, createTunnelServerLogger, DEFAULT_LIMITS, DEFAULT_PORTS, guardProcess, limitEnvName, optionsFromEnv, runUntilSignal, startTunnelServer, TUNNEL_SERVER_ENV as ENV } from '@preevy/tunnel-server';
 import { BaseCommand } from '../base-command.js';
+import { waitUntilHomeIdle } from '../embedded-idle-stop.js';
+import { EMBEDDED_IDLE_ENV, embeddedIdleMs } from '../embedded-idle-time.js';
 import { preevyErrorOfTunnelServer } from '../tunnel-server-error.js';
 
 export default class TunnelServer extends BaseCommand<typeof TunnelServer> {
@@ -32,6 +34,8 @@ export default class TunnelServer extends BaseCommand<typeof TunnelServer> {
     }),
     'host-key-file': Flags.string({ description: 'SSH host key file, created (0600) on first start. Default: <preevy home>/tunnel-server/ssh_host_ed25519_key.', env: ENV.hostKeyFile }),
     'authorized-keys': Flags.file({ description: 'Only keys in this authorized_keys file may register tunnels.', exists: true, env: ENV.authorizedKeysFile }),
+    // Set by `up` when it starts the home's embedded server; not for users.
+    embedded: Flags.boolean({ hidden: true, description: `Stop once the preevy home has had no environment for ${EMBEDDED_IDLE_ENV} seconds.` }),
   };
 
   async run(): Promise<void> {
@@ -65,6 +69,8 @@ export default class TunnelServer extends BaseCommand<typeof TunnelServer> {
       if (err instanceof ConfigError) throw new PreevyError(err.message, { code: 'TUNNEL_SERVER_CONFIG', kind: 'usage', suggestions: ['See `preevy tunnel-server --help`.'] });
       throw err;
     }
+    // Read before starting, so a bad value fails the start and `up` reports it.
+    const idleMs = f.embedded ? embeddedIdleMs() : undefined;
     const logger = createTunnelServerLogger(this.flags.debug ? 'debug' : this.flags['log-level']);
     const server = await startTunnelServer({ ...options, logger }).catch((err: NodeJS.ErrnoException) => {
       const operatorError = preevyErrorOfTunnelServer(err);
@@ -76,6 +82,19 @@ export default class TunnelServer extends BaseCommand<typeof TunnelServer> {
     });
     guardProcess(logger);
     logger.info({ hostKey: server.hostKey.publicKey, url: server.baseUrl.origin }, 'ready');
-    await runUntilSignal(server);
+    if (idleMs === undefined) {
+      await runUntilSignal(server);
+      return;
+    }
+    const idle = new AbortController();
+    const ended = new AbortController();
+    const home = preevyHome();
+    void waitUntilHomeIdle({ home, store: new LocalProfileStore(), idleMs, pid: process.pid, signal: ended.signal }).then((stop) => {
+      if (!stop) return;
+      logger.info({ home, idleSeconds: idleMs / 1000 }, 'no environment left in this preevy home: stopping');
+      idle.abort();
+    });
+    await runUntilSignal(server, { stop: idle.signal });
+    ended.abort();
   }
 }
