@@ -2,6 +2,8 @@ import { parseAgentState, type AgentState } from '@preevy/tunnel-protocol';
 import { LABELS } from '../labels.js';
 import type { ProcessRunner, RunOptions } from '../process/process-runner.js';
 
+export type AgentStateReading = AgentState | { error: string };
+
 export type DockerCli = (args: readonly string[], options?: Pick<RunOptions, 'input' | 'timeoutMs'>) => ReturnType<ProcessRunner>;
 
 /** A docker CLI bound to one engine (DOCKER_HOST), so every call goes to the environment's host. */
@@ -9,7 +11,7 @@ export const dockerCli = (run: ProcessRunner, dockerHost: string | undefined, cw
   run('docker', args, { ...options, env: { ...process.env, ...(dockerHost ? { DOCKER_HOST: dockerHost } : {}) }, ...(cwd ? { cwd } : {}) });
 
 /** The agent's state, read through `docker exec` (its endpoint is inside its own network namespace). */
-export const readAgentState = async (docker: DockerCli, envId: string): Promise<AgentState | { error: string }> => {
+export const readAgentState = async (docker: DockerCli, envId: string): Promise<AgentStateReading> => {
   const ps = await docker(['ps', '-q', '--filter', `label=${LABELS.envId}=${envId}`, '--filter', `label=${LABELS.agent}=true`]);
   const id = ps.stdout.trim().split('\n')[0];
   if (ps.exitCode !== 0 || !id) return { error: 'the agent container is not running' };
