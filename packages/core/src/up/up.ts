@@ -1,7 +1,9 @@
 import { envAudience, serviceTunnelName, signShareToken, tunnelLabel, urlOfLabel } from '@preevy/tunnel-protocol';
 import { decodeOpenSshEd25519 } from '../profiles/tunnel-key.js';
 import { execFileRunner } from '../process/process-runner.js';
-import { dockerCli, readAgentState } from './agent-state-reader.js';
+import { isLocalEngine } from '../sync/sync-bind-mounts.js';
+import { agentStateReader, dockerCli } from './agent-state-reader.js';
+import { agentStatePort } from './agent-service.js';
 import { deploy, syncFiles } from './deploy.js';
 import { interpolateBaseUris } from './interpolate-base-uris.js';
 import { loadProject } from './load-project.js';
@@ -50,7 +52,8 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
 
   // 8. The agent's tunnels, then every URL probed through its tunnel.
   const expected = expectedTunnels(final.model, request.services, defaultAccess, serviceAccess);
-  const active = await waitForTunnels(ctx, target, expected, () => readAgentState(docker, envId));
+  const loopbackPort = tunnel.agentNetwork === 'host' && isLocalEngine(conn.dockerHost) ? agentStatePort(envId, 'host') : undefined;
+  const active = await waitForTunnels(ctx, target, expected, agentStateReader({ docker, envId, loopbackPort }));
   stopIfInterrupted();
   const privateKey = decodeOpenSshEd25519(agentKey, `profile ${profile.name}'s tunnel key`);
   const token = (): string => signShareToken({ privateKey, clientId: profile.clientId, audience: envAudience(envId), expiresIn: 300 });
