@@ -1,6 +1,10 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { baseUriEnv } from '../compose/base-uri-env.js';
 import type { ComposeModel } from '../compose/compose-model.js';
 import { loadComposeModel } from '../compose/load-compose-model.js';
+import { preevyHome } from '../paths.js';
 import type { LoadedProject } from './load-project.js';
 import type { UpContext } from './up-context.js';
 
@@ -9,6 +13,34 @@ type BaseUris = Readonly<Record<string, string>>;
 const sameValues = (a: BaseUris, b: BaseUris): boolean => {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+};
+
+/**
+ * The `PREEVY_BASE_URI_*` values the last `up` of the same compose request deployed with, kept in
+ * the profile's work folder. Only a guess for the first `docker compose config`: a wrong or
+ * missing one costs the second load it saves, never a wrong model.
+ */
+export const baseUriMemo = ({ request, env, profile }: Pick<UpContext, 'request' | 'env' | 'profile'>) => {
+  const { cwd, ...selection } = request.compose;
+  const key = createHash('sha256')
+    .update(JSON.stringify({ ...selection, cwd: resolve(cwd ?? process.cwd()) }))
+    .digest('hex')
+    .slice(0, 16);
+  const file = join(preevyHome(env), 'work', profile.name, 'base-uris', `${key}.json`);
+  return {
+    // Unreadable or damaged: no guess (the second load then runs, as on a first `up`).
+    read: (): Promise<BaseUris> =>
+      readFile(file, 'utf8')
+        .then((text) => JSON.parse(text) as unknown)
+        .then(
+          (v) => (typeof v === 'object' && v !== null && Object.values(v).every((u) => typeof u === 'string') ? (v as BaseUris) : {}),
+          () => ({}),
+        ),
+    write: async (values: BaseUris): Promise<void> => {
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+      await writeFile(file, JSON.stringify(values));
+    },
+  };
 };
 
 /**

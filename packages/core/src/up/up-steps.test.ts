@@ -1,10 +1,14 @@
+import { readdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AgentState } from '@preevy/tunnel-protocol';
 import { describe, expect, it } from 'vitest';
 import { toComposeModel } from '../compose/compose-model.js';
 import { silentLogger } from '../logger.js';
 import type { ProcessRunner } from '../process/process-runner.js';
 import { silentProgress } from '../progress.js';
-import { interpolateBaseUris } from './interpolate-base-uris.js';
+import { baseUriMemo, interpolateBaseUris } from './interpolate-base-uris.js';
 import type { LoadedProject } from './load-project.js';
 import { pollUntil, type PollClock } from './poll-until.js';
 import { probeUrls } from './probe-urls.js';
@@ -145,6 +149,23 @@ describe('interpolateBaseUris', () => {
       const { run, envs } = composeRuns();
       await interpolateBaseUris(context({ run }), loaded(stale), urlOf);
       expect(envs).toHaveLength(1);
+    }
+  });
+});
+
+describe('baseUriMemo', () => {
+  it('should remember the values per compose request, and know none for a new one', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'preevy-memo-'));
+    try {
+      const memo = (compose: UpContext['request']['compose']) => baseUriMemo({ request: { compose }, env: { PREEVY_HOME: home }, profile: { name: 'ci' } as UpContext['profile'] });
+      expect(await memo({ files: ['a.yaml'] }).read()).toEqual({});
+      await memo({ files: ['a.yaml'] }).write({ PREEVY_BASE_URI_WEB_80: 'http://web.test' });
+      expect(await memo({ files: ['a.yaml'] }).read()).toEqual({ PREEVY_BASE_URI_WEB_80: 'http://web.test' });
+      expect(await memo({ files: ['b.yaml'] }).read()).toEqual({});
+      await writeFile(join(home, 'work', 'ci', 'base-uris', readdirSync(join(home, 'work', 'ci', 'base-uris'))[0]!), '{"damaged');
+      expect(await memo({ files: ['a.yaml'] }).read()).toEqual({});
+    } finally {
+      await rm(home, { recursive: true, force: true });
     }
   });
 });

@@ -5,7 +5,7 @@ import { isLocalEngine } from '../sync/sync-bind-mounts.js';
 import { agentStateReader, dockerCli } from './agent-state-reader.js';
 import { agentStatePort } from './agent-service.js';
 import { deploy, syncFiles } from './deploy.js';
-import { interpolateBaseUris } from './interpolate-base-uris.js';
+import { baseUriMemo, interpolateBaseUris } from './interpolate-base-uris.js';
 import { loadProject } from './load-project.js';
 import { pollUntil, realClock } from './poll-until.js';
 import { prepareAgentImage } from './prepare-agent-image.js';
@@ -27,7 +27,8 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
   const ctx: UpContext = { request, store, profile, driver, progress, logger, run, env, clock, poll: pollUntil(clock) };
 
   // 1-3. The compose model, x-preevy and the env id.
-  const loaded = await loadProject(ctx, {});
+  const memo = baseUriMemo(ctx);
+  const loaded = await loadProject(ctx, await memo.read());
   const { target, config } = loaded;
   const { envId, labels, stopIfInterrupted } = target;
 
@@ -43,6 +44,7 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
     urlOfLabel(tunnelLabel({ name: serviceTunnelName(service, port), envId, clientId: profile.clientId }), tunnel.baseUrl);
   const agent = await prepareAgentImage(ctx, config, deps.agentImage, conn.dockerHost);
   const final = await interpolateBaseUris(ctx, loaded, urlOf);
+  await memo.write(final.baseUris);
   const { raw, sync } = await syncFiles(ctx, target, final.model, docker, conn.dockerHost);
 
   // 7. docker compose up, the agent injected.
