@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { PreevyError, preevyHome } from '@preevy/core';
-import { ConfigError, createTunnelServerLogger, DEFAULT_LIMITS, DEFAULT_PORTS, guardProcess, limitEnvName, optionsFromEnv, runUntilSignal, startTunnelServer, TUNNEL_SERVER_ENV as ENV } from '@preevy/tunnel-server';
+import { ConfigError, DEFAULT_LIMITS, DEFAULT_PORTS, limitEnvName, optionsFromEnv, TUNNEL_SERVER_ENV as ENV } from '@preevy/tunnel-server/config';
 import { BaseCommand } from '../base-command.js';
 
 export default class TunnelServer extends BaseCommand<typeof TunnelServer> {
@@ -64,6 +64,8 @@ export default class TunnelServer extends BaseCommand<typeof TunnelServer> {
       if (err instanceof ConfigError) throw new PreevyError(err.message, { code: 'TUNNEL_SERVER_CONFIG', kind: 'usage', suggestions: ['See `preevy tunnel-server --help`.'] });
       throw err;
     }
+    // Loaded here, not at the top: every command's module is imported at start-up, and only this one runs the server.
+    const { createTunnelServerLogger, guardProcess, runUntilSignal, startTunnelServer } = await import('@preevy/tunnel-server');
     const logger = createTunnelServerLogger(this.flags.debug ? 'debug' : this.flags['log-level']);
     const server = await startTunnelServer({ ...options, logger }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
