@@ -1,10 +1,18 @@
-import type { AgentState } from '@preevy/tunnel-protocol';
+import { envAudience, signShareToken, type AgentState } from '@preevy/tunnel-protocol';
+import type { Profile } from '../profiles/profile-store.js';
+import { decodeOpenSshEd25519 } from '../profiles/tunnel-key.js';
 import { probeUrl } from './probe-url.js';
 import type { ServiceUrl, UpContext, UpTarget } from './up-context.js';
 import type { ExpectedTunnel } from './wait-for-tunnels.js';
 
 /** Any answer from the service counts; 502/503 is the tunnel saying the service refused or is gone. */
 export const answered = (status: number): boolean => status > 0 && status !== 502 && status !== 503;
+
+/** Short-lived share tokens for the environment, signed with the profile's tunnel key, to probe private URLs. */
+export const shareTokenSigner = (profile: Pick<Profile, 'name' | 'clientId'>, privateKeyText: string, envId: string): (() => string) => {
+  const privateKey = decodeOpenSshEd25519(privateKeyText, `profile ${profile.name}'s tunnel key`);
+  return () => signShareToken({ privateKey, clientId: profile.clientId, audience: envAudience(envId), expiresIn: 300 });
+};
 
 /**
  * Step "probe": every URL through the tunnel, polled until the service answers or the probe

@@ -1,15 +1,15 @@
-import { envAudience, serviceTunnelName, signShareToken, tunnelLabel, urlOfLabel } from '@preevy/tunnel-protocol';
-import { decodeOpenSshEd25519 } from '../profiles/tunnel-key.js';
+import { serviceTunnelName, tunnelLabel, urlOfLabel } from '@preevy/tunnel-protocol';
 import { execFileRunner } from '../process/process-runner.js';
 import { isLocalEngine } from '../sync/sync-bind-mounts.js';
 import { agentStateReader, dockerCli } from './agent-state-reader.js';
 import { agentStatePort } from './agent-service.js';
 import { deploy, syncFiles } from './deploy.js';
+import { ensureHost } from './ensure-host.js';
 import { baseUriMemo, interpolateBaseUris } from './interpolate-base-uris.js';
 import { loadProject } from './load-project.js';
 import { pollUntil, realClock } from './poll-until.js';
 import { prepareAgentImage } from './prepare-agent-image.js';
-import { answered, probeUrls } from './probe-urls.js';
+import { answered, probeUrls, shareTokenSigner } from './probe-urls.js';
 import { recordEnv } from './record-env.js';
 import type { UpContext, UpDeps, UpRequest, UpResult } from './up-context.js';
 import { accessRules, expectedTunnels, waitForTunnels } from './wait-for-tunnels.js';
@@ -30,12 +30,10 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
   const memo = baseUriMemo(ctx);
   const loaded = await loadProject(ctx, await memo.read());
   const { target, config } = loaded;
-  const { envId, labels, stopIfInterrupted } = target;
+  const { envId, stopIfInterrupted } = target;
 
   // 4. The Docker host, then the tunnel server its agent will reach.
-  stopIfInterrupted();
-  const host = await driver.ensureHost({ envId, profileId: profile.name, labels, progress });
-  await using conn = await driver.connect(host);
+  await using conn = await ensureHost(ctx, target);
   const tunnel = await progress.step('Starting the tunnel', deps.tunnel);
   const docker = dockerCli(run, conn.dockerHost, loaded.model.workingDir);
 
@@ -57,9 +55,7 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
   const loopbackPort = tunnel.agentNetwork === 'host' && isLocalEngine(conn.dockerHost) ? agentStatePort(envId, 'host') : undefined;
   const active = await waitForTunnels(ctx, target, expected, agentStateReader({ docker, envId, loopbackPort }));
   stopIfInterrupted();
-  const privateKey = decodeOpenSshEd25519(agentKey, `profile ${profile.name}'s tunnel key`);
-  const token = (): string => signShareToken({ privateKey, clientId: profile.clientId, audience: envAudience(envId), expiresIn: 300 });
-  const urls = await probeUrls(ctx, target, expected, active, token);
+  const urls = await probeUrls(ctx, target, expected, active, shareTokenSigner(profile, agentKey, envId));
 
   // Recorded as up even when a URL did not answer: the environment exists; the warning says which.
   await recordEnv(ctx, target, 'up', urls);
