@@ -32,7 +32,8 @@ export interface UpDeps {
   driver: DockerHostDriver;
   /** Called once the Docker host answers: no tunnel server is started for an environment that cannot run. */
   tunnel: () => Promise<TunnelEndpoint>;
-  agentImage: ImageContext;
+  /** A promise lets the caller load it while the compose project loads; awaited by the agent image step. */
+  agentImage: ImageContext | Promise<ImageContext>;
   progress: ProgressReporter;
   logger: Logger;
   run?: ProcessRunner;

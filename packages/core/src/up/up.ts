@@ -25,6 +25,9 @@ export type { ServiceUrl, UpDeps, UpRequest, UpResult } from './up-context.js';
 export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> => {
   const { store, profile, driver, progress, logger, run = execFileRunner, env = process.env, clock = realClock } = deps;
   const ctx: UpContext = { request, store, profile, driver, progress, logger, run, env, clock, poll: pollUntil(clock) };
+  const agentImage = Promise.resolve(deps.agentImage);
+  // Awaited by the agent image step; this only keeps a failure before that step from also being an unhandled rejection.
+  agentImage.catch(() => {});
 
   // 1-3. The compose model, x-preevy and the env id.
   const memo = baseUriMemo(ctx);
@@ -40,7 +43,7 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
   // 5-6. The agent image, the URLs interpolated into the model, bind-mounted files on the host.
   const urlOf = (service: string, port: number): string =>
     urlOfLabel(tunnelLabel({ name: serviceTunnelName(service, port), envId, clientId: profile.clientId }), tunnel.baseUrl);
-  const agent = await prepareAgentImage(ctx, config, deps.agentImage, conn.dockerHost);
+  const agent = await prepareAgentImage(ctx, config, agentImage, conn.dockerHost);
   const final = await interpolateBaseUris(ctx, loaded, urlOf);
   await memo.write(final.baseUris);
   const { raw, sync } = await syncFiles(ctx, target, final.model, docker, conn.dockerHost);
