@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PreevyError, properLock, type TunnelEndpoint } from '@preevy/core';
-import { DEFAULT_PORTS, loadOrCreateHostKey } from '@preevy/tunnel-server';
+import { DEFAULT_PORTS } from '@preevy/tunnel-server/config';
 import { embeddedIdleMs } from './embedded-idle-time.js';
 import { preevyErrorOfTunnelServer } from './tunnel-server-error.js';
 
@@ -37,11 +38,15 @@ const freePort = (): Promise<number> =>
 /** The preferred port while it is free (stable URLs across restarts), else any free one. */
 const pickPort = async (preferred: number | undefined): Promise<number> => (preferred !== undefined && (await isFree(preferred)) ? preferred : freePort());
 
+// node:http, not fetch: every `up` asks, and fetch's first call costs ~30 ms of CPU to set up undici.
 const healthy = (adminPort: number): Promise<boolean> =>
-  fetch(`http://127.0.0.1:${adminPort}/healthz`, { signal: AbortSignal.timeout(1_000) }).then(
-    (r) => r.ok,
-    () => false,
-  );
+  new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port: adminPort, path: '/healthz', timeout: 1_000, agent: false }, (res) => {
+      res.resume();
+      resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300);
+    });
+    req.on('timeout', () => req.destroy()).on('error', () => resolve(false)).end();
+  });
 
 const endpointOf = (s: EmbeddedState): TunnelEndpoint => ({
   sshHost: '127.0.0.1',
@@ -73,6 +78,8 @@ export const ensureEmbeddedTunnelServer = async ({ home, cliBin, env = process.e
 
     // The server reads it too; checking here turns a bad value into this command's usage error.
     embeddedIdleMs(env);
+    // Only when the server must be started: a running one is reused without loading the server package.
+    const { loadOrCreateHostKey } = await import('@preevy/tunnel-server');
     const hostKey = await loadOrCreateHostKey(join(dir, 'ssh_host_ed25519_key')).catch((err: unknown) => {
       throw preevyErrorOfTunnelServer(err) ?? err;
     });

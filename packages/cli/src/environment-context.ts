@@ -1,5 +1,4 @@
 import { fileURLToPath } from 'node:url';
-import { agentImageContext } from '@preevy/agent';
 import {
   createDockerDriver,
   importProfileFromEnv,
@@ -52,7 +51,12 @@ export const resolveTunnel = async (store: LocalProfileStore, profile: Profile, 
   return tunnelUrl ? profileTunnelEndpoint(profile, tunnelUrl, { store, logger }) : ensureEmbeddedTunnelServer({ home: preevyHome(), cliBin: CLI_BIN });
 };
 
-export const agentImage = () => {
+/**
+ * The agent image's build context. Imported on demand: the agent package (and its ssh2) is only
+ * needed by `up`, which starts this before loading the compose project so the two overlap.
+ */
+export const agentImage = async () => {
+  const { agentImageContext } = await import('@preevy/agent');
   const { files } = agentImageContext();
   return { files: files.map((f) => ({ ...f, mode: f.name === 'preevy-agent' ? 0o755 : 0o644 })) };
 };

@@ -1,6 +1,5 @@
 import { EXEC_HELLO, hostKeyLine, parseHelloReply } from '@preevy/tunnel-protocol';
 import { PreevyError, silentLogger, tunnelHostKeyChanged, tunnelHostKeyFingerprint, tunnelHostKeyMatches, type Logger, type Profile, type ProfileStore, type TunnelEndpoint } from '@preevy/core';
-import ssh2 from 'ssh2';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
 
@@ -35,6 +34,8 @@ export const remoteTunnelEndpoint = async (tunnelUrl: string, privateKey: string
   const port = Number(url.port || 22);
   let hostKey = '';
   let refused = false;
+  // Loaded here: only `up` with a profile's tunnel server speaks SSH from the CLI.
+  const { default: ssh2 } = await import('ssh2');
   const conn = new ssh2.Client();
   try {
     await new Promise<void>((resolve, reject) => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { LocalProfileStore, PreevyError, preevyHome } from '@preevy/core';
-import { ConfigError, createTunnelServerLogger, DEFAULT_LIMITS, DEFAULT_PORTS, guardProcess, limitEnvName, optionsFromEnv, runUntilSignal, startTunnelServer, TUNNEL_SERVER_ENV as ENV } from '@preevy/tunnel-server';
+import { ConfigError, DEFAULT_LIMITS, DEFAULT_PORTS, limitEnvName, optionsFromEnv, TUNNEL_SERVER_ENV as ENV } from '@preevy/tunnel-server/config';
 import { BaseCommand } from '../base-command.js';
 import { waitUntilHomeIdle } from '../embedded-idle-stop.js';
 import { EMBEDDED_IDLE_ENV, embeddedIdleMs } from '../embedded-idle-time.js';
@@ -71,6 +71,8 @@ export default class TunnelServer extends BaseCommand<typeof TunnelServer> {
     }
     // Read before starting, so a bad value fails the start and `up` reports it.
     const idleMs = f.embedded ? embeddedIdleMs() : undefined;
+    // Loaded here, not at the top: every command's module is imported at start-up, and only this one runs the server.
+    const { createTunnelServerLogger, guardProcess, runUntilSignal, startTunnelServer } = await import('@preevy/tunnel-server');
     const logger = createTunnelServerLogger(this.flags.debug ? 'debug' : this.flags['log-level']);
     const server = await startTunnelServer({ ...options, logger }).catch((err: NodeJS.ErrnoException) => {
       const operatorError = preevyErrorOfTunnelServer(err);

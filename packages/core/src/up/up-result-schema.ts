@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { UpResult } from './up.js';
+import type { UpResult } from './up-context.js';
 
 /** The contract of `preevy up --json` (CI parses it): checked against the type and frozen in schemas/up.json. */
 export const upResultSchema = z.strictObject({
