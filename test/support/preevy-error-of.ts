@@ -1,12 +1,6 @@
 import { isPreevyError, type PreevyError } from '@preevy/core';
+import { rejectionOf } from './rejection-of.js';
 
 /** The PreevyError a promise rejects with; anything else (or no rejection) fails the test. */
-export const caught = async (p: Promise<unknown>): Promise<PreevyError> => {
-  try {
-    await p;
-  } catch (err) {
-    if (isPreevyError(err)) return err; // by shape: tests may hold the src and the dist copy of core
-    throw err;
-  }
-  throw new Error('expected a PreevyError');
-};
+// By shape: tests may hold the src and the dist copy of core.
+export const caught = (p: Promise<unknown>): Promise<PreevyError> => rejectionOf(p, isPreevyError, 'a PreevyError');

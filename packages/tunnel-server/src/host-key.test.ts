@@ -4,15 +4,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadOrCreateHostKey } from './host-key.js';
 import { TunnelServerError } from './tunnel-server-error.js';
+import { rejectionOf } from '../../../test/support/rejection-of.js';
 
-const rejection = async (p: Promise<unknown>): Promise<TunnelServerError> => {
-  const err: unknown = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof TunnelServerError)) throw new Error(`expected a TunnelServerError, got ${String(err)}`);
-  return err;
-};
+const rejection = (p: Promise<unknown>): Promise<TunnelServerError> =>
+  rejectionOf(p, (err): err is TunnelServerError => err instanceof TunnelServerError, 'a TunnelServerError');
 
 describe('loadOrCreateHostKey', () => {
   let dir: string;
