@@ -35,7 +35,7 @@ describe('validatePreevyConfig', () => {
       drivers: { 'kube-pod': { namespace: 'previews', storageSize: 10, serverSideApply: true } },
       access: 'private',
       services: { web: { access: 'public', expose: [80, 8080] } },
-      agent: { image: 'ghcr.io/preevy/agent:1', baseImage: 'node:20-bookworm-slim' },
+      agent: { baseImage: 'node:20-bookworm-slim' },
       tunnelServer: 'ssh://tunnel.example.test:2222',
     };
     const { config, warnings } = validatePreevyConfig({ xPreevy, services: { web: service('web') } }, { driverOptions: KUBE });
@@ -84,6 +84,12 @@ describe('validatePreevyConfig', () => {
   it('should list the allowed keys when no key is close', () => {
     const { problems } = xPreevyProblems({ plugins: [] });
     expect(problems).toEqual([{ path: 'x-preevy.plugins', message: 'unknown key (allowed: driver, drivers, access, services, agent, tunnelServer)' }]);
+  });
+
+  it('should refuse agent.image with agent.baseImage: a ready image is not built on a base', () => {
+    const err = failure(() => validatePreevyConfig({ xPreevy: { agent: { image: 'mine/agent:1', baseImage: 'node:20' } }, services: {} }));
+    expect(err).toMatchObject({ code: 'X_PREEVY_INVALID' });
+    expect(err.message).toContain('x-preevy.agent: image (a ready agent image) and baseImage (to build one on) exclude each other: keep one');
   });
 
   it('should reject an x-preevy that is not an object', () => {

@@ -129,6 +129,9 @@ export const validatePreevyConfig = (
 ): { config: XPreevy; warnings: string[] } => {
   const { config, problems } = xPreevyProblems(model.xPreevy);
   if (config !== undefined && driverOptions !== undefined) problems.push(...driverOptionProblems(config.drivers, driverOptions));
+  if (config?.agent?.image !== undefined && config.agent.baseImage !== undefined) {
+    problems.push({ path: 'x-preevy.agent', message: 'image (a ready agent image) and baseImage (to build one on) exclude each other: keep one' });
+  }
   problems.push(...labelProblems(model.services));
   if (config === undefined || problems.length > 0) {
     throw new PreevyError(`Invalid preevy configuration in the compose project:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`, {

@@ -1,6 +1,5 @@
 import { request } from 'node:http';
-import { parseAgentState, type AgentState } from '@preevy/tunnel-protocol';
-import { LABELS } from '@preevy/tunnel-protocol';
+import { LABELS, parseAgentState, type AgentState } from '@preevy/tunnel-protocol';
 import type { ProcessRunner, RunOptions } from '../process/process-runner.js';
 
 export type DockerCli = (args: readonly string[], options?: Pick<RunOptions, 'input' | 'timeoutMs'>) => ReturnType<ProcessRunner>;

@@ -28,13 +28,6 @@ export const loadProject = async ({ request, run, env, progress, logger, profile
   );
   const { config, warnings } = validatePreevyConfig(model);
   for (const w of warnings) logger.warn(w);
-  if (config.agent?.image && config.agent.baseImage) {
-    throw new PreevyError('x-preevy.agent.image names a ready agent image, so x-preevy.agent.baseImage (to build one from) cannot apply too', {
-      code: 'AGENT_IMAGE_CONFLICT',
-      kind: 'usage',
-      suggestions: ['Keep one of x-preevy.agent.image and x-preevy.agent.baseImage.'],
-    });
-  }
   // A base image given by flag or environment is above the compose file: it builds the agent.
   if (config.agent?.image && request.agentBaseImage) logger.warn(`--agent-base-image (or PREEVY_AGENT_BASE_IMAGE) ${request.agentBaseImage} is used instead of x-preevy.agent.image ${config.agent.image}`);
   const { id: envId, source } = await resolveEnvId({ flag: request.envId, projectName: model.projectName, env, git: gitRefReader({ runner: run, cwd: model.workingDir, env }) });
