@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, type ExecResult } from '../support/exec-file.js';
 import { CLI_BIN, REPO_ROOT } from '../support/paths.js';
-import { freePort, getViaLoopback as get, labelledResources, offlineEnv, stopEmbeddedTunnelServer } from '../support/preevy-e2e.js';
+import { freePort, getViaLoopback as get, labelledResources, offlineEnv } from '../support/preevy-e2e.js';
+import { stopEmbeddedTunnelServer } from '@preevy/cli';
 
 // How `up` fails, on the built binary: every failure exits non-zero with its code and a remedy,
 // and leaves nothing that `down` cannot remove.
@@ -45,7 +46,7 @@ describe('preevy up: bad input and faults (built binary)', () => {
 
   afterAll(async () => {
     for (const id of used) await preevy(['down', '--id', id]);
-    stopEmbeddedTunnelServer(home);
+    await stopEmbeddedTunnelServer(home);
     rmSync(root, { recursive: true, force: true });
   });
 

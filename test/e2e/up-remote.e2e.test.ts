@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDockerTcpProxy, type DockerTcpProxy } from '../support/docker-tcp-proxy.js';
 import { execFile } from '../support/exec-file.js';
 import { CLI_BIN, REPO_ROOT } from '../support/paths.js';
-import { freePort, getViaLoopback as get, labelledResources, offlineEnv, stopEmbeddedTunnelServer } from '../support/preevy-e2e.js';
+import { freePort, getViaLoopback as get, labelledResources, offlineEnv } from '../support/preevy-e2e.js';
+import { stopEmbeddedTunnelServer } from '@preevy/cli';
 
 interface UpJson {
   envId: string;
@@ -42,7 +43,7 @@ describe('preevy up on a remote Docker host (built binary, --docker-host tcp://)
     await preevy('down', '--id', envId);
     await execFile('docker', ['volume', 'rm', '--force', `preevy-sync-${envId}`]);
     await proxy.close();
-    stopEmbeddedTunnelServer(home);
+    await stopEmbeddedTunnelServer(home);
     rmSync(root, { recursive: true, force: true });
   });
 

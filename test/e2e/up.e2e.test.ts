@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upResultSchema } from '@preevy/core';
 import { execFile } from '../support/exec-file.js';
 import { CLI_BIN, REPO_ROOT } from '../support/paths.js';
-import { freePort, getViaLoopback as get, labelledResources, offlineEnv, stopEmbeddedTunnelServer } from '../support/preevy-e2e.js';
+import { freePort, getViaLoopback as get, labelledResources, offlineEnv } from '../support/preevy-e2e.js';
+import { stopEmbeddedTunnelServer } from '@preevy/cli';
 
 interface UpJson {
   envId: string;
@@ -38,7 +39,7 @@ describe('preevy up / down on the docker driver (built binary)', () => {
 
   afterAll(async () => {
     await preevy('down', '--id', envId);
-    stopEmbeddedTunnelServer(home);
+    await stopEmbeddedTunnelServer(home);
     rmSync(root, { recursive: true, force: true });
   });
 

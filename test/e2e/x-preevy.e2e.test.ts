@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from '../support/exec-file.js';
 import { CLI_BIN } from '../support/paths.js';
-import { freePort, getViaLoopback as get, offlineEnv, stopEmbeddedTunnelServer } from '../support/preevy-e2e.js';
+import { freePort, getViaLoopback as get, offlineEnv } from '../support/preevy-e2e.js';
+import { stopEmbeddedTunnelServer } from '@preevy/cli';
 
 interface UpJson {
   urls: Array<{ service: string; port: number; url: string }>;
@@ -50,7 +51,7 @@ describe('x-preevy settings take effect (built binary)', () => {
 
   afterAll(async () => {
     await preevy('down', '--id', envId);
-    stopEmbeddedTunnelServer(home);
+    await stopEmbeddedTunnelServer(home);
     if (server && server.exitCode === null) {
       const exited = new Promise((r) => server!.once('exit', r));
       server.kill('SIGTERM');

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { execFile } from './exec-file.js';
 
 /** A port free on 127.0.0.1 right now (the example's fixed host ports would clash between tests). */
@@ -44,14 +42,4 @@ export const labelledResources = async (envId: string): Promise<string[]> => {
     ids.push(...res.stdout.split('\n').filter(Boolean));
   }
   return ids;
-};
-
-/** Stops the embedded tunnel server a test's `up` started under `home`, if any. */
-export const stopEmbeddedTunnelServer = (home: string): void => {
-  try {
-    const { pid } = JSON.parse(readFileSync(join(home, 'tunnel-server', 'embedded.json'), 'utf8')) as { pid: number };
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    // never started, or already gone
-  }
 };
