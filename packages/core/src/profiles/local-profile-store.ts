@@ -214,17 +214,7 @@ export class LocalProfileStore implements ProfileStore {
     await this.ensureRoot();
     const pinned = await withLock(this.lock, dir, async () => {
       const config = await this.readConfig(name);
-      if (forProject) {
-        const known = config.projectTunnelHostKeys?.[tunnelUrl];
-        if (known !== undefined) {
-          if (tunnelHostKeyMatches(known, presented)) return false;
-          throw tunnelHostKeyChanged({ profile: name, tunnelUrl, pinned: known, presented, forProject });
-        }
-        const projectTunnelHostKeys = { ...config.projectTunnelHostKeys, [tunnelUrl]: presented };
-        await writeFileAtomic(join(dir, PROFILE_FILE), toJsonText(this.validConfig({ ...config, projectTunnelHostKeys, updatedAt: this.now().toISOString() })), { fs: this.fs });
-        return true;
-      }
-      if (config.tunnelUrl !== tunnelUrl) {
+      if (!forProject && config.tunnelUrl !== tunnelUrl) {
         throw new PreevyError(`The tunnel URL of profile "${name}" changed while this command talked to ${tunnelUrl}.`, {
           code: 'TUNNEL_URL_CHANGED',
           kind: 'conflict',
@@ -232,12 +222,13 @@ export class LocalProfileStore implements ProfileStore {
         });
       }
       // Another command may have pinned a key since this one read the profile: the lock makes that visible.
-      if (config.tunnelHostKey !== undefined) {
-        if (tunnelHostKeyMatches(config.tunnelHostKey, presented)) return false;
-        throw tunnelHostKeyChanged({ profile: name, tunnelUrl, pinned: config.tunnelHostKey, presented });
+      const known = forProject ? config.projectTunnelHostKeys?.[tunnelUrl] : config.tunnelHostKey;
+      if (known !== undefined) {
+        if (tunnelHostKeyMatches(known, presented)) return false;
+        throw tunnelHostKeyChanged({ profile: name, tunnelUrl, pinned: known, presented, forProject });
       }
-      const next = this.validConfig({ ...config, tunnelHostKey: presented, updatedAt: this.now().toISOString() });
-      await writeFileAtomic(join(dir, PROFILE_FILE), toJsonText(next), { fs: this.fs });
+      const withPin = forProject ? { ...config, projectTunnelHostKeys: { ...config.projectTunnelHostKeys, [tunnelUrl]: presented } } : { ...config, tunnelHostKey: presented };
+      await writeFileAtomic(join(dir, PROFILE_FILE), toJsonText(this.validConfig({ ...withPin, updatedAt: this.now().toISOString() })), { fs: this.fs });
       return true;
     });
     return { profile: await this.get(name), pinned };
