@@ -1,4 +1,4 @@
-import { COMPOSE_LABELS, formatForwardRequest, isDnsLabel, LABELS, SERVICE_LABELS, serviceTunnelName, serviceTunnels, toDnsLabel, type TunnelAccess } from '@preevy/tunnel-protocol';
+import { COMPOSE_LABELS, formatForwardRequest, LABELS, SERVICE_LABELS, serviceTunnelName, serviceTunnels, type TunnelAccess } from '@preevy/tunnel-protocol';
 import type { ContainerSummary } from './docker-engine-client.js';
 
 /** One reverse forward the agent wants: a service port, and where to dial it from the agent. */
@@ -54,12 +54,6 @@ const targetHost = (c: ContainerSummary, agentNetworks: readonly string[] | unde
   return pick?.[1].IPAddress;
 };
 
-const tunnelName = (service: string, port: number): string => {
-  const raw = serviceTunnelName(service, port);
-  // The server only accepts DNS labels; compose allows `_` and `.` in service names.
-  return isDnsLabel(raw) ? raw : toDnsLabel(raw);
-};
-
 /**
  * The tunnels the agent should hold for `containers` (the output of `GET /containers/json`):
  * running containers of the project, except the agent itself, one tunnel per (service, port).
@@ -106,7 +100,8 @@ export const discoverTunnels = (containers: readonly ContainerSummary[], options
     }
 
     for (const port of ports) {
-      const name = tunnelName(service, port);
+      // Always a DNS label, as the server requires (compose allows `_` and `.` in service names).
+      const name = serviceTunnelName(service, port);
       byKey.set(`${service}\0${port}`, {
         service,
         port,
