@@ -38,7 +38,7 @@ export const resolveDriver = (profile: Profile, dockerHost: string | undefined) 
     });
   }
   const fromProfile = typeof profile.driverOptions['docker-host'] === 'string' ? profile.driverOptions['docker-host'] : undefined;
-  return createDockerDriver({ 'docker-host': dockerHost ?? fromProfile });
+  return createDockerDriver({ host: dockerHost ?? fromProfile });
 };
 
 /**

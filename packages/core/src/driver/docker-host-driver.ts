@@ -14,7 +14,20 @@ export interface DockerHost {
  */
 export interface DockerConnection extends AsyncDisposable {
   dockerHost: string | undefined;
+  /**
+   * True when the engine reads bind-mount sources from this machine's file system (the local
+   * engine): no sync, no image transfer. Said by the driver, never guessed from the URL.
+   */
+  seesLocalFiles: boolean;
 }
+
+/** The environment of a docker CLI process bound to the connection's engine: the one place DOCKER_HOST is set. */
+export const dockerEnv = (conn: Pick<DockerConnection, 'dockerHost'>, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv => {
+  const env = { ...base };
+  if (conn.dockerHost) env.DOCKER_HOST = conn.dockerHost;
+  else delete env.DOCKER_HOST;
+  return env;
+};
 
 export interface EnsureHostRequest {
   envId: string;
@@ -22,15 +35,39 @@ export interface EnsureHostRequest {
   /** From labels.ts: every resource the driver creates carries them. */
   labels: Record<string, string>;
   progress: ProgressReporter;
+  /** What the env record kept from the last `ensureHost` (absent on a runner with an empty store: use `findHost`). */
+  previous?: DockerHost | undefined;
+  /** Aborted on Ctrl-C: waits stop at once and nothing more is created. */
+  signal?: AbortSignal | undefined;
 }
 
-/** What every driver implements: create or reuse a host, connect to it, remove it. */
+/** Where the agent will dial the tunnel server (host name or address, and port). */
+export interface TunnelAddress {
+  host: string;
+  port: number;
+}
+
+/** Whether the agent on a driver's host can reach an address; when not, why and what to do. */
+export type Reachability = { ok: true } | { ok: false; reason: string; suggestions: string[] };
+
+/** What every driver implements: create or reuse a host, connect to it, find it, remove it. */
 export interface DockerHostDriver {
   readonly name: string;
+  /**
+   * True when each environment has a host of its own (a pod, a VM): removing the host removes
+   * everything on it, and the host is found by labels from any machine.
+   */
+  readonly hostPerEnvironment: boolean;
+  /** Answers before anything is created, so an unreachable tunnel server fails `up` at once. */
+  agentReaches(address: TunnelAddress): Reachability;
   ensureHost(request: EnsureHostRequest): Promise<DockerHost>;
   connect(host: DockerHost): Promise<DockerConnection>;
   /** Removes what `ensureHost` created; idempotent. */
-  removeHost(host: DockerHost): Promise<void>;
+  removeHost(host: DockerHost, options?: { signal?: AbortSignal | undefined }): Promise<void>;
+  /** The hosts of a profile's environments as the infrastructure knows them (by labels), not the local store. */
+  listHosts(filter: { profileId: string }): Promise<DockerHost[]>;
+  /** One environment's host, by labels; undefined when none exists. */
+  findHost(filter: { profileId: string; envId: string }): Promise<DockerHost | undefined>;
 }
 
 /** A framework-neutral description of one driver option; the CLI turns these into `--<driver>-<name>` flags. */
@@ -41,6 +78,8 @@ export interface DriverOptionDescriptor {
   /** Environment variable that sets it (below a flag, above x-preevy). */
   env?: string;
   default?: string | number | boolean;
+  /** A file path: a relative one from `x-preevy` is resolved from the compose file's directory, from other layers from the working directory. */
+  path?: boolean;
 }
 
 export interface DriverFactory<Options extends Record<string, unknown> = Record<string, unknown>> {

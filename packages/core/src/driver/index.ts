@@ -1,3 +1,4 @@
-export type { DockerConnection, DockerHost, DockerHostDriver, DriverFactory, DriverOptionDescriptor, EnsureHostRequest } from './docker-host-driver.js';
+export { dockerEnv } from './docker-host-driver.js';
+export type { DockerConnection, DockerHost, DockerHostDriver, DriverFactory, DriverOptionDescriptor, EnsureHostRequest, Reachability, TunnelAddress } from './docker-host-driver.js';
 export { chooseDriver, resolveDriverOptions } from './resolve-driver-options.js';
 export type { DriverOptionLayers } from './resolve-driver-options.js';

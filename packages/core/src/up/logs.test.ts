@@ -11,9 +11,13 @@ const record = { envId: 'e1', composeProject: 'proj-e1', driver: 'docker', statu
 const envs = (r: EnvRecord | undefined) => ({ read: async () => r }) as unknown as EnvRecordStore;
 const driver: DockerHostDriver = {
   name: 'docker',
+  hostPerEnvironment: false,
+  agentReaches: () => ({ ok: true }),
   ensureHost: async () => ({ driver: 'docker', envId: 'e1', state: {} }),
-  connect: async () => ({ dockerHost: 'tcp://h:2375', [Symbol.asyncDispose]: async () => {} }),
+  connect: async () => ({ dockerHost: 'tcp://h:2375', seesLocalFiles: false, [Symbol.asyncDispose]: async () => {} }),
   removeHost: async () => {},
+  listHosts: async () => [],
+  findHost: async () => undefined,
 };
 const psRunner = (services: string[], exitCode = 0): ProcessRunner => async () => ({ exitCode, stdout: services.map((s) => `${s}\n`).join(''), stderr: exitCode ? 'Cannot connect' : '' });
 

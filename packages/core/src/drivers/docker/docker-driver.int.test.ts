@@ -15,7 +15,7 @@ describe('docker driver (real engine)', () => {
   });
 
   it('should fail with DOCKER_UNREACHABLE and a remedy when the endpoint does not answer', async () => {
-    const driver = createDockerDriver({ 'docker-host': 'unix:///nonexistent/docker.sock' });
+    const driver = createDockerDriver({ host: 'unix:///nonexistent/docker.sock' });
     const err: unknown = await driver.ensureHost(request).catch((e: unknown) => e);
     expect(isPreevyError(err)).toBe(true);
     expect(err).toMatchObject({ code: 'DOCKER_UNREACHABLE', kind: 'unavailable' });
@@ -23,6 +23,6 @@ describe('docker driver (real engine)', () => {
   });
 
   it('should refuse an endpoint scheme the docker CLI does not speak', () => {
-    expect(() => createDockerDriver({ 'docker-host': 'http://x' })).toThrow(/Unsupported Docker host/);
+    expect(() => createDockerDriver({ host: 'http://x' })).toThrow(/Unsupported Docker host/);
   });
 });

@@ -1,14 +1,14 @@
-import type { DockerHostDriver, DriverFactory, DriverOptionDescriptor } from '../../driver/docker-host-driver.js';
+import { dockerEnv, type DockerHostDriver, type DriverFactory, type DriverOptionDescriptor } from '../../driver/docker-host-driver.js';
 import { PreevyError } from '../../errors/preevy-error.js';
 import { execFileRunner, ProcessStartError, type ProcessRunner } from '../../process/process-runner.js';
 
 export interface DockerDriverOptions extends Record<string, unknown> {
   /** `unix:///…`, `tcp://host:port` or `ssh://user@host`; undefined: the docker CLI's default. */
-  'docker-host'?: string | undefined;
+  host?: string | undefined;
 }
 
 const OPTIONS: readonly DriverOptionDescriptor[] = [
-  { name: 'docker-host', type: 'string', env: 'DOCKER_HOST', description: 'Docker endpoint: unix:///path, tcp://host:port or ssh://user@host (default: the local engine).' },
+  { name: 'host', type: 'string', env: 'DOCKER_HOST', description: 'Docker endpoint: unix:///path, tcp://host:port or ssh://user@host (default: the local engine).' },
 ];
 
 const SUPPORTED = /^(unix|tcp|ssh|npipe):\/\//;
@@ -18,7 +18,7 @@ const SUPPORTED = /^(unix|tcp|ssh|npipe):\/\//;
  * `ensureHost` only proves the endpoint answers, and `removeHost` has nothing to remove.
  */
 export const createDockerDriver = (options: DockerDriverOptions, run: ProcessRunner = execFileRunner): DockerHostDriver => {
-  const dockerHost = options['docker-host'] || undefined;
+  const dockerHost = options.host || undefined;
   if (dockerHost !== undefined && !SUPPORTED.test(dockerHost)) {
     throw new PreevyError(`Unsupported Docker host "${dockerHost}"`, {
       code: 'DOCKER_HOST_INVALID',
@@ -26,12 +26,14 @@ export const createDockerDriver = (options: DockerDriverOptions, run: ProcessRun
       suggestions: ['Use unix:///var/run/docker.sock, tcp://HOST:PORT or ssh://USER@HOST.'],
     });
   }
-  const env = (): NodeJS.ProcessEnv => ({ ...process.env, ...(dockerHost ? { DOCKER_HOST: dockerHost } : {}) });
   return {
     name: 'docker',
+    hostPerEnvironment: false,
+    // The agent runs on this engine; whether a remote engine reaches the server is not knowable here.
+    agentReaches: () => ({ ok: true }),
     async ensureHost({ envId, progress }) {
       await progress.step(`Checking Docker at ${dockerHost ?? 'the local engine'}`, async () => {
-        const res = await run('docker', ['version', '--format', '{{.Server.Version}}'], { env: env(), timeoutMs: 30_000 }).catch((err: unknown) => {
+        const res = await run('docker', ['version', '--format', '{{.Server.Version}}'], { env: dockerEnv({ dockerHost }), timeoutMs: 30_000 }).catch((err: unknown) => {
           if (err instanceof ProcessStartError) {
             throw new PreevyError('The docker CLI is not installed or not on PATH', { code: 'DOCKER_CLI_MISSING', kind: 'unavailable', suggestions: ['Install Docker (the CLI and Compose v2).'], cause: err });
           }
@@ -52,9 +54,18 @@ export const createDockerDriver = (options: DockerDriverOptions, run: ProcessRun
     },
     async connect(host) {
       const recorded = typeof host.state.dockerHost === 'string' ? host.state.dockerHost : undefined;
-      return { dockerHost: recorded ?? dockerHost, [Symbol.asyncDispose]: async () => {} };
+      const endpoint = recorded ?? dockerHost;
+      // A unix socket is on this machine, so its engine reads bind sources from our files.
+      return { dockerHost: endpoint, seesLocalFiles: !endpoint || endpoint.startsWith('unix://'), [Symbol.asyncDispose]: async () => {} };
     },
     async removeHost() {},
+    // One engine serves many environments and profiles: the local store is the list.
+    async listHosts() {
+      return [];
+    },
+    async findHost() {
+      return undefined;
+    },
   };
 };
 
