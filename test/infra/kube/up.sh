@@ -61,7 +61,11 @@ ip addr add "$KUBE_HOST_IP/30" dev "$KUBE_VETH_OUT"; ip link set "$KUBE_VETH_OUT
 ip -n "$KUBE_NETNS" addr add "$KUBE_NODE_IP/30" dev "$KUBE_VETH_IN"
 ip -n "$KUBE_NETNS" link set "$KUBE_VETH_IN" up
 ip -n "$KUBE_NETNS" link set lo up
-# No route leaves the namespace except the /30; pods only ever talk to the node itself.
+# No route leaves the namespace except the /30: pods reach the node, and through it the root
+# namespace's end of the veth ($KUBE_HOST_IP), where tests run a tunnel server for agents in pods.
+# Both routes hang on the veth, so they vanish with it: a pod address is never routed off the machine.
+in_netns sysctl -qw net.ipv4.ip_forward=1
+ip route add "$KUBE_POD_CIDR" via "$KUBE_NODE_IP" dev "$KUBE_VETH_OUT"
 
 # --- certificates and kubeconfig (kept between runs) ------------------------------------
 pki() { openssl "$@" >>"$KUBE_LOGS/pki.log" 2>&1 || die "openssl $1 failed (log: $KUBE_LOGS/pki.log)"; }
@@ -111,7 +115,8 @@ alive() { pid_of "$1" >/dev/null || { echo "$1 exited" >&2; return 2; }; }
 cat >"$KUBE_RUN/cni/10-preevy-test.conflist" <<JSON
 {"cniVersion": "0.4.0", "name": "preevy-test", "plugins": [
   {"type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": false,
-   "ipam": {"type": "host-local", "dataDir": "$KUBE_RUN/cni-ipam", "ranges": [[{"subnet": "$KUBE_POD_CIDR"}]]}}
+   "ipam": {"type": "host-local", "dataDir": "$KUBE_RUN/cni-ipam", "ranges": [[{"subnet": "$KUBE_POD_CIDR"}]],
+            "routes": [{"dst": "$KUBE_HOST_IP/32"}]}}
 ]}
 JSON
 cat >"$KUBE_RUN/containerd/config.toml" <<TOML

@@ -87,3 +87,16 @@ export interface DriverFactory<Options extends Record<string, unknown> = Record<
   readonly options: readonly DriverOptionDescriptor[];
   create(options: Options): DockerHostDriver;
 }
+
+/** What a command knows when it picks the driver: the project's `x-preevy` and the environment's record. */
+export interface DriverChoice {
+  /** `x-preevy.driver` and `x-preevy.drivers` of the loaded project. */
+  project?: { driver?: string | undefined; drivers?: Readonly<Record<string, Readonly<Record<string, unknown>>>> | undefined } | undefined;
+  /** The compose file's directory: relative paths in `x-preevy` start there. */
+  projectDir?: string | undefined;
+  /** The driver the environment was made with. */
+  recorded?: string | undefined;
+}
+
+/** Picks and creates the driver (the CLI's registry, with its flags and the profile). */
+export type DriverResolver = (choice: DriverChoice) => Promise<DockerHostDriver>;

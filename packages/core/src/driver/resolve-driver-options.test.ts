@@ -54,3 +54,20 @@ describe('chooseDriver', () => {
     expect(chooseDriver({})).toBe('docker');
   });
 });
+
+describe('resolveDriverOptions with paths', () => {
+  const withPath: DriverOptionDescriptor[] = [{ name: 'template', type: 'string', path: true, description: '' }];
+  it("should resolve a relative path from x-preevy against the compose file's directory, and from a flag against the working directory", () => {
+    const dirs = { project: '/repo/app', cwd: '/home/me' };
+    expect(resolveDriverOptions('kube-pod', withPath, { project: { template: 'k8s/t.njk' }, dirs }).template).toBe('/repo/app/k8s/t.njk');
+    expect(resolveDriverOptions('kube-pod', withPath, { project: { template: 'k8s/t.njk' }, flags: { template: 'mine.njk' }, dirs }).template).toBe('/home/me/mine.njk');
+    expect(resolveDriverOptions('kube-pod', withPath, { profile: { template: '/abs/t.njk' }, dirs }).template).toBe('/abs/t.njk');
+  });
+});
+
+describe('chooseDriver with a record', () => {
+  it("should take the flag over the environment's recorded driver, and the record over x-preevy and the profile", () => {
+    expect(chooseDriver({ flag: 'a', recorded: 'r', project: 'b', profile: 'c' })).toBe('a');
+    expect(chooseDriver({ recorded: 'r', project: 'b', profile: 'c' })).toBe('r');
+  });
+});

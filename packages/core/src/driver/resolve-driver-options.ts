@@ -1,11 +1,15 @@
+import { resolve } from 'node:path';
 import { PreevyError } from '../errors/preevy-error.js';
 import { DEFAULT_DRIVER } from '../profiles/local-profile-store.js';
 import { resolveOptions } from '../profiles/resolve-options.js';
 import type { DriverOptionDescriptor } from './docker-host-driver.js';
 
-/** Which driver: `--driver` > `x-preevy.driver` > the profile's > `docker`. */
-export const chooseDriver = ({ flag, project, profile }: { flag?: string | undefined; project?: string | undefined; profile?: string | undefined }): string =>
-  flag ?? project ?? profile ?? DEFAULT_DRIVER;
+/**
+ * Which driver: `--driver` > the environment's record (it was made there) > `x-preevy.driver` >
+ * the profile's > `docker`.
+ */
+export const chooseDriver = ({ flag, recorded, project, profile }: { flag?: string | undefined; recorded?: string | undefined; project?: string | undefined; profile?: string | undefined }): string =>
+  flag || recorded || project || profile || DEFAULT_DRIVER;
 
 /** Where an option's value came from, lowest first: the order of precedence. */
 export interface DriverOptionLayers {
@@ -17,6 +21,8 @@ export interface DriverOptionLayers {
   env?: Readonly<Record<string, string | undefined>> | undefined;
   /** `--<driver>-<option>` values, by option name; undefined for an unset flag. */
   flags?: Readonly<Record<string, unknown>> | undefined;
+  /** Where relative `path` options are resolved: x-preevy's from the compose file's directory, the rest from `cwd`. */
+  dirs?: { project?: string | undefined; cwd: string } | undefined;
 }
 
 const BOOLEANS: Readonly<Record<string, boolean>> = { true: true, false: false, '1': true, '0': false, yes: true, no: false };
@@ -37,7 +43,7 @@ const fromText = (d: DriverOptionDescriptor, raw: string): { ok: true; value: un
 export const resolveDriverOptions = (driver: string, descriptors: readonly DriverOptionDescriptor[], layers: DriverOptionLayers): Record<string, unknown> => {
   const problems: string[] = [];
   const byName = new Map(descriptors.map((d) => [d.name, d]));
-  const typed = (where: string, layer: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> | undefined => {
+  const typed = (where: string, layer: Readonly<Record<string, unknown>> | undefined, dir = layers.dirs?.cwd): Record<string, unknown> | undefined => {
     if (!layer) return undefined;
     const out: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(layer)) {
@@ -47,6 +53,7 @@ export const resolveDriverOptions = (driver: string, descriptors: readonly Drive
       else if (typeof value === d.type) out[name] = value;
       else if (typeof value === 'string' && fromText(d, value).ok) out[name] = (fromText(d, value) as { value: unknown }).value;
       else problems.push(`${where}: option "${name}" must be a ${d.type}, got ${JSON.stringify(value)}`);
+      if (d?.path && typeof out[name] === 'string' && out[name] !== '' && dir) out[name] = resolve(dir, out[name]);
     }
     return out;
   };
@@ -56,7 +63,7 @@ export const resolveDriverOptions = (driver: string, descriptors: readonly Drive
   const resolved = resolveOptions([
     defaults,
     typed('profile', layers.profile),
-    typed(`x-preevy.drivers.${driver}`, layers.project),
+    typed(`x-preevy.drivers.${driver}`, layers.project, layers.dirs?.project ?? layers.dirs?.cwd),
     envLayer,
     typed('flags', layers.flags),
   ]);

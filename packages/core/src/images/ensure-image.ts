@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { chmod, copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dockerEnv } from '../driver/docker-host-driver.js';
 import { PreevyError } from '../errors/preevy-error.js';
 import { execFileRunner, type ProcessRunner } from '../process/process-runner.js';
 
@@ -48,7 +49,7 @@ export const ensureImage = async ({ repository, context, buildArgs = {}, dockerH
       cause: err,
     });
   });
-  const env = { ...process.env, ...(dockerHost ? { DOCKER_HOST: dockerHost } : {}) };
+  const env = dockerEnv({ dockerHost });
   const inspect = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], { env });
   if (inspect.exitCode === 0) return { tag, built: false };
 

@@ -1,6 +1,6 @@
 import { ENV_ID_RULE } from '@preevy/tunnel-protocol';
 import { PreevyError } from '../errors/index.js';
-import { envIdSchema, envRecordSchema, type EnvRecord, type EnvStatus, type EnvUrl } from './profile-schema.js';
+import { envIdSchema, envRecordSchema, type EnvHost, type EnvRecord, type EnvStatus, type EnvUrl } from './profile-schema.js';
 import { zodProblems } from './zod-problems.js';
 
 /** What `up` writes about an environment; the store sets the timestamps. */
@@ -10,6 +10,8 @@ export interface EnvRecordInput {
   driver: string;
   status: EnvStatus;
   urls?: EnvUrl[];
+  /** The host `ensureHost` returned; kept from the previous record when absent. */
+  host?: EnvHost | undefined;
 }
 
 /** Computes the next record from the one stored (undefined: none yet); it may run again if the store retries. */
@@ -43,7 +45,7 @@ export const validEnvId = (envId: string): string => {
 
 /**
  * The record an update stores: `input` over `previous`, keeping its URLs when the input has none
- * and its creation time. Throws ENV_RECORD_INVALID (a bug in the caller) for a record of another
+ * its host and its creation time. Throws ENV_RECORD_INVALID (a bug in the caller) for a record of another
  * environment or one the schema refuses.
  */
 export const nextEnvRecord = (envId: string, input: EnvRecordInput, previous: EnvRecord | undefined, now: Date): EnvRecord => {
@@ -55,6 +57,7 @@ export const nextEnvRecord = (envId: string, input: EnvRecordInput, previous: En
     driver: input.driver,
     status: input.status,
     urls: input.urls ?? previous?.urls ?? [],
+    ...(input.host ?? previous?.host ? { host: input.host ?? previous?.host } : {}),
     createdAt: previous?.createdAt ?? at,
     updatedAt: at,
   });

@@ -87,6 +87,15 @@ export const envUrlSchema = z.object({
 /** One published service port of an environment and its URL. */
 export type EnvUrl = z.infer<typeof envUrlSchema>;
 
+/** The Docker host of an environment as its driver returned it: `down`, `logs` and the next `up` start from it. */
+export const envHostSchema = z.object({
+  driver: driverNameSchema,
+  envId: envIdSchema,
+  state: z.record(z.string(), z.unknown()),
+});
+/** The Docker host of an environment as its driver returned it. */
+export type EnvHost = z.infer<typeof envHostSchema>;
+
 /** What `envs/<envId>.json` holds: read by `ls` and `down`. */
 export const envRecordSchema = z.object({
   version: z.literal(1),
@@ -97,6 +106,7 @@ export const envRecordSchema = z.object({
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   urls: z.array(envUrlSchema),
+  host: envHostSchema.optional(),
 });
 /** What the store knows about one environment of a profile. */
 export type EnvRecord = z.infer<typeof envRecordSchema>;

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { LABELS, parseAgentState, type AgentState } from '@preevy/tunnel-protocol';
+import { dockerEnv } from '../driver/docker-host-driver.js';
 import type { ProcessRunner, RunOptions } from '../process/process-runner.js';
 
 export type DockerCli = (args: readonly string[], options?: Pick<RunOptions, 'input' | 'timeoutMs'>) => ReturnType<ProcessRunner>;
@@ -8,7 +9,7 @@ export type AgentStateReading = AgentState | { error: string };
 
 /** A docker CLI bound to one engine (DOCKER_HOST), so every call goes to the environment's host. */
 export const dockerCli = (run: ProcessRunner, dockerHost: string | undefined, cwd?: string): DockerCli => (args, options = {}) =>
-  run('docker', args, { ...options, env: { ...process.env, ...(dockerHost ? { DOCKER_HOST: dockerHost } : {}) }, ...(cwd ? { cwd } : {}) });
+  run('docker', args, { ...options, env: dockerEnv({ dockerHost }), ...(cwd ? { cwd } : {}) });
 
 /** The agent's state, read through `docker exec` (its endpoint is inside its own network namespace). */
 export const readAgentState = async (docker: DockerCli, envId: string): Promise<AgentStateReading> => {

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { AGENT_SERVICE, type TunnelAccess } from '@preevy/tunnel-protocol';
 import type { ComposeModel } from '../compose/compose-model.js';
 import { preevyHome } from '../paths.js';
-import { bindSources, isLocalEngine, rewriteBindMounts, syncBindMounts } from '../sync/sync-bind-mounts.js';
+import { dockerEnv, type DockerConnection } from '../driver/docker-host-driver.js';
+import { bindSources, rewriteBindMounts, syncBindMounts } from '../sync/sync-bind-mounts.js';
 import type { DockerCli } from './agent-state-reader.js';
 import { AGENT_KEY_ENV, type TunnelEndpoint } from './agent-service.js';
 import { composeUpError } from './compose-up-error.js';
@@ -21,9 +22,9 @@ export const syncFiles = async (
   { envId, labels }: UpTarget,
   model: ComposeModel,
   docker: DockerCli,
-  dockerHost: string | undefined,
+  conn: Pick<DockerConnection, 'seesLocalFiles'>,
 ): Promise<{ raw: Record<string, unknown>; sync?: UpResult['sync'] }> => {
-  const paths = isLocalEngine(dockerHost) ? [] : bindSources(model, request.services);
+  const paths = conn.seesLocalFiles ? [] : bindSources(model, request.services);
   if (!paths.length) return { raw: model.raw };
   const synced = await progress.step(`Syncing ${paths.length} bind-mounted path(s)`, () =>
     syncBindMounts({ model, envId, docker, labels, services: request.services, syncImage: request.syncImage }),
@@ -65,7 +66,7 @@ export const deploy = async (ctx: UpContext, target: UpTarget, input: DeployInpu
   await progress.step('Starting services (docker compose up)', async () => {
     // The signal stops compose itself: an abandoned compose would go on changing the environment.
     const res = await run('docker', ['compose', '-p', project, '-f', composeFile, 'up', '-d', '--build', '--remove-orphans', '--wait', ...targets], {
-      env: { ...process.env, ...(input.dockerHost ? { DOCKER_HOST: input.dockerHost } : {}), [AGENT_KEY_ENV]: input.agentKey },
+      env: { ...dockerEnv(input), [AGENT_KEY_ENV]: input.agentKey },
       cwd: input.workingDir,
       ...(signal ? { signal } : {}),
     });

@@ -1,10 +1,11 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DockerHostDriver } from '../driver/docker-host-driver.js';
+import type { DockerHost, DockerHostDriver, DriverResolver } from '../driver/docker-host-driver.js';
 import { PreevyError } from '../errors/preevy-error.js';
 import { LABELS } from '@preevy/tunnel-protocol';
 import { preevyHome } from '../paths.js';
 import type { EnvRecordStore } from '../profiles/env-record-store.js';
+import type { EnvRecord } from '../profiles/profile-schema.js';
 import type { Profile } from '../profiles/profile-store.js';
 import { execFileRunner, type ProcessRunner } from '../process/process-runner.js';
 import type { ProgressReporter } from '../progress.js';
@@ -17,18 +18,35 @@ export interface DownResult {
   existed: boolean;
   /** With --force: why the Docker resources could not be removed (only the record was). */
   forced?: string;
+  /** True when the environment's own host (a pod, a VM) was removed with everything on it. */
+  host?: boolean;
+}
+
+export interface DownDeps {
+  envs: EnvRecordStore;
+  profile: Profile;
+  /** Called with the driver the environment was recorded with (none: the command's choice). */
+  driver: DriverResolver;
+  progress: ProgressReporter;
+  run?: ProcessRunner;
+  env?: NodeJS.ProcessEnv;
+  force?: boolean;
+  signal?: AbortSignal | undefined;
 }
 
 /**
- * `preevy down`: compose down for the project, then a sweep of anything still carrying the
- * environment's label (a half-finished `up` leaves such things), the work files and the record.
+ * `preevy down`: on a host of its own (a pod, a VM) the environment goes with its host; on a
+ * shared engine, compose down for the project, then a sweep of anything still carrying the
+ * environment's label (a half-finished `up` leaves such things). Then the work files and the record.
  */
-export const down = async (
-  envId: string,
-  deps: { envs: EnvRecordStore; profile: Profile; driver: DockerHostDriver; progress: ProgressReporter; run?: ProcessRunner; env?: NodeJS.ProcessEnv; force?: boolean },
-): Promise<DownResult> => {
+export const down = async (envId: string, deps: DownDeps): Promise<DownResult> => {
+  const record = await deps.envs.read(envId);
+  const driver = await deps.driver({ recorded: record?.driver });
   try {
-    return await removeEnvironment(envId, deps);
+    // A fresh CI runner has no record: a driver with hosts of their own finds it by labels.
+    const host = record?.host ?? (driver.hostPerEnvironment ? await driver.findHost({ profileId: deps.profile.name, envId }) : undefined);
+    if (driver.hostPerEnvironment) return await removeHost(envId, record, host, driver, deps);
+    return await removeEnvironment(envId, record, host, driver, deps);
   } catch (err) {
     if (!deps.force) throw err;
     // --force: the host is gone or broken; forget the environment so `ls` stops showing it.
@@ -38,13 +56,27 @@ export const down = async (
   }
 };
 
-const removeEnvironment = async (
-  envId: string,
-  { envs, profile, driver, progress, run = execFileRunner, env = process.env }: { envs: EnvRecordStore; profile: Profile; driver: DockerHostDriver; progress: ProgressReporter; run?: ProcessRunner; env?: NodeJS.ProcessEnv },
-): Promise<DownResult> => {
-  const record = await envs.read(envId);
+const forget = async (envId: string, { envs, profile, env }: DownDeps): Promise<void> => {
+  await rm(join(preevyHome(env), 'work', profile.name, envId), { recursive: true, force: true });
+  await envs.remove(envId);
+};
+
+const markDeleting = (envId: string, project: string, driver: DockerHostDriver, envs: EnvRecordStore) =>
+  envs.update(envId, (prev) => ({ envId, composeProject: project, driver: driver.name, status: 'deleting', urls: prev?.urls ?? [] })).catch(() => undefined);
+
+const removeHost = async (envId: string, record: EnvRecord | undefined, host: DockerHost | undefined, driver: DockerHostDriver, deps: DownDeps): Promise<DownResult> => {
+  await deps.progress.step(`Removing ${envId} and its ${driver.name} host`, async () => {
+    if (record) await markDeleting(envId, record.composeProject, driver, deps.envs);
+    if (host) await driver.removeHost(host, { signal: deps.signal });
+    await forget(envId, deps);
+  });
+  return { envId, removed: { containers: 0, volumes: 0, networks: 0 }, existed: record !== undefined || host !== undefined, ...(host ? { host: true } : {}) };
+};
+
+const removeEnvironment = async (envId: string, record: EnvRecord | undefined, host: DockerHost | undefined, driver: DockerHostDriver, deps: DownDeps): Promise<DownResult> => {
+  const { envs, profile, progress, run = execFileRunner } = deps;
   const project = record?.composeProject ?? envId;
-  await using conn = await driver.connect({ driver: driver.name, envId, state: {} });
+  await using conn = await driver.connect(host ?? { driver: driver.name, envId, state: {} });
   const docker = dockerCli(run, conn.dockerHost);
   const filter = ['--filter', `label=${LABELS.envId}=${envId}`, '--filter', `label=${LABELS.profile}=${profile.name}`];
   const list = async (kind: 'container' | 'volume' | 'network'): Promise<string[]> => {
@@ -56,7 +88,7 @@ const removeEnvironment = async (
   };
   const before = { containers: (await list('container')).length, volumes: (await list('volume')).length, networks: (await list('network')).length };
   await progress.step(`Removing ${envId}`, async () => {
-    await envs.update(envId, (prev) => ({ envId, composeProject: project, driver: driver.name, status: 'deleting', urls: prev?.urls ?? [] })).catch(() => undefined);
+    await markDeleting(envId, project, driver, envs);
     // --rmi local: images built for this environment are garbage once it is gone.
     await docker(['compose', '-p', project, 'down', '--volumes', '--remove-orphans', '--rmi', 'local', '--timeout', '5']);
     // Whatever compose did not know about (an interrupted up, a renamed project) goes by label.
@@ -70,8 +102,7 @@ const removeEnvironment = async (
     if (left.length) {
       throw new PreevyError(`Some resources of ${envId} could not be removed: ${left.join(', ')}`, { code: 'DOWN_INCOMPLETE', kind: 'unavailable', suggestions: ['Run `preevy down` again, or remove them with docker.'] });
     }
-    await rm(join(preevyHome(env), 'work', profile.name, envId), { recursive: true, force: true });
-    await envs.remove(envId);
+    await forget(envId, deps);
   });
   return { envId, removed: before, existed: record !== undefined || before.containers + before.volumes + before.networks > 0 };
 };

@@ -6,7 +6,7 @@ import type { ComposeModel } from '../compose/compose-model.js';
 import { validatePreevyConfig } from '../compose/validate-preevy-config.js';
 import type { XPreevy } from '../compose/x-preevy-schema.js';
 import { PreevyError } from '../errors/preevy-error.js';
-import { interruptedError, type UpContext, type UpTarget } from './up-context.js';
+import { interruptedError, type UpBaseContext, type UpTarget } from './up-context.js';
 
 export interface LoadedProject {
   /** The model compose gave with `baseUris` set: the final one when they were right. */
@@ -22,7 +22,7 @@ export interface LoadedProject {
  * and the requested services checked. `baseUris` is a guess of the `PREEVY_BASE_URI_*` values
  * (the previous `up`'s): when it proves right, the model needs no second load.
  */
-export const loadProject = async ({ request, run, env, progress, logger, profile }: UpContext, baseUris: Readonly<Record<string, string>>): Promise<LoadedProject> => {
+export const loadProject = async ({ request, run, env, progress, logger, profile }: UpBaseContext, baseUris: Readonly<Record<string, string>>): Promise<LoadedProject> => {
   const model = await progress.step('Loading the compose project', () =>
     loadComposeModel({ ...request.compose, env: { ...request.compose.env, ...baseUris } }, { runner: run, env }),
   );

@@ -9,7 +9,7 @@ import { composeLogsArgs, logs } from './logs.js';
 const profile: Profile = { name: 'p1', driver: 'docker', driverOptions: {}, publicKey: 'ssh-ed25519 AAAA', clientId: 'abc', createdAt: '', updatedAt: '' };
 const record = { envId: 'e1', composeProject: 'proj-e1', driver: 'docker', status: 'up', urls: [], updatedAt: '' } as unknown as EnvRecord;
 const envs = (r: EnvRecord | undefined) => ({ read: async () => r }) as unknown as EnvRecordStore;
-const driver: DockerHostDriver = {
+const hostDriver: DockerHostDriver = {
   name: 'docker',
   hostPerEnvironment: false,
   agentReaches: () => ({ ok: true }),
@@ -19,6 +19,7 @@ const driver: DockerHostDriver = {
   listHosts: async () => [],
   findHost: async () => undefined,
 };
+const driver = async () => hostDriver;
 const psRunner = (services: string[], exitCode = 0): ProcessRunner => async () => ({ exitCode, stdout: services.map((s) => `${s}\n`).join(''), stderr: exitCode ? 'Cannot connect' : '' });
 
 const attached = (exitCode = 0) => {

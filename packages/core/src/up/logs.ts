@@ -1,5 +1,5 @@
 import { AGENT_SERVICE } from '@preevy/tunnel-protocol';
-import type { DockerHostDriver } from '../driver/docker-host-driver.js';
+import { dockerEnv, type DriverResolver } from '../driver/docker-host-driver.js';
 import { PreevyError } from '../errors/preevy-error.js';
 import type { EnvRecordStore } from '../profiles/env-record-store.js';
 import type { Profile } from '../profiles/profile-store.js';
@@ -23,7 +23,8 @@ export interface LogsDeps {
   /** The records of `profile`: `logs` finds the environment's compose project there. */
   envs: EnvRecordStore;
   profile: Profile;
-  driver: DockerHostDriver;
+  /** Called with the driver the environment was recorded with. */
+  driver: DriverResolver;
   run?: ProcessRunner;
   attach?: AttachedRunner;
 }
@@ -74,8 +75,9 @@ export const logs = async (request: LogsRequest, { envs, profile, driver, run = 
     throw new PreevyError(`No environment ${envId} in profile ${profile.name}`, { code: 'ENV_NOT_FOUND', kind: 'not-found', suggestions: ['List environments with `preevy ls`.'] });
   }
   const { composeProject: project } = record;
-  await using conn = await driver.connect({ driver: driver.name, envId, state: {} });
-  const env = { ...process.env, ...(conn.dockerHost ? { DOCKER_HOST: conn.dockerHost } : {}) };
+  const hostDriver = await driver({ recorded: record.driver });
+  await using conn = await hostDriver.connect(record.host ?? { driver: hostDriver.name, envId, state: {} });
+  const env = dockerEnv(conn);
   const ps = await dockerCli(run, conn.dockerHost)(['compose', '-p', project, 'ps', '--all', '--services']);
   if (ps.exitCode !== 0) {
     throw new PreevyError(`Could not list the services of ${envId}`, { code: 'DOCKER_UNREACHABLE', kind: 'unavailable', suggestions: ['Check that the Docker host answers.'], cause: new Error(ps.stderr.trim()) });

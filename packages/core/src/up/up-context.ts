@@ -1,6 +1,6 @@
 import type { TunnelAccess } from '@preevy/tunnel-protocol';
 import type { ComposeRequest } from '../compose/compose-request.js';
-import type { DockerHostDriver } from '../driver/docker-host-driver.js';
+import type { DockerHost, DockerHostDriver, DriverResolver } from '../driver/docker-host-driver.js';
 import { PreevyError } from '../errors/preevy-error.js';
 import type { ImageContext } from '../images/ensure-image.js';
 import type { Logger } from '../logger.js';
@@ -29,7 +29,8 @@ export interface UpRequest {
 export interface UpDeps {
   store: ProfileStore;
   profile: Profile;
-  driver: DockerHostDriver;
+  /** Picks the driver once the project's x-preevy is known. */
+  driver: DriverResolver;
   /** Called once the Docker host answers: no tunnel server is started for an environment that cannot run. */
   tunnel: (projectTunnelUrl: string | undefined) => Promise<TunnelEndpoint>;
   /** A promise lets the caller load it while the compose project loads; awaited by the agent image step. */
@@ -60,11 +61,16 @@ export interface UpResult {
   sync?: SyncCounts & { paths: number };
 }
 
-/** What every step of `up` shares: the request and the side effects, defaults filled in. */
-export interface UpContext extends Required<Omit<UpDeps, 'tunnel' | 'agentImage'>> {
+/** What the steps before the driver is chosen share: the request and the side effects, defaults filled in. */
+export interface UpBaseContext extends Required<Omit<UpDeps, 'tunnel' | 'agentImage' | 'driver'>> {
   request: UpRequest;
   /** `pollUntil` over `clock`: the one way `up` waits for something. */
   poll: Poll;
+}
+
+/** What every step of `up` shares once the project chose its driver. */
+export interface UpContext extends UpBaseContext {
+  driver: DockerHostDriver;
 }
 
 /** The environment the steps work on, once the project is loaded. */
@@ -73,6 +79,8 @@ export interface UpTarget {
   /** The compose project name of the environment (today: the env id). */
   project: string;
   labels: Record<string, string>;
+  /** The host `ensureHost` returned, once it did: the record keeps it. */
+  host?: DockerHost | undefined;
   /** Throws INTERRUPTED when the user pressed Ctrl-C: every step checks it before changing anything. */
   stopIfInterrupted: () => void;
   interrupted: () => PreevyError;

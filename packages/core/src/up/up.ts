@@ -1,6 +1,5 @@
 import { agentStatePort, serviceTunnelName, tunnelLabel, urlOfLabel } from '@preevy/tunnel-protocol';
 import { execFileRunner } from '../process/process-runner.js';
-import { isLocalEngine } from '../sync/sync-bind-mounts.js';
 import { agentStateReader, dockerCli } from './agent-state-reader.js';
 import { deploy, syncFiles } from './deploy.js';
 import { ensureHost } from './ensure-host.js';
@@ -10,7 +9,8 @@ import { pollUntil, realClock } from './poll-until.js';
 import { prepareAgentImage } from './prepare-agent-image.js';
 import { answered, probeUrls, shareTokenSigner } from './probe-urls.js';
 import { recordEnv } from './record-env.js';
-import type { UpContext, UpDeps, UpRequest, UpResult } from './up-context.js';
+import { checkTunnelReach } from './tunnel-reach.js';
+import type { UpBaseContext, UpContext, UpDeps, UpRequest, UpResult } from './up-context.js';
 import { accessRules, expectedTunnels, waitForTunnels } from './wait-for-tunnels.js';
 
 export type { ServiceUrl, UpDeps, UpRequest, UpResult } from './up-context.js';
@@ -22,19 +22,23 @@ export type { ServiceUrl, UpDeps, UpRequest, UpResult } from './up-context.js';
  */
 export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> => {
   const { store, profile, driver, progress, logger, run = execFileRunner, env = process.env, clock = realClock } = deps;
-  const ctx: UpContext = { request, store, profile, driver, progress, logger, run, env, clock, poll: pollUntil(clock) };
+  const base: UpBaseContext = { request, store, profile, progress, logger, run, env, clock, poll: pollUntil(clock) };
   const agentImage = Promise.resolve(deps.agentImage);
   // Awaited by the agent image step; this only keeps a failure before that step from also being an unhandled rejection.
   agentImage.catch(() => {});
 
   // 1-3. The compose model, x-preevy and the env id.
-  const memo = baseUriMemo(ctx);
-  const loaded = await loadProject(ctx, await memo.read());
-  const { target, config } = loaded;
-  const { envId, stopIfInterrupted } = target;
+  const memo = baseUriMemo(base);
+  const loaded = await loadProject(base, await memo.read());
+  const { config } = loaded;
+  const { envId, stopIfInterrupted } = loaded.target;
 
-  // 4. The Docker host, then the tunnel server its agent will reach.
-  await using conn = await ensureHost(ctx, target);
+  // 4. The driver x-preevy chose, whether its agent can reach the tunnel server, the Docker host.
+  const ctx: UpContext = { ...base, driver: await driver({ project: config, projectDir: loaded.model.workingDir }) };
+  checkTunnelReach(ctx.driver, config.tunnelServer ?? profile.tunnelUrl);
+  const ensured = await ensureHost(ctx, loaded.target);
+  await using conn = ensured.conn;
+  const target = { ...loaded.target, host: ensured.host };
   const tunnel = await progress.step('Starting the tunnel', () => deps.tunnel(config.tunnelServer));
   const docker = dockerCli(run, conn.dockerHost, loaded.model.workingDir);
 
@@ -45,7 +49,7 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
   const agent = await prepareAgentImage(ctx, config, agentImage, conn.dockerHost);
   const final = await interpolateBaseUris(ctx, loaded, urlOf, serviceLabels);
   await memo.write(final.baseUris);
-  const { raw, sync } = await syncFiles(ctx, target, final.model, docker, conn.dockerHost);
+  const { raw, sync } = await syncFiles(ctx, target, final.model, docker, conn);
 
   // 7. docker compose up, the agent injected.
   const agentKey = await store.readPrivateKey(profile.name);
@@ -53,7 +57,7 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
 
   // 8. The agent's tunnels, then every URL probed through its tunnel.
   const expected = expectedTunnels(final.model, request.services, defaultAccess, serviceLabels);
-  const loopbackPort = tunnel.agentNetwork === 'host' && isLocalEngine(conn.dockerHost) ? agentStatePort(envId, 'host') : undefined;
+  const loopbackPort = tunnel.agentNetwork === 'host' && conn.seesLocalFiles ? agentStatePort(envId, 'host') : undefined;
   const active = await waitForTunnels(ctx, target, expected, agentStateReader({ docker, envId, loopbackPort }));
   stopIfInterrupted();
   const urls = await probeUrls(ctx, target, expected, active, shareTokenSigner(profile, agentKey, envId));
