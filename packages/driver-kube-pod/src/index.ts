@@ -7,3 +7,4 @@ export { execInPod } from './pod-exec.js';
 export type { ContainerRef, ExecOptions, ExecResult } from './pod-exec.js';
 export { forwardPort } from './port-forward.js';
 export type { LocalPortForward, PodPort, PortForwardOptions } from './port-forward.js';
+export * from './template/index.js';
