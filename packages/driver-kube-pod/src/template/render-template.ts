@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import nunjucks from 'nunjucks';
-import { isMap, LineCounter, parseAllDocuments } from 'yaml';
+import { isMap, isScalar, LineCounter, parseAllDocuments } from 'yaml';
 import type { KubeObject } from './kube-object.js';
 import { DEFAULT_TEMPLATE } from './shipped-templates.js';
 import { parseNunjucksFailure, templateNotFound, templateRenderError, templateYamlError } from './template-errors.js';
@@ -60,9 +60,12 @@ const parseObjects = (text: string, templatePath: string): KubeObject[] => {
     const [error] = doc.errors;
     if (error !== undefined) {
       const line = error.linePos?.[0].line;
-      throw templateYamlError({ templatePath, document: i + 1, line, lineText: lineOf(text, line), reason: error.message.split('\n')[0]!.replace(/:$/, ''), cause: error });
+      // yaml's first message line ends with its own "at line L, column C:"; the place is reported once, by us.
+      const reason = (error.message.split('\n')[0] ?? error.code).replace(/ at line \d+, column \d+:?$/, '');
+      throw templateYamlError({ templatePath, document: i + 1, line, column: error.linePos?.[0].col, lineText: lineOf(text, line), reason, cause: error });
     }
-    if (doc.contents === null) continue; // an empty document, e.g. after a trailing `---`
+    // An empty document, e.g. after a trailing `---`, parses as null (or a null scalar).
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) continue;
     if (!isMap(doc.contents)) {
       const { line } = lineCounter.linePos(doc.contents.range?.[0] ?? 0);
       throw templateYamlError({ templatePath, document: i + 1, line, lineText: lineOf(text, line), reason: 'a Kubernetes object must be a mapping' });

@@ -94,15 +94,17 @@ export interface YamlFailure {
   document: number;
   /** 1-based line of the rendered text. */
   line?: number | undefined;
+  column?: number | undefined;
   lineText?: string | undefined;
   reason: string;
   cause?: unknown;
 }
 
 /** The rendered text is not YAML, or a document is not a mapping. Lines are of the rendered text. */
-export const templateYamlError = ({ templatePath, document, line, lineText, reason, cause }: YamlFailure): PreevyError =>
-  new PreevyError(
-    `The kube-pod template ${templatePath} renders invalid YAML in document ${document}${line === undefined ? '' : `, rendered line ${line}`}: ${reason}${lineText === undefined ? '' : `\n  ${line} | ${lineText}`}`,
+export const templateYamlError = ({ templatePath, document, line, column, lineText, reason, cause }: YamlFailure): PreevyError => {
+  const at = line === undefined ? '' : `, rendered line ${line}${column === undefined ? '' : `, column ${column}`}`;
+  return new PreevyError(
+    `The kube-pod template ${templatePath} renders invalid YAML in document ${document}${at}: ${reason}${lineText === undefined ? '' : `\n  ${line} | ${lineText}`}`,
     {
       code: 'KUBE_TEMPLATE_YAML',
       kind: 'invalid-input',
@@ -112,6 +114,7 @@ export const templateYamlError = ({ templatePath, document, line, lineText, reas
       cause,
     },
   );
+};
 
 /** The rendered objects break the template's contract: one problem a line, each naming its object. */
 export const templateInvalid = (templatePath: string, problems: readonly string[]): PreevyError =>

@@ -1,4 +1,4 @@
-import type { KubePodOptions } from '../options.js';
+import { KUBE_POD_OPTIONS, type KubePodOptions } from '../options.js';
 
 /** What a docker-host template is rendered with. */
 export interface HostTemplateContext {
@@ -21,6 +21,8 @@ const camelCase = (name: string): string => name.replace(/-([a-z0-9])/g, (_, c: 
  */
 export const templateVariables = (context: HostTemplateContext): Record<string, unknown> => {
   const variables: Record<string, unknown> = {};
+  // Every declared option, also one the resolved options leave out: the render error then says "unset", not "no such variable".
+  for (const { name } of KUBE_POD_OPTIONS) variables[camelCase(name)] = null;
   for (const [name, value] of Object.entries(context.options)) variables[camelCase(name)] = value ?? null;
   return { ...variables, namespace: context.namespace, id: context.id, labels: context.labels, options: context.options };
 };
