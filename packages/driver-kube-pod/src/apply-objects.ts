@@ -34,7 +34,7 @@ export const applyObjects = async (kc: KubeConfig, objects: readonly KubernetesO
   const prepared = objects.map((o) => prepareObject(o, options));
   const applied: AppliedObject[] = [];
   for (const object of prepared) {
-    const what = describeObject(object, options.namespace);
+    const what = describeObject(object);
     throwIfAborted(options.signal, `applying ${what}`);
     const fail = (verb: string) => (e: unknown) => {
       throw kubeError(e, `${verb} ${what}`, { server });

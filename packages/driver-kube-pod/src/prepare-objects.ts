@@ -1,4 +1,4 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ObjectMeta } from '@kubernetes/client-node';
 import { PreevyError } from '@preevy/core';
 import { KUBE_ANNOTATIONS } from './kube-labels.js';
 
@@ -10,7 +10,7 @@ export interface ObjectRef {
 }
 
 /** A rendered object with everything the API needs to address it. */
-export type PreparedObject = KubernetesObject & ObjectRef & { metadata: { name: string; namespace: string } };
+export type PreparedObject = KubernetesObject & { apiVersion: string; kind: string; metadata: V1ObjectMeta & { name: string; namespace: string } };
 
 export interface PrepareOptions {
   namespace: string;
@@ -26,7 +26,8 @@ const POD_TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'R
 const invalid = (message: string, suggestion: string) =>
   new PreevyError(message, { code: 'KUBE_OBJECT_INVALID', kind: 'invalid-input', suggestions: [suggestion] });
 
-export const describeObject = ({ kind, name }: Pick<ObjectRef, 'kind' | 'name'>, namespace: string): string => `${kind} ${namespace}/${name}`;
+/** `Deployment ns/name`, for messages. */
+export const describeObject = ({ kind, metadata }: PreparedObject): string => `${kind} ${metadata.namespace}/${metadata.name}`;
 
 /**
  * Puts a rendered object in the driver's namespace and marks it as the environment's: its labels
