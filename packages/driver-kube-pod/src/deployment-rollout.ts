@@ -1,6 +1,7 @@
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import { PreevyError } from '@preevy/core';
-import { kubeError } from './kube-errors.js';
+import { throwIfAborted, unlessAborted } from './interrupted.js';
+import { apiServerOf, kubeError } from './kube-errors.js';
 
 export interface DeploymentRef {
   namespace: string;
@@ -10,7 +11,8 @@ export interface DeploymentRef {
 export interface RolloutOptions {
   timeoutMs?: number;
   pollMs?: number;
-  signal?: AbortSignal;
+  /** Aborting it (Ctrl-C) stops the wait at once with INTERRUPTED. */
+  signal?: AbortSignal | undefined;
   /** Injected for tests. */
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -29,7 +31,8 @@ export const isRolledOut = (d: V1Deployment): boolean => {
   );
 };
 
-const isReady = (p: V1Pod): boolean =>
+/** True for a pod that is Ready and not being deleted: one to forward to. */
+export const isReady = (p: V1Pod): boolean =>
   p.metadata?.deletionTimestamp === undefined && (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 /** Why pods are not ready yet, as the kubelet put it (ErrImageNeverPull, CrashLoopBackOff, ...). */
@@ -51,9 +54,14 @@ const selectorOf = (d: V1Deployment): string =>
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
 
+/** The newest of the ready pods, or undefined. */
+export const newestReadyPod = (pods: readonly V1Pod[]): V1Pod | undefined =>
+  pods.filter(isReady).sort((a, b) => (b.metadata?.creationTimestamp?.getTime() ?? 0) - (a.metadata?.creationTimestamp?.getTime() ?? 0))[0];
+
 /**
  * Waits until a Deployment is rolled out and Available, and returns its newest ready pod: the one
- * to exec in or forward to. On timeout the error names what the pods are waiting for.
+ * to exec in or forward to. On timeout the error names what the pods are waiting for; an aborted
+ * signal stops it at once with INTERRUPTED.
  */
 export const waitForDeployment = async (
   kc: KubeConfig,
@@ -64,20 +72,30 @@ export const waitForDeployment = async (
   const core = kc.makeApiClient(CoreV1Api);
   const deadline = now() + timeoutMs;
   const what = `deployment ${namespace}/${name}`;
+  const waiting = `waiting for ${what}`;
+  const server = apiServerOf(kc);
   for (;;) {
-    signal?.throwIfAborted();
-    const deployment = await apps.readNamespacedDeployment({ namespace, name }).catch((e: unknown) => {
-      throw kubeError(e, `reading ${what}`);
-    });
-    const pods = await core
-      .listNamespacedPod({ namespace, labelSelector: selectorOf(deployment) })
-      .then((l) => l.items)
-      .catch((e: unknown) => {
-        throw kubeError(e, `listing the pods of ${what}`);
-      });
+    throwIfAborted(signal, waiting);
+    const deployment = await unlessAborted(
+      apps.readNamespacedDeployment({ namespace, name }).catch((e: unknown) => {
+        throw kubeError(e, `reading ${what}`, { server });
+      }),
+      signal,
+      waiting,
+    );
+    const pods = await unlessAborted(
+      core
+        .listNamespacedPod({ namespace, labelSelector: selectorOf(deployment) })
+        .then((l) => l.items)
+        .catch((e: unknown) => {
+          throw kubeError(e, `listing the pods of ${what}`, { server });
+        }),
+      signal,
+      waiting,
+    );
     if (isRolledOut(deployment)) {
-      const ready = pods.filter(isReady).sort((a, b) => (b.metadata?.creationTimestamp?.getTime() ?? 0) - (a.metadata?.creationTimestamp?.getTime() ?? 0));
-      if (ready[0] !== undefined) return ready[0];
+      const ready = newestReadyPod(pods);
+      if (ready !== undefined) return ready;
     }
     if (now() >= deadline) {
       const problems = podProblems(pods);
@@ -90,6 +108,6 @@ export const waitForDeployment = async (
         ],
       });
     }
-    await sleep(pollMs);
+    await unlessAborted(sleep(pollMs), signal, waiting);
   }
 };

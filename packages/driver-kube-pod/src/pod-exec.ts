@@ -2,7 +2,7 @@ import { Writable, type Readable } from 'node:stream';
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 import { PreevyError } from '@preevy/core';
 import { exitCodeOf } from './exit-status.js';
-import { kubeError } from './kube-errors.js';
+import { apiServerOf, kubeError } from './kube-errors.js';
 
 export interface ContainerRef {
   namespace: string;
@@ -46,7 +46,7 @@ export const execInPod = async (
       status = s;
     })
     .catch((e: unknown) => {
-      throw kubeError(e, `exec in ${where}`);
+      throw kubeError(e, `exec in ${where}`, { server: apiServerOf(kc), needs: 'create pods/exec' });
     });
   const closed = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => {

@@ -16,19 +16,29 @@ const portFrame = (channel: number, port: number) => Buffer.from([channel, port 
 
 describe('forwardPort (relay logic, v4 stand-in on loopback)', () => {
   let wss: WebSocketServer;
-  let onStream: (ws: WebSocket) => void;
+  let onStream: (ws: WebSocket, pod: string) => void;
   let forward: LocalPortForward;
+  let kc: KubeConfig;
   const clients: Socket[] = [];
+  /** Pods the stand-in answers 404 for, as the API server does for a deleted pod. */
+  const gonePods = new Set<string>();
+  const podOf = (url = '') => /\/pods\/([^/]+)\/portforward/.exec(url)?.[1] ?? '';
 
   beforeEach(async () => {
-    wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => 'v4.channel.k8s.io' });
+    gonePods.clear();
+    wss = new WebSocketServer({
+      host: '127.0.0.1',
+      port: 0,
+      handleProtocols: () => 'v4.channel.k8s.io',
+      verifyClient: (info, done) => (gonePods.has(podOf(info.req.url)) ? done(false, 404) : done(true)),
+    });
     await new Promise((r) => wss.once('listening', r));
-    wss.on('connection', (ws) => {
+    wss.on('connection', (ws, req) => {
       ws.send(portFrame(0, 2375));
       ws.send(portFrame(1, 2375));
-      onStream(ws);
+      onStream(ws, podOf(req.url));
     });
-    const kc = new KubeConfig();
+    kc = new KubeConfig();
     kc.loadFromOptions({
       clusters: [{ name: 'c', server: `http://127.0.0.1:${(wss.address() as AddressInfo).port}`, skipTLSVerify: true }],
       users: [{ name: 'u' }],
@@ -135,5 +145,82 @@ describe('forwardPort (relay logic, v4 stand-in on loopback)', () => {
       check();
     });
     expect(received).toBe(payload.length);
+  });
+
+  describe('with a pod resolver', () => {
+    /** Replies with the name of the pod the stream reached. */
+    const answerPodName = (ws: WebSocket, pod: string) => ws.on('message', () => ws.send(Buffer.concat([Buffer.from([0]), Buffer.from(pod)])));
+    const ask = async (port: number) => {
+      const s = await new Promise<Socket>((resolve) => {
+        const c = connect({ host: '127.0.0.1', port }, () => resolve(c));
+        c.on('error', () => undefined); // a dropped connection resets; 'close' reports it
+        clients.push(c);
+      });
+      const reply = new Promise<string>((resolve, reject) => {
+        s.once('data', (d: Buffer) => resolve(d.toString()));
+        s.once('close', () => reject(new Error('closed without a reply')));
+      });
+      s.write('which pod?');
+      return reply;
+    };
+
+    it('should look the pod up once for many concurrent connections', async () => {
+      onStream = answerPodName;
+      let lookups = 0;
+      await using fwd = await forwardPort(kc, {
+        namespace: 'ns',
+        pod: async () => {
+          lookups += 1;
+          await sleep(50);
+          return 'pod-a';
+        },
+        port: 2375,
+      });
+      const replies = await Promise.all(Array.from({ length: 20 }, () => ask(fwd.port)));
+      expect(new Set(replies)).toEqual(new Set(['pod-a']));
+      expect(lookups).toBe(1);
+    });
+
+    it('should look again, within the same connection, when the remembered pod is gone', async () => {
+      onStream = answerPodName;
+      let current = 'pod-a';
+      let lookups = 0;
+      await using fwd = await forwardPort(kc, { namespace: 'ns', pod: async () => ((lookups += 1), current), port: 2375 });
+      expect(await ask(fwd.port)).toBe('pod-a');
+      gonePods.add('pod-a');
+      current = 'pod-b';
+      expect(await ask(fwd.port)).toBe('pod-b'); // no failed connection seen by the client
+      expect(await ask(fwd.port)).toBe('pod-b');
+      expect(lookups).toBe(2);
+    });
+
+    it('should forget the pod when the API server reports a failed dial, and drop a connection the lookup fails', async () => {
+      let current = 'pod-a';
+      onStream = (ws, pod) => {
+        if (pod === 'pod-a') ws.send(Buffer.concat([Buffer.from([1]), Buffer.from('error forwarding port 2375 to pod pod-a: failed to find sandbox')]));
+        else answerPodName(ws, pod);
+      };
+      let fail = false;
+      await using fwd = await forwardPort(kc, {
+        namespace: 'ns',
+        pod: async () => {
+          if (fail) throw new Error('no ready pod of the host');
+          return current;
+        },
+        port: 2375,
+      });
+      await expect(ask(fwd.port)).rejects.toThrow('closed without a reply');
+      expect(fwd.lastError).toContain('failed to find sandbox');
+      current = 'pod-b';
+      expect(await ask(fwd.port)).toBe('pod-b');
+
+      gonePods.add('pod-b');
+      fail = true;
+      await expect(ask(fwd.port)).rejects.toThrow('closed without a reply');
+      expect(fwd.lastError).toBe('no ready pod of the host');
+      fail = false;
+      current = 'pod-c';
+      expect(await ask(fwd.port)).toBe('pod-c'); // a failed lookup is not remembered
+    });
   });
 });

@@ -4,9 +4,16 @@ import { PortForward, type KubeConfig } from '@kubernetes/client-node';
 import { PreevyError } from '@preevy/core';
 import { messageOf } from './kube-errors.js';
 
+/** Finds the pod to forward to, e.g. the ready pod of a Deployment. */
+export type PodResolver = () => Promise<string>;
+
 export interface PodPort {
   namespace: string;
-  pod: string;
+  /**
+   * The pod, or how to find it. A resolver is asked when a connection arrives; its answer is reused
+   * until a connection to that pod fails, so a replaced pod (restart, rollout) is found again.
+   */
+  pod: string | PodResolver;
   port: number;
 }
 
@@ -54,6 +61,23 @@ const pumpToPod = (socket: Socket, ws: WebSocket): void => {
   socket.resume();
 };
 
+/** A resolver's answer, shared by concurrent connections and forgotten when one of them fails. */
+const podCache = (pod: string | PodResolver) => {
+  let cached: Promise<string> | undefined;
+  const forget = (name: Promise<string>): void => {
+    if (cached === name) cached = undefined;
+  };
+  /** `reused`: the answer came from the cache, so a failure may mean it is stale. */
+  const get = (): { name: Promise<string>; reused: boolean } => {
+    if (typeof pod === 'string') return { name: Promise.resolve(pod), reused: false };
+    const reused = cached !== undefined;
+    const name = (cached ??= pod());
+    name.catch(() => forget(name)); // a failed lookup is not kept
+    return { name, reused };
+  };
+  return { get, forget };
+};
+
 /**
  * Forwards 127.0.0.1:<localPort> to a pod port, one WebSocket stream per accepted connection, like
  * `kubectl port-forward`. Never binds another address: the pod's port stays private to this machine.
@@ -64,6 +88,7 @@ export const forwardPort = async (
   { localPort = 0, portForward = new PortForward(kc) }: PortForwardOptions = {},
 ): Promise<LocalPortForward> => {
   const open = new Set<Socket>();
+  const target = podCache(pod);
   let lastError: string | undefined;
 
   const relay = (socket: Socket) => {
@@ -89,33 +114,46 @@ export const forwardPort = async (
     });
     // The API server reports a failed dial (nothing listening, pod gone) on the error channel. Its
     // first frame only carries the port number, which the client strips, leaving an empty chunk.
+    let podName: Promise<string> | undefined;
     const errors = new Writable({
       write(chunk: Buffer, _encoding, done) {
         if (chunk.length > 0) {
           lastError = chunk.toString('utf8').trim();
+          // Also the sign of a pod on its way out: the next connection looks it up again. This
+          // one cannot be retried, its first bytes are already gone.
+          if (podName) target.forget(podName);
           socket.destroy();
         }
         done();
       },
     });
-    portForward.portForward(namespace, pod, [port], fromPod, errors, new PassThrough()).then(
-      (opened: ForwardSocket) => {
-        if (typeof opened === 'function') return; // only with retries, which are not used here
-        ws = opened;
-        if (socket.destroyed) return ws.close();
-        ws.once('close', () => socket.end());
-        ws.once('error', (e: Error) => {
-          lastError = e.message;
-          socket.destroy();
-        });
-        socket.once('close', () => ws?.close());
-        pumpToPod(socket, ws);
-      },
-      (e: unknown) => {
-        lastError = messageOf(e);
-        socket.destroy();
-      },
-    );
+    const connect = (retried: boolean): void => {
+      const { name, reused } = target.get();
+      podName = name;
+      name.then((p) => portForward.portForward(namespace, p, [port], fromPod, errors, new PassThrough())).then(
+        (opened: ForwardSocket) => {
+          if (typeof opened === 'function') return; // only with retries, which are not used here
+          ws = opened;
+          if (socket.destroyed) return ws.close();
+          ws.once('close', () => socket.end());
+          ws.once('error', (e: Error) => {
+            lastError = e.message;
+            socket.destroy();
+          });
+          socket.once('close', () => ws?.close());
+          pumpToPod(socket, ws);
+        },
+        (e: unknown) => {
+          lastError = messageOf(e);
+          target.forget(name);
+          // A remembered pod that refuses the stream was most likely replaced: nothing was read
+          // from the local socket yet, so one fresh lookup is safe.
+          if (reused && !retried && !socket.destroyed) connect(true);
+          else socket.destroy();
+        },
+      );
+    };
+    connect(false);
   };
 
   // Accepted paused, so nothing is read before the stream exists; half-open, so a local EOF does
@@ -124,7 +162,7 @@ export const forwardPort = async (
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject).listen(localPort, '127.0.0.1', () => resolve());
   }).catch((cause: unknown) => {
-    throw new PreevyError(`Cannot listen on 127.0.0.1:${localPort} for the port-forward to ${namespace}/${pod}:${port}`, {
+    throw new PreevyError(`Cannot listen on 127.0.0.1:${localPort} for the port-forward to ${namespace}/${typeof pod === 'string' ? pod : '(its pod)'}:${port}`, {
       code: 'PORT_IN_USE',
       kind: 'conflict',
       suggestions: ['Choose another local port, or 0 for any free one.'],

@@ -1,5 +1,4 @@
 export { hostId, MAX_HOST_ID_LENGTH } from './host-id.js';
-export { COMPONENT_LABEL, DOCKER_HOST_COMPONENT, HOST_ID_LABEL } from './kube-object.js';
 export type { KubeObject } from './kube-object.js';
 export { renderHostTemplate } from './render-template.js';
 export type { RenderedTemplate, RenderHostTemplateRequest } from './render-template.js';

@@ -1,4 +1,5 @@
-import { COMPONENT_LABEL, DOCKER_HOST_COMPONENT, type KubeObject } from './kube-object.js';
+import { DOCKER_HOST_COMPONENT, KUBE_LABELS } from '../kube-labels.js';
+import type { KubeObject } from './kube-object.js';
 import { templateInvalid } from './template-errors.js';
 
 /**
@@ -56,7 +57,7 @@ const refOf = (o: Record<string, unknown>, index: number): string => {
   return nonEmptyString(name) ? `${kind}/${name}` : `${kind} #${index + 1} (no metadata.name)`;
 };
 
-const isDockerHost = (o: KubeObject): boolean => o.kind === 'Deployment' && o.metadata.labels?.[COMPONENT_LABEL] === DOCKER_HOST_COMPONENT;
+const isDockerHost = (o: KubeObject): boolean => o.kind === 'Deployment' && o.metadata.labels?.[KUBE_LABELS.component] === DOCKER_HOST_COMPONENT;
 
 const containersOf = (deployment: KubeObject): unknown[] | undefined => {
   const { spec } = deployment;
@@ -110,7 +111,7 @@ export const validateHostObjects = (objects: readonly KubeObject[], { namespace,
   const problems = objects.flatMap((o, i) => objectProblems(o, i, namespace));
   const placed = objects.map((o) => (isRecord(o) && isRecord(o.metadata) ? { ...o, metadata: { ...o.metadata, namespace } } : o));
   const [host, ...others] = placed.map((o, i) => ({ o, i })).filter(({ o }) => isRecord(o) && isRecord(o.metadata) && isDockerHost(o));
-  const hostLabel = `${COMPONENT_LABEL}: ${DOCKER_HOST_COMPONENT}`;
+  const hostLabel = `${KUBE_LABELS.component}: ${DOCKER_HOST_COMPONENT}`;
   if (host === undefined) problems.push(`no Deployment is labelled ${hostLabel} (in metadata.labels): the driver runs Docker in the first container of that Deployment`);
   else if (others.length > 0) problems.push(`${others.length + 1} Deployments are labelled ${hostLabel} (${[host, ...others].map(({ o, i }) => refOf(o, i)).join(', ')}): keep exactly one`);
   else problems.push(...dockerHostProblems(host.o, refOf(host.o, host.i)));
