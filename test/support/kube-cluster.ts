@@ -15,6 +15,8 @@ export const KUBECONFIG_FILE = join(testCache(), 'kube', 'kubeconfig');
 /** The node name and the dind image that test/infra/kube/{env,images}.sh give the test cluster. */
 export const KUBE_NODE = 'node1';
 export const KUBE_DIND_IMAGE = 'docker.io/preevy-test/dind:k8s';
+/** test/infra/kube/env.sh: the root namespace's end of the node's veth; pods are routed to it (a tunnel server for agents in pods listens there). */
+export const KUBE_HOST_IP = '10.213.0.2';
 /** test/infra/kube/env.sh: the node's network namespace and the root namespace's end of its veth. */
 const KUBE_NETNS_FILE = '/run/netns/preevy-k8s';
 const KUBE_HOST_LINK = 'pk8s-h';

@@ -1,10 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import {
-  createDockerDriver,
   importProfileFromEnv,
   LocalProfileStore,
   preevyHome,
-  PreevyError,
   projectEnvId,
   type Logger,
   type Profile,
@@ -27,19 +25,6 @@ export const resolveProfile = async (name: string | undefined): Promise<{ store:
 /** The environment a command acts on: `--id` (normalized), else derived from the project as `up` derives it. */
 export const envIdFromFlags = async (flags: ComposeFlagValues & { id?: string | undefined }): Promise<string> =>
   (await projectEnvId({ compose: composeRequestFromFlags(flags), flag: flags.id })).id;
-
-/** The driver of a profile, with `--docker-host` (or DOCKER_HOST) above the profile's option. */
-export const resolveDriver = (profile: Profile, dockerHost: string | undefined) => {
-  if (profile.driver !== 'docker') {
-    throw new PreevyError(`The ${profile.driver} driver is not available in this build`, {
-      code: 'DRIVER_UNAVAILABLE',
-      kind: 'invalid-input',
-      suggestions: ['Use the docker driver: preevy profile config update --driver docker'],
-    });
-  }
-  const fromProfile = typeof profile.driverOptions['docker-host'] === 'string' ? profile.driverOptions['docker-host'] : undefined;
-  return createDockerDriver({ host: dockerHost ?? fromProfile });
-};
 
 /**
  * Where agents publish: the project's tunnel server (`x-preevy.tunnelServer`), else the profile's

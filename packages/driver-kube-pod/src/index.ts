@@ -27,3 +27,7 @@ export type { ObjectRef, PreparedObject, PrepareOptions } from './prepare-object
 export { DOCKER_PORT, waitForHost } from './wait-host-ready.js';
 export type { HostDeploymentRef, WaitHostOptions } from './wait-host-ready.js';
 export * from './template/index.js';
+export { createKubePodDriver, kubePodDriver } from './kube-pod-driver.js';
+export type { KubePodHostState } from './kube-pod-driver.js';
+export { KUBE_POD_OPTIONS } from './options.js';
+export type { KubePodOptions } from './options.js';

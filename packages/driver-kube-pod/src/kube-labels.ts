@@ -16,6 +16,8 @@ export const DOCKER_HOST_COMPONENT = 'docker-host';
 export const KUBE_ANNOTATIONS = Object.freeze({
   /** Hash of what rendered the object: an object whose live copy carries the same hash is not applied again. */
   templateHash: `${LABEL_PREFIX}.template-hash`,
+  /** The kinds of every object the template had (JSON), so `down` without the env record deletes each. */
+  kinds: `${LABEL_PREFIX}.kinds`,
 });
 
 /** `k1=v1,k2=v2`, sorted so the same labels give the same selector. */

@@ -1,7 +1,7 @@
 import { AppsV1Api, type KubeConfig, type V1Deployment } from '@kubernetes/client-node';
 import { LABELS } from '@preevy/core';
 import { apiServerOf, kubeError } from './kube-errors.js';
-import { DOCKER_HOST_COMPONENT, KUBE_LABELS } from './kube-labels.js';
+import { DOCKER_HOST_COMPONENT, KUBE_LABELS, labelSelector } from './kube-labels.js';
 
 /** A docker-host Deployment as `ls` and `findHost` see it, from the cluster alone. */
 export interface HostDeployment {
@@ -11,6 +11,8 @@ export interface HostDeployment {
   profileId: string;
   /** Undefined when the template did not set the host-id label. */
   hostId: string | undefined;
+  /** The Deployment's pod selector, as a label selector. */
+  selector: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
   createdAt: Date | undefined;
@@ -28,6 +30,7 @@ export const toHostDeployment = (d: V1Deployment): HostDeployment | undefined =>
     envId,
     profileId,
     hostId: labels[KUBE_LABELS.hostId],
+    selector: labelSelector(d.spec?.selector?.matchLabels ?? {}),
     labels,
     annotations: d.metadata.annotations ?? {},
     createdAt: d.metadata.creationTimestamp,

@@ -2,7 +2,8 @@ import { Args, Flags } from '@oclif/core';
 import { logs, type LogsResult } from '@preevy/core';
 import { BaseCommand } from '../base-command.js';
 import { composeFlags } from '../compose-flags.js';
-import { envIdFromFlags, resolveDriver, resolveProfile } from '../environment-context.js';
+import { driverFlags, driverResolver } from '../drivers/driver-flags.js';
+import { envIdFromFlags, resolveProfile } from '../environment-context.js';
 
 export default class Logs extends BaseCommand<typeof Logs> {
   static override summary = "Print the logs of an environment's services (all but the preevy agent unless named).";
@@ -12,12 +13,12 @@ export default class Logs extends BaseCommand<typeof Logs> {
   static override flags = {
     ...composeFlags,
     id: Flags.string({ description: 'Environment id (default: derived as `up` derives it).', env: 'PREEVY_ENV_ID' }),
-    'docker-host': Flags.string({ description: 'Docker endpoint of the docker driver.', env: 'DOCKER_HOST' }),
     // No `-f`: it is the compose file flag, as in docker compose.
     follow: Flags.boolean({ description: 'Keep printing new lines until interrupted.' }),
     tail: Flags.integer({ description: 'Only the last N lines of each service.', min: 0 }),
     since: Flags.string({ description: 'Only lines since a timestamp (2024-01-02T15:04:05Z) or for a duration (10m).' }),
     timestamps: Flags.boolean({ description: 'Prefix every line with its timestamp.' }),
+    ...driverFlags,
   };
 
   async run(): Promise<LogsResult> {
@@ -27,7 +28,7 @@ export default class Logs extends BaseCommand<typeof Logs> {
     const envId = await envIdFromFlags(f);
     const result = await logs(
       { envId, services: argv as string[], follow: f.follow, tail: f.tail, since: f.since, timestamps: f.timestamps },
-      { envs: store.envs(profile.name), profile, driver: resolveDriver(profile, f['docker-host']) },
+      { envs: store.envs(profile.name), profile, driver: driverResolver(profile, f) },
     );
     if (!result.services.length) this.logger.warn(`${envId} has no services besides the agent: run \`preevy up\`, or name preevy_agent.`);
     return result;

@@ -3,7 +3,8 @@ import { Args, Flags } from '@oclif/core';
 import { up, type UpResult } from '@preevy/core';
 import { BaseCommand } from '../base-command.js';
 import { composeFlags, composeRequestFromFlags } from '../compose-flags.js';
-import { agentImage, resolveDriver, resolveProfile, resolveTunnel } from '../environment-context.js';
+import { driverFlags, driverResolver } from '../drivers/driver-flags.js';
+import { agentImage, resolveProfile, resolveTunnel } from '../environment-context.js';
 import { withInterruptSignal } from '../interrupt-signal.js';
 import { renderTable } from '../ui/render-table.js';
 
@@ -18,17 +19,17 @@ export default class Up extends BaseCommand<typeof Up> {
   static override flags = {
     ...composeFlags,
     id: Flags.string({ description: 'Environment id (default: from the project and the git branch or the CI pull request).', env: 'PREEVY_ENV_ID' }),
-    'docker-host': Flags.string({ description: 'Docker endpoint of the docker driver: unix://, tcp:// or ssh://user@host.', env: 'DOCKER_HOST' }),
     'agent-base-image': Flags.string({ description: 'Node.js 20+ image the agent image is built on.', env: 'PREEVY_AGENT_BASE_IMAGE' }),
     'sync-image': Flags.string({ description: 'Image (with sh and tar) that copies bind-mounted files to a remote Docker host.', env: 'PREEVY_SYNC_IMAGE' }),
     'output-urls-to': Flags.file({ description: 'Also write the URLs as JSON to this file.' }),
+    ...driverFlags,
   };
 
   async run(): Promise<UpResult> {
     const { argv } = await this.parse(Up);
     const f = this.flags;
     const { store, profile } = await resolveProfile(f.profile);
-    const driver = resolveDriver(profile, f['docker-host']);
+    const driver = driverResolver(profile, f);
     const result = await withInterruptSignal((signal) =>
       up(
         { compose: composeRequestFromFlags(f), envId: f.id, services: argv as string[], agentBaseImage: f['agent-base-image'], syncImage: f['sync-image'], signal },

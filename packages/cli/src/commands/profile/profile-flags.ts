@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { parseDriverOptionAssignments, type LocalProfileStore } from '@preevy/core';
+import { DEFAULT_DRIVER, parseDriverOptionAssignments, type DriverOptions, type LocalProfileStore } from '@preevy/core';
+import { driverOptionFlags, profileDriverOptions } from '../../drivers/driver-flags.js';
 import { viewOf, type ProfileView } from './render-profile.js';
 
 /** `--tunnel-url`, optionally exclusive with other flags. */
@@ -26,18 +27,19 @@ export const profileSettingsFlags = {
   }),
   'tunnel-url': tunnelUrlFlag(),
   'tunnel-host-key': tunnelHostKeyFlag({ dependsOn: ['tunnel-url'] }),
+  ...driverOptionFlags,
 };
 
 /** Creates a profile from the flags `init` and `profile create` share. */
 export const createProfileFromFlags = async (
   store: LocalProfileStore,
   name: string,
-  f: { driver?: string | undefined; 'driver-option'?: string[] | undefined; 'tunnel-url'?: string | undefined; 'tunnel-host-key'?: string | undefined; use: boolean },
+  f: { driver?: string | undefined; 'driver-option'?: string[] | undefined; 'tunnel-url'?: string | undefined; 'tunnel-host-key'?: string | undefined; use: boolean } & Record<string, unknown>,
 ): Promise<ProfileView> => {
   const profile = await store.create({
     name,
     ...(f.driver === undefined ? {} : { driver: f.driver }),
-    driverOptions: parseDriverOptionAssignments(f['driver-option'] ?? []),
+    driverOptions: profileDriverOptions(f.driver ?? DEFAULT_DRIVER, f, parseDriverOptionAssignments(f['driver-option'] ?? [])) as DriverOptions,
     ...(f['tunnel-url'] === undefined ? {} : { tunnelUrl: f['tunnel-url'] }),
     ...(f['tunnel-host-key'] === undefined ? {} : { tunnelHostKey: f['tunnel-host-key'] }),
     use: f.use,

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { LocalProfileStore, parseDriverOptionAssignments } from '@preevy/core';
+import { LocalProfileStore, parseDriverOptionAssignments, type DriverOptions } from '@preevy/core';
+import { profileDriverOptions } from '../../../drivers/driver-flags.js';
 import { BaseCommand } from '../../../base-command.js';
 import { profileSettingsFlags, tunnelHostKeyFlag, tunnelUrlFlag } from '../profile-flags.js';
 import { renderProfile, viewOf, type ProfileView } from '../render-profile.js';
@@ -26,9 +27,10 @@ export default class ProfileConfigUpdate extends BaseCommand<typeof ProfileConfi
 
   async run(): Promise<ProfileView> {
     const f = this.flags;
-    const driverOptions = parseDriverOptionAssignments(f['driver-option'] ?? []);
     const store = new LocalProfileStore();
-    const { name } = await store.resolve(f.profile);
+    const current = await store.resolve(f.profile);
+    const { name } = current;
+    const driverOptions = profileDriverOptions(f.driver ?? current.driver, f, parseDriverOptionAssignments(f['driver-option'] ?? [])) as DriverOptions;
     const profile = await store.update(name, {
       ...(f.driver === undefined ? {} : { driver: f.driver }),
       driverOptions,

@@ -1,0 +1,29 @@
+import { dockerDriver, PreevyError, type DriverFactory, type DriverOptionDescriptor } from '@preevy/core';
+import { KUBE_POD_OPTIONS } from '@preevy/driver-kube-pod/options';
+
+/** A driver the CLI knows: its options (cheap, for flags) and how to load it (on use only). */
+export interface DriverEntry {
+  name: string;
+  options: readonly DriverOptionDescriptor[];
+  load: () => Promise<DriverFactory>;
+}
+
+/**
+ * Every driver, by name. cli is the composition root: the only place that knows them. A driver
+ * package is imported when a command uses it, so `up` on docker never loads the Kubernetes client.
+ */
+export const DRIVERS: readonly DriverEntry[] = [
+  { name: dockerDriver.name, options: dockerDriver.options, load: async () => dockerDriver },
+  { name: 'kube-pod', options: KUBE_POD_OPTIONS, load: async () => (await import('@preevy/driver-kube-pod')).kubePodDriver },
+];
+
+/** The entry of `name`, or DRIVER_UNKNOWN listing the drivers there are. */
+export const driverEntry = (name: string): DriverEntry => {
+  const entry = DRIVERS.find((d) => d.name === name);
+  if (entry) return entry;
+  throw new PreevyError(`Unknown driver "${name}"`, {
+    code: 'DRIVER_UNKNOWN',
+    kind: 'invalid-input',
+    suggestions: [`Drivers: ${DRIVERS.map((d) => d.name).join(', ')} (--driver, x-preevy.driver or the profile's driver).`],
+  });
+};

@@ -1,0 +1,188 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppsV1Api, CoreV1Api, KubernetesObjectApi, type KubeConfig } from '@kubernetes/client-node';
+import { createKubePodDriver, KUBE_POD_OPTIONS, type KubePodOptions } from '@preevy/driver-kube-pod';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile, type ExecResult } from '../support/exec-file.js';
+import { KUBE_DIND_IMAGE, KUBE_HOST_IP, KUBECONFIG_FILE, requireKubeCluster } from '../support/kube-cluster.js';
+import { CLI_BIN, REPO_ROOT } from '../support/paths.js';
+import { freePort, getViaLoopback as get, offlineEnv } from '../support/preevy-e2e.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+
+interface UpJson {
+  envId: string;
+  urls: Array<{ service: string; port: number; url: string; httpStatus: number }>;
+}
+
+const ENV_LABEL = 'dev.preevy.env-id';
+
+// `preevy up --driver kube-pod` on the real test cluster: a dind Deployment per environment,
+// reached through a port-forward, its agent publishing through a tunnel server that pods reach on
+// the node's veth (test/infra/kube/README.md), visitors through a loopback proxy in front of it.
+describe('preevy up --driver kube-pod (built binary, test cluster)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'preevy-e2e-kube-'));
+  const project = join(root, 'hello');
+  const home = join(root, 'home');
+  const namespace = `preevy-e2e-${randomBytes(3).toString('hex')}`;
+  const envA = `kube-a-${randomBytes(3).toString('hex')}`;
+  const envB = `kube-b-${randomBytes(3).toString('hex')}`;
+  const env: NodeJS.ProcessEnv = { ...offlineEnv(home), PREEVY_SYNC_IMAGE: 'preevy-test/busybox:latest' };
+  let kc: KubeConfig;
+  let server: ChildProcess | undefined;
+  let visitors: TcpProxy | undefined;
+  const preevy = (...args: string[]): Promise<ExecResult> => execFile(process.execPath, [CLI_BIN, ...args], { cwd: project, env, timeoutMs: 300_000 });
+  const upJson = async (...args: string[]): Promise<UpJson> => {
+    const res = await preevy('up', '--json', '--build-local', ...args);
+    expect(res.exitCode, res.stderr).toBe(0);
+    return JSON.parse(res.stdout) as UpJson;
+  };
+  const urlOf = (out: UpJson, service: string): string => out.urls.find((u) => u.service === service)!.url;
+  /** Every object in the namespace carrying the env's label, of the kinds the templates use. */
+  const labelled = async (envId: string): Promise<string[]> => {
+    const objects = KubernetesObjectApi.makeApiClient(kc);
+    const names: string[] = [];
+    for (const [apiVersion, kind] of [['apps/v1', 'Deployment'], ['v1', 'Pod'], ['v1', 'ConfigMap'], ['networking.k8s.io/v1', 'NetworkPolicy'], ['v1', 'PersistentVolumeClaim']]) {
+      const list = await objects.list(apiVersion!, kind!, namespace, undefined, undefined, undefined, undefined, `${ENV_LABEL}=${envId}`);
+      names.push(...list.items.map((o) => `${kind}/${o.metadata?.name}`));
+    }
+    return names;
+  };
+  /** The docker CLI against the environment's dind, through the driver's own forward. */
+  const dockerInHost = async (envId: string, args: string[]): Promise<ExecResult> => {
+    const options = Object.fromEntries(KUBE_POD_OPTIONS.flatMap((d) => (d.default === undefined ? [] : [[d.name, d.default]]))) as KubePodOptions;
+    const driver = createKubePodDriver({ ...options, namespace, kubeconfig: KUBECONFIG_FILE });
+    const host = await driver.findHost({ profileId: 'kube', envId });
+    if (!host) throw new Error(`no kube-pod host for ${envId}`);
+    await using conn = await driver.connect(host);
+    return execFile('docker', ['-H', conn.dockerHost!, ...args]);
+  };
+
+  beforeAll(async () => {
+    // Also checks the node's veth exists: without it KUBE_HOST_IP is not this machine's.
+    kc = await requireKubeCluster();
+    cpSync(join(REPO_ROOT, 'examples/hello'), project, { recursive: true });
+    const [ssh, http, admin] = [await freePort(), await freePort(), await freePort()];
+    visitors = await startTcpProxy({ host: KUBE_HOST_IP, port: http });
+    server = spawn(process.execPath, [CLI_BIN, 'tunnel-server', '--listen-host', KUBE_HOST_IP, '--ssh-port', String(ssh), '--http-port', String(http), '--admin-port', String(admin),
+      '--base-url', `http://kube.localhost:${visitors.port}`, '--host-key-file', join(root, 'host_key')], { stdio: 'ignore', env: { ...process.env, PREEVY_HOME: home } });
+    const deadline = Date.now() + 15_000;
+    while (!(await fetch(`http://127.0.0.1:${admin}/healthz`).then((r) => r.ok, () => false))) {
+      if (Date.now() > deadline) throw new Error('the tunnel server did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const created = await preevy('profile', 'create', 'kube', '--driver', 'kube-pod', '--kube-pod-namespace', namespace, '--kube-pod-kubeconfig', KUBECONFIG_FILE,
+      '--kube-pod-dind-image', KUBE_DIND_IMAGE, '--kube-pod-create-namespace', '--tunnel-url', `ssh://${KUBE_HOST_IP}:${ssh}`, '--use');
+    expect(created.exitCode, created.stderr).toBe(0);
+    const [web, api] = [await freePort(), await freePort()];
+    Object.assign(env, { WEB_PORT: String(web), API_PORT: String(api) });
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const id of [envA, envB]) await preevy('down', '--id', id);
+    await kc?.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace }).catch(() => undefined);
+    if (server && server.exitCode === null) server.kill('SIGTERM');
+    await visitors?.close();
+    rmSync(root, { recursive: true, force: true });
+  }, 180_000);
+
+  it('should run the project in a dind pod and publish every service through the tunnel', async () => {
+    const out = await upJson('--id', envA);
+    expect(out.urls.map((u) => [u.service, u.httpStatus])).toEqual([['api', 200], ['web', 200]]);
+    expect((await get(urlOf(out, 'web'))).body).toContain('hello from preevy');
+    // The services ran in the pod's engine, not on this machine's.
+    const ps = await dockerInHost(envA, ['ps', '--format', '{{.Label "com.docker.compose.service"}}']);
+    expect(ps.stdout.split('\n').filter(Boolean).sort()).toEqual(['api', 'preevy_agent', 'web']);
+    expect((await execFile('docker', ['ps', '-q', '--filter', `label=${ENV_LABEL}=${envA}`])).stdout).toBe('');
+    const deployments = await kc.makeApiClient(AppsV1Api).listNamespacedDeployment({ namespace, labelSelector: `${ENV_LABEL}=${envA}` });
+    expect(deployments.items).toHaveLength(1);
+    expect(deployments.items[0]!.metadata?.labels?.['app.kubernetes.io/component']).toBe('docker-host');
+  });
+
+  it('should serve an edited bind-mounted file under the same URL after the next up', async () => {
+    writeFileSync(join(project, 'site', 'index.html'), `${readFileSync(join(project, 'site', 'index.html'), 'utf8')}<p>edited in kube</p>\n`);
+    const out = await upJson('--id', envA);
+    expect((await get(urlOf(out, 'web'))).body).toContain('edited in kube');
+  });
+
+  it('should recover when the pod is deleted by hand', async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    const pods = await core.listNamespacedPod({ namespace, labelSelector: `${ENV_LABEL}=${envA}` });
+    for (const p of pods.items) await core.deleteNamespacedPod({ namespace, name: p.metadata!.name!, gracePeriodSeconds: 0 });
+    const out = await upJson('--id', envA);
+    expect((await get(urlOf(out, 'web'))).body).toContain('edited in kube');
+  });
+
+  it('should apply a custom template from x-preevy (relative to the compose file) with its extra object, labelled, beside the first environment', async () => {
+    const custom = readFileSync(join(REPO_ROOT, 'templates/kube-pod/default.yaml.njk'), 'utf8');
+    writeFileSync(join(project, 'host.yaml.njk'), `${custom}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ id }}-extra\n  namespace: {{ namespace }}\ndata:\n  hello: kube\n`);
+    const compose = readFileSync(join(project, 'compose.yaml'), 'utf8');
+    writeFileSync(join(project, 'compose.yaml'), compose.replace('x-preevy:\n', 'x-preevy:\n  drivers:\n    kube-pod:\n      template: host.yaml.njk\n'));
+    try {
+      const out = await upJson('--id', envB);
+      expect((await get(urlOf(out, 'web'))).body).toContain('hello from preevy');
+      expect((await labelled(envB)).filter((n) => n.startsWith('ConfigMap/'))).toHaveLength(1);
+      // The first environment is untouched.
+      expect((await labelled(envA)).filter((n) => n.startsWith('ConfigMap/'))).toHaveLength(0);
+      expect((await get(urlOf(await upJson('--id', envA), 'web'))).body).toContain('edited in kube');
+    } finally {
+      writeFileSync(join(project, 'compose.yaml'), compose);
+    }
+  });
+
+  it('should list the environments from the cluster on a machine without their records', async () => {
+    const exported = await preevy('profile', 'export', 'kube');
+    expect(exported.exitCode, exported.stderr).toBe(0);
+    const file = join(root, 'profile.json');
+    writeFileSync(file, exported.stdout, { mode: 0o600 });
+    const fresh = { ...env, PREEVY_HOME: join(root, 'home2'), PREEVY_PROFILE_FILE: file };
+    const ls = await execFile(process.execPath, [CLI_BIN, 'ls', '--json'], { cwd: project, env: fresh });
+    expect(ls.exitCode, ls.stderr).toBe(0);
+    expect((JSON.parse(ls.stdout) as Array<{ envId: string; source: string }>).filter((e) => [envA, envB].includes(e.envId)).map((e) => [e.envId, e.source]).sort()).toEqual(
+      [[envA, 'driver'], [envB, 'driver']].sort(),
+    );
+    // down from there removes the second environment: found by its labels.
+    const down = await execFile(process.execPath, [CLI_BIN, 'down', '--id', envB], { cwd: project, env: fresh, timeoutMs: 180_000 });
+    expect(down.exitCode, down.stderr).toBe(0);
+    expect(await labelled(envB)).toEqual([]);
+  });
+
+  it('should remove every object of the environment on down, and say nothing to remove the second time', async () => {
+    const down = await preevy('down', '--id', envA);
+    expect(down.exitCode, down.stderr).toBe(0);
+    expect(await labelled(envA)).toEqual([]);
+    const again = await preevy('down', '--id', envA);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stdout).toContain('Nothing to remove');
+  });
+
+  describe('bad input: a clear error, and nothing applied', () => {
+    const envC = `kube-c-${randomBytes(3).toString('hex')}`;
+    const expectRefused = async (res: ExecResult, code: string): Promise<void> => {
+      expect(res.exitCode, res.stdout).not.toBe(0);
+      expect(res.stderr).toContain(`Code: ${code}`);
+      expect(res.stderr).toMatch(/Try this:\n {4}- \S/);
+      expect(await labelled(envC)).toEqual([]);
+    };
+
+    it('should refuse the local (loopback) tunnel server, which no pod reaches', async () => {
+      const created = await preevy('profile', 'create', 'kube-local', '--driver', 'kube-pod', '--kube-pod-namespace', namespace, '--kube-pod-kubeconfig', KUBECONFIG_FILE);
+      expect(created.exitCode, created.stderr).toBe(0);
+      await expectRefused(await preevy('up', '--id', envC, '--profile', 'kube-local'), 'TUNNEL_UNREACHABLE_FROM_HOST');
+    });
+
+    it('should refuse a template without a docker-host Deployment, naming the file', async () => {
+      const bad = join(root, 'bad.yaml.njk');
+      writeFileSync(bad, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ id }}\n');
+      const res = await preevy('up', '--id', envC, '--kube-pod-template', bad);
+      await expectRefused(res, 'KUBE_TEMPLATE_INVALID');
+      expect(res.stderr).toContain(bad);
+    });
+
+    it('should refuse a missing namespace unless asked to create it', async () => {
+      await expectRefused(await preevy('up', '--id', envC, '--kube-pod-namespace', `${namespace}-missing`, '--no-kube-pod-create-namespace'), 'KUBE_NAMESPACE_MISSING');
+    });
+  });
+});
