@@ -90,7 +90,7 @@ describe('syncBindMounts (with a stand-in docker)', () => {
     (onRead: () => Promise<void>, onWrite: (input: AsyncIterable<Uint8Array>) => Promise<ProcessResult>): DockerCli =>
     async (args, options = {}) => {
       if (args[0] === 'volume' && args[1] === 'inspect') return ok('/var/lib/docker/volumes/v/_data\n');
-      if (args[0] === 'run' && args[1] === '-i') return onWrite(options.input as AsyncIterable<Uint8Array>);
+      if (args[0] === 'cp') return onWrite(options.input as AsyncIterable<Uint8Array>);
       if (args[0] === 'run') await onRead();
       return ok();
     };
@@ -123,15 +123,15 @@ describe('syncBindMounts (with a stand-in docker)', () => {
     const res = await syncBindMounts({ model: siteModel(), envId: 'e', docker, labels: {} });
     const d = syncDirOf(dir);
     expect(res).toMatchObject({ sent: 1, bytes: 5 });
-    expect(archive[`${d}/a.txt`]).toBe('other');
-    expect(parseManifest(archive[`${d}.manifest`]!)['a.txt']!.sha256).toBe(createHash('sha256').update('other').digest('hex'));
+    expect(archive[`preevy-in/${d}/a.txt`]).toBe('other');
+    expect(parseManifest(archive[`preevy-in/${d}.manifest`]!)['a.txt']!.sha256).toBe(createHash('sha256').update('other').digest('hex'));
   });
 
-  it('should say when the helper stopped before reading the whole archive, with its stderr', async () => {
+  it('should say when the host stopped reading the archive, with its stderr', async () => {
     const docker = standIn(async () => {}, async () => ({ exitCode: 2, stdout: '', stderr: 'tar: write error: No space left on device\n', inputCut: true }));
     const err = await syncBindMounts({ model: siteModel(), envId: 'e', docker, labels: {} }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'SYNC_FAILED', kind: 'unavailable' });
-    expect((err as Error).message).toContain('the helper container stopped (exit code 2) before it had read all the files');
+    expect((err as Error).message).toContain('the host stopped reading the files (exit code 2)');
     expect(String((err as Error).cause)).toContain('No space left on device');
   });
 });

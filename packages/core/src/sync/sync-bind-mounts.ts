@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { ComposeModel } from '../compose/compose-model.js';
 import { PreevyError } from '../errors/preevy-error.js';
@@ -93,24 +93,24 @@ const STATE = '.preevy';
 const READ_SCRIPT = `cd /sync/${STATE} 2>/dev/null || exit 0
 for d in "$@"; do if [ -f "$d.manifest" ]; then echo "${MARK}$d"; cat "$d.manifest"; fi; done`;
 
-// The tar lands in a staging directory first; each source's manifest is removed before its files
-// change and written back last, so an interrupted sync only makes the next one send everything.
+/** Where the archive lands in the write helper's own file system (`docker cp`), before the script runs. */
+const INBOX = 'preevy-in';
+
+// The archive is already in /${INBOX} (staged by `docker cp`); each source's manifest is removed
+// before its files change and written back last, so an interrupted sync only makes the next one
+// send everything.
 const WRITE_SCRIPT = `set -e
 cd /sync
 mkdir -p ${STATE}
-rm -rf ${STATE}/in
-mkdir ${STATE}/in
 for d in "$@"; do rm -f "${STATE}/$d.manifest"; done
-tar -x -f - -C ${STATE}/in
 for d in "$@"; do
-  if [ -f "${STATE}/in/$d.delete" ]; then
-    while IFS= read -r f; do rm -rf "$d/$f"; rmdir -p "$(dirname "$d/$f")" 2>/dev/null || true; done < "${STATE}/in/$d.delete"
+  if [ -f "/${INBOX}/$d.delete" ]; then
+    while IFS= read -r f; do rm -rf "$d/$f"; rmdir -p "$(dirname "$d/$f")" 2>/dev/null || true; done < "/${INBOX}/$d.delete"
   fi
   mkdir -p "$d"
-  if [ -d "${STATE}/in/$d" ]; then (cd "${STATE}/in/$d" && tar -c -f - .) | tar -x -f - -C "$d"; fi
-  mv "${STATE}/in/$d.manifest" "${STATE}/$d.manifest"
-done
-rm -rf ${STATE}/in`;
+  if [ -d "/${INBOX}/$d" ]; then (cd "/${INBOX}/$d" && tar -c -f - .) | tar -x -f - -C "$d"; fi
+  mv "/${INBOX}/$d.manifest" "${STATE}/$d.manifest"
+done`;
 
 const syncFailed = (what: string, stderr: string, image: string): PreevyError =>
   new PreevyError(`Syncing bind-mounted files to the Docker host failed: ${what}`, {
@@ -150,7 +150,7 @@ function* archiveEntries(toWrite: readonly SourceToWrite[], mtime: Date, counts:
   for (const { source, dir, kind, manifest, send, deleted } of toWrite) {
     const sent: Manifest = {};
     for (const rel of send) {
-      const name = `${dir}/${rel}`;
+      const name = `${INBOX}/${dir}/${rel}`;
       const path = kind === 'file' ? source : join(source, ...rel.split('/'));
       if (kind === 'dir' && isSymlinkEntry(manifest[rel]!)) {
         yield { type: 'symlink', name, path, mtime, onSent: (target) => {
@@ -165,8 +165,8 @@ function* archiveEntries(toWrite: readonly SourceToWrite[], mtime: Date, counts:
         } };
       }
     }
-    yield { type: 'content', name: `${dir}.manifest`, mode: 0o644, mtime, content: formatManifest({ ...manifest, ...sent }) };
-    if (deleted.length) yield { type: 'content', name: `${dir}.delete`, mode: 0o644, mtime, content: deleted.map((p) => `${p}\n`).join('') };
+    yield { type: 'content', name: `${INBOX}/${dir}.manifest`, mode: 0o644, mtime, content: formatManifest({ ...manifest, ...sent }) };
+    if (deleted.length) yield { type: 'content', name: `${INBOX}/${dir}.delete`, mode: 0o644, mtime, content: deleted.map((p) => `${p}\n`).join('') };
   }
 }
 
@@ -204,14 +204,20 @@ export const syncBindMounts = async ({ model, envId, docker, labels, services, s
   }
 
   if (toWrite.length) {
-    const entries = archiveEntries(toWrite, new Date(), counts);
-    const write = await docker(['run', '-i', ...helper.slice(1), '--entrypoint', 'sh', syncImage, '-c', WRITE_SCRIPT, 'sh', ...toWrite.map((w) => w.dir)], { input: packArchive(entries) });
-    if (write.exitCode !== 0) {
-      throw syncFailed(
-        write.inputCut ? `the helper container stopped (exit code ${write.exitCode}) before it had read all the files` : `could not write the files on the host (exit code ${write.exitCode})`,
-        write.stderr,
-        syncImage,
-      );
+    // The archive goes in with `docker cp` (an HTTP upload that ends by its own framing), not on a
+    // container's stdin: stdin's end is a half-close, which a Kubernetes port-forward cannot carry.
+    const name = `preevy-sync-${envId}-${randomBytes(4).toString('hex')}`;
+    const created = await docker(['create', '--name', name, ...helper.slice(2), '--entrypoint', 'sh', syncImage, '-c', WRITE_SCRIPT, 'sh', ...toWrite.map((w) => w.dir)]);
+    if (created.exitCode !== 0) throw syncFailed('could not create the helper container', created.stderr, syncImage);
+    try {
+      const copied = await docker(['cp', '-', `${name}:/`], { input: packArchive(archiveEntries(toWrite, new Date(), counts)) });
+      if (copied.exitCode !== 0) {
+        throw syncFailed(copied.inputCut ? `the host stopped reading the files (exit code ${copied.exitCode})` : `could not send the files (exit code ${copied.exitCode})`, copied.stderr, syncImage);
+      }
+      const write = await docker(['start', '--attach', name]);
+      if (write.exitCode !== 0) throw syncFailed(`could not write the files on the host (exit code ${write.exitCode})`, write.stderr, syncImage);
+    } finally {
+      await docker(['rm', '--force', name]);
     }
   }
 
