@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppsV1Api, CoreV1Api, KubernetesObjectApi, type KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { parse, stringify } from 'yaml';
 import { createKubePodDriver, KUBE_POD_OPTIONS, type KubePodOptions } from '@preevy/driver-kube-pod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, type ExecResult } from '../support/exec-file.js';
@@ -156,6 +157,39 @@ describe('preevy up --driver kube-pod (built binary, test cluster)', () => {
     const again = await preevy('down', '--id', envA);
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stdout).toContain('Nothing to remove');
+  });
+
+  it("should run up and down as a service account holding only the README's CI Role", async () => {
+    const envD = `kube-d-${randomBytes(3).toString('hex')}`;
+    const core = kc.makeApiClient(CoreV1Api);
+    const objects = KubernetesObjectApi.makeApiClient(kc);
+    await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'preevy-ci' } } });
+    // Exactly the Role the README documents, with only the namespace filled in.
+    const role = parse(readFileSync(join(REPO_ROOT, 'templates/kube-pod/ci-role.yaml'), 'utf8').replaceAll('NAMESPACE', namespace)) as KubernetesObject;
+    await objects.create(role);
+    await objects.create({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'preevy-ci', namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata!.name! },
+      subjects: [{ kind: 'ServiceAccount', name: 'preevy-ci', namespace }],
+    } as KubernetesObject);
+    const token = await core.createNamespacedServiceAccountToken({ namespace, name: 'preevy-ci', body: { spec: { audiences: [], expirationSeconds: 900 } } });
+    const cluster = kc.getCurrentCluster()!;
+    const file = join(root, 'ci-kubeconfig');
+    writeFileSync(file, stringify({
+      apiVersion: 'v1', kind: 'Config', 'current-context': 'ci',
+      clusters: [{ name: 'c', cluster: { server: cluster.server, 'certificate-authority-data': cluster.caData } }],
+      users: [{ name: 'ci', user: { token: token.status!.token } }],
+      contexts: [{ name: 'ci', context: { cluster: 'c', user: 'ci', namespace } }],
+    }), { mode: 0o600 });
+    // The service account may not read or create namespaces: the namespace exists already.
+    const asCi = ['--kube-pod-kubeconfig', file, '--no-kube-pod-create-namespace'];
+    const out = await upJson('--id', envD, ...asCi);
+    expect((await get(urlOf(out, 'web'))).body).toContain('hello from preevy');
+    const down = await preevy('down', '--id', envD, ...asCi);
+    expect(down.exitCode, down.stderr).toBe(0);
+    expect(await labelled(envD)).toEqual([]);
   });
 
   describe('bad input: a clear error, and nothing applied', () => {
