@@ -4,6 +4,7 @@ import { up, type UpResult } from '@preevy/core';
 import { BaseCommand } from '../base-command.js';
 import { composeFlags, composeRequestFromFlags } from '../compose-flags.js';
 import { driverFlags, driverResolver } from '../drivers/driver-flags.js';
+import { DRIVER_OPTION_TYPES } from '../drivers/registry.js';
 import { agentImage, resolveProfile, resolveTunnel } from '../environment-context.js';
 import { withInterruptSignal } from '../interrupt-signal.js';
 import { renderTable } from '../ui/render-table.js';
@@ -33,7 +34,7 @@ export default class Up extends BaseCommand<typeof Up> {
     const result = await withInterruptSignal((signal) =>
       up(
         { compose: composeRequestFromFlags(f), envId: f.id, services: argv as string[], agentBaseImage: f['agent-base-image'], syncImage: f['sync-image'], signal },
-        { store, profile, driver, tunnel: (projectTunnelUrl) => resolveTunnel(store, profile, this.logger, projectTunnelUrl), agentImage: agentImage(), progress: this.progress, logger: this.logger },
+        { store, profile, driver, driverOptionTypes: DRIVER_OPTION_TYPES, tunnel: (projectTunnelUrl) => resolveTunnel(store, profile, this.logger, projectTunnelUrl), agentImage: agentImage(), progress: this.progress, logger: this.logger },
       ),
     );
     if (f['output-urls-to']) await writeFile(f['output-urls-to'], `${JSON.stringify(result.urls, null, 2)}\n`);

@@ -1,4 +1,4 @@
-import { dockerDriver, PreevyError, type DriverFactory, type DriverOptionDescriptor } from '@preevy/core';
+import { dockerDriver, PreevyError, type DriverFactory, type DriverOptionDescriptor, type DriverOptionTypes } from '@preevy/core';
 import { KUBE_POD_OPTIONS } from '@preevy/driver-kube-pod/options';
 
 /** A driver the CLI knows: its options (cheap, for flags) and how to load it (on use only). */
@@ -27,3 +27,6 @@ export const driverEntry = (name: string): DriverEntry => {
     suggestions: [`Drivers: ${DRIVERS.map((d) => d.name).join(', ')} (--driver, x-preevy.driver or the profile's driver).`],
   });
 };
+
+/** Every driver's option types, for checking `x-preevy.drivers` when the project loads. */
+export const DRIVER_OPTION_TYPES: DriverOptionTypes = Object.fromEntries(DRIVERS.map((d) => [d.name, Object.fromEntries(d.options.map((o) => [o.name, o.type]))]));

@@ -22,11 +22,12 @@ export interface LoadedProject {
  * and the requested services checked. `baseUris` is a guess of the `PREEVY_BASE_URI_*` values
  * (the previous `up`'s): when it proves right, the model needs no second load.
  */
-export const loadProject = async ({ request, run, env, progress, logger, profile }: UpBaseContext, baseUris: Readonly<Record<string, string>>): Promise<LoadedProject> => {
+export const loadProject = async ({ request, run, env, progress, logger, profile, driverOptionTypes }: UpBaseContext, baseUris: Readonly<Record<string, string>>): Promise<LoadedProject> => {
   const model = await progress.step('Loading the compose project', () =>
     loadComposeModel({ ...request.compose, env: { ...request.compose.env, ...baseUris } }, { runner: run, env }),
   );
-  const { config, warnings } = validatePreevyConfig(model);
+  // Every driver's x-preevy options are checked here, with a likely fix for a typo, before any is used.
+  const { config, warnings } = validatePreevyConfig(model, { driverOptions: driverOptionTypes });
   for (const w of warnings) logger.warn(w);
   // A base image given by flag or environment is above the compose file: it builds the agent.
   if (config.agent?.image && request.agentBaseImage) logger.warn(`--agent-base-image (or PREEVY_AGENT_BASE_IMAGE) ${request.agentBaseImage} is used instead of x-preevy.agent.image ${config.agent.image}`);

@@ -2,6 +2,7 @@ import type { TunnelAccess } from '@preevy/tunnel-protocol';
 import type { ComposeRequest } from '../compose/compose-request.js';
 import type { DockerHost, DockerHostDriver, DriverResolver } from '../driver/docker-host-driver.js';
 import { PreevyError } from '../errors/preevy-error.js';
+import type { DriverOptionTypes } from '../compose/validate-preevy-config.js';
 import type { ImageContext } from '../images/ensure-image.js';
 import type { Logger } from '../logger.js';
 import type { Profile, ProfileStore } from '../profiles/profile-store.js';
@@ -31,6 +32,8 @@ export interface UpDeps {
   profile: Profile;
   /** Picks the driver once the project's x-preevy is known. */
   driver: DriverResolver;
+  /** The option types of every driver there is, so `x-preevy.drivers` is checked with the project. */
+  driverOptionTypes: DriverOptionTypes;
   /** Called once the Docker host answers: no tunnel server is started for an environment that cannot run. */
   tunnel: (projectTunnelUrl: string | undefined) => Promise<TunnelEndpoint>;
   /** A promise lets the caller load it while the compose project loads; awaited by the agent image step. */

@@ -38,6 +38,7 @@ const context = (over: Partial<UpContext> = {}, signal?: AbortSignal): UpContext
     store: {} as UpContext['store'],
     profile: {} as UpContext['profile'],
     driver: {} as UpContext['driver'],
+    driverOptionTypes: {},
     progress: silentProgress,
     logger: silentLogger,
     run: async () => ({ exitCode: 1, stdout: '', stderr: 'unexpected run' }),

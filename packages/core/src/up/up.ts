@@ -21,8 +21,8 @@ export type { ServiceUrl, UpDeps, UpRequest, UpResult } from './up-context.js';
  * URL through the tunnel before reporting it. Each step is a function of its own, in this order.
  */
 export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> => {
-  const { store, profile, driver, progress, logger, run = execFileRunner, env = process.env, clock = realClock } = deps;
-  const base: UpBaseContext = { request, store, profile, progress, logger, run, env, clock, poll: pollUntil(clock) };
+  const { store, profile, driver, driverOptionTypes, progress, logger, run = execFileRunner, env = process.env, clock = realClock } = deps;
+  const base: UpBaseContext = { request, store, profile, driverOptionTypes, progress, logger, run, env, clock, poll: pollUntil(clock) };
   const agentImage = Promise.resolve(deps.agentImage);
   // Awaited by the agent image step; this only keeps a failure before that step from also being an unhandled rejection.
   agentImage.catch(() => {});
