@@ -7,6 +7,7 @@ export { ComposeOutputError, toComposeModel } from './compose-model.js';
 export type { ComposeModel, ComposeService, ServiceBuild, ServicePort, ServiceVolume } from './compose-model.js';
 export { composeGlobalArgs } from './compose-request.js';
 export type { ComposeRequest } from './compose-request.js';
+export { deployedServices } from './deployed-services.js';
 export { didYouMean, levenshtein } from './did-you-mean.js';
 export { loadComposeModel } from './load-compose-model.js';
 export type { LoadComposeDeps } from './load-compose-model.js';

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { ComposeModel } from '../compose/compose-model.js';
+import { deployedServices } from '../compose/deployed-services.js';
 import { PreevyError } from '../errors/preevy-error.js';
 import type { DockerCli } from '../up/agent-state-reader.js';
 import { diffManifests, fileEntry, formatManifest, isSymlinkEntry, localManifest, parseManifest, symlinkEntry, type LocalSource, type Manifest } from './manifest.js';
@@ -17,19 +18,6 @@ export const syncVolumeName = (envId: string): string => `preevy-sync-${envId}`;
 
 /** The directory of a source in the sync volume: stable for a path, and short. Pure. */
 export const syncDirOf = (source: string): string => createHash('sha256').update(source).digest('hex').slice(0, 16);
-
-/** The services `up` deploys: the named ones and what they depend on (every service when none is named). Pure. */
-const deployedServices = (model: ComposeModel, services: readonly string[] | undefined): string[] => {
-  if (!services?.length) return Object.keys(model.services);
-  const seen = new Set<string>();
-  const visit = (name: string): void => {
-    if (seen.has(name) || !model.services[name]) return;
-    seen.add(name);
-    model.services[name].dependsOn.forEach(visit);
-  };
-  services.forEach(visit);
-  return [...seen];
-};
 
 /** Absolute bind-mount sources of the deployed services, each once, sorted. Pure. */
 export const bindSources = (model: ComposeModel, services?: readonly string[]): string[] =>

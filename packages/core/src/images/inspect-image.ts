@@ -1,0 +1,42 @@
+import { dockerEnv, type DockerConnection } from '../driver/docker-host-driver.js';
+import { PreevyError } from '../errors/preevy-error.js';
+import type { ProcessRunner } from '../process/process-runner.js';
+
+/** A Docker engine as the docker CLI reaches it: `dockerHost` undefined is this machine's own engine. */
+export type DockerEngine = Pick<DockerConnection, 'dockerHost'>;
+
+/** This machine's engine (the docker CLI's default, whatever DOCKER_HOST the caller's environment had). */
+export const LOCAL_ENGINE: DockerEngine = Object.freeze({ dockerHost: undefined });
+
+/** How an engine is named in messages. */
+export const engineName = ({ dockerHost }: DockerEngine): string => (dockerHost ? `the Docker host at ${dockerHost}` : 'the local Docker engine');
+
+export interface ImageFacts {
+  id: string;
+  /** Bytes, as the engine reports it (about what `docker save` writes). */
+  size: number;
+}
+
+const INSPECT_TIMEOUT_MS = 60_000;
+
+/** The last `count` non-empty lines of a program's stderr: what an error message needs. */
+export const lastLines = (text: string, count = 10): string => text.trim().split('\n').filter(Boolean).slice(-count).join('\n');
+
+/**
+ * The image's id and size on an engine; undefined when the engine has no such image. An engine
+ * that does not answer is an error: "absent" must never be guessed from a failed call.
+ */
+export const inspectImage = async (run: ProcessRunner, engine: DockerEngine, image: string): Promise<ImageFacts | undefined> => {
+  const res = await run('docker', ['image', 'inspect', '--format', '{{.Id}} {{.Size}}', image], { env: dockerEnv(engine), timeoutMs: INSPECT_TIMEOUT_MS });
+  if (res.exitCode !== 0) {
+    if (/no such (image|object)/i.test(res.stderr)) return undefined;
+    throw new PreevyError(`Could not look up image ${image} on ${engineName(engine)}`, {
+      code: 'IMAGE_INSPECT_FAILED',
+      kind: 'unavailable',
+      suggestions: [engine.dockerHost ? `Check that ${engine.dockerHost} answers (docker -H ${engine.dockerHost} info).` : 'Check that the local Docker engine runs (docker info).'],
+      cause: new Error(lastLines(res.stderr) || `docker image inspect exited ${res.exitCode}`),
+    });
+  }
+  const [id = '', size = ''] = res.stdout.trim().split(' ');
+  return { id, size: Number(size) || 0 };
+};
