@@ -22,6 +22,8 @@ export default class Up extends BaseCommand<typeof Up> {
     id: Flags.string({ description: 'Environment id (default: from the project and the git branch or the CI pull request).', env: 'PREEVY_ENV_ID' }),
     'agent-base-image': Flags.string({ description: 'Node.js 20+ image the agent image is built on.', env: 'PREEVY_AGENT_BASE_IMAGE' }),
     'sync-image': Flags.string({ description: 'Image (with sh and tar) that copies bind-mounted files to a remote Docker host.', env: 'PREEVY_SYNC_IMAGE' }),
+    'load-image': Flags.string({ description: 'On a host that does not see local files (kube-pod, a remote engine): also send this local image there (repeatable), e.g. a build\'s base image.', multiple: true }),
+    'build-local': Flags.boolean({ description: 'On such a host: build the services with the local engine and send the images, instead of building there.' }),
     'output-urls-to': Flags.file({ description: 'Also write the URLs as JSON to this file.' }),
     ...driverFlags,
   };
@@ -33,7 +35,7 @@ export default class Up extends BaseCommand<typeof Up> {
     const driver = driverResolver(profile, f);
     const result = await withInterruptSignal((signal) =>
       up(
-        { compose: composeRequestFromFlags(f), envId: f.id, services: argv as string[], agentBaseImage: f['agent-base-image'], syncImage: f['sync-image'], signal },
+        { compose: composeRequestFromFlags(f), envId: f.id, services: argv as string[], agentBaseImage: f['agent-base-image'], syncImage: f['sync-image'], loadImages: f['load-image'], buildLocal: f['build-local'], signal },
         { store, profile, driver, driverOptionTypes: DRIVER_OPTION_TYPES, tunnel: (projectTunnelUrl) => resolveTunnel(store, profile, this.logger, projectTunnelUrl), agentImage: agentImage(), progress: this.progress, logger: this.logger },
       ),
     );

@@ -19,6 +19,13 @@ export interface ImageFacts {
 
 const INSPECT_TIMEOUT_MS = 60_000;
 
+/** True when the engine answers `docker version` (a CLI that cannot even start counts as no engine). */
+export const engineAnswers = async (run: ProcessRunner, engine: DockerEngine, env: NodeJS.ProcessEnv = process.env, timeoutMs = 10_000): Promise<boolean> =>
+  run('docker', ['version', '--format', '{{.Server.Version}}'], { env: dockerEnv(engine, env), timeoutMs }).then(
+    (res) => res.exitCode === 0,
+    () => false,
+  );
+
 /** The last `count` non-empty lines of a program's stderr: what an error message needs. */
 export const lastLines = (text: string, count = 10): string => text.trim().split('\n').filter(Boolean).slice(-count).join('\n');
 

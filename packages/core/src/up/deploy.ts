@@ -1,13 +1,13 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AGENT_SERVICE, type TunnelAccess } from '@preevy/tunnel-protocol';
 import type { ComposeModel } from '../compose/compose-model.js';
-import { preevyHome } from '../paths.js';
 import { dockerEnv, type DockerConnection } from '../driver/docker-host-driver.js';
 import { bindSources, rewriteBindMounts, syncBindMounts } from '../sync/sync-bind-mounts.js';
 import type { DockerCli } from './agent-state-reader.js';
 import { AGENT_KEY_ENV, type TunnelEndpoint } from './agent-service.js';
 import { composeUpError } from './compose-up-error.js';
+import { envWorkDir } from './env-work-dir.js';
 import { recordEnv } from './record-env.js';
 import type { ServiceLabels } from './service-settings.js';
 import { transformModel } from './transform-model.js';
@@ -51,11 +51,9 @@ export interface DeployInput {
  * or interrupted compose marks the record failed.
  */
 export const deploy = async (ctx: UpContext, target: UpTarget, input: DeployInput): Promise<void> => {
-  const { request, run, env, progress, profile } = ctx;
+  const { request, run, progress } = ctx;
   const { envId, project, labels, stopIfInterrupted } = target;
-  const work = join(preevyHome(env), 'work', profile.name, envId);
-  await mkdir(work, { recursive: true, mode: 0o700 });
-  const composeFile = join(work, 'compose.json');
+  const composeFile = join(await envWorkDir(ctx, envId), 'compose.json');
   const deployed = transformModel({ raw: input.raw, envId, project, labels, agentImage: input.agentImage, tunnel: input.tunnel, defaultAccess: input.defaultAccess, serviceLabels: input.serviceLabels });
   await writeFile(composeFile, JSON.stringify(deployed, null, 2));
   await recordEnv(ctx, target, 'provisioning');

@@ -5,21 +5,22 @@ import type { UpContext } from './up-context.js';
 
 /**
  * Step "agent image": x-preevy's `agent.image` as it is (the host pulls it if it must), unless a
- * base image is given by flag; else built on the host once per content (an unchanged one costs one
- * `docker image inspect`).
+ * base image is given by flag; else built on `dockerHost`'s engine once per content (an unchanged
+ * one costs one `docker image inspect`). `ensured` says which of the two.
  */
 export const prepareAgentImage = (
   { request, run, progress }: UpContext,
   config: XPreevy,
   context: ImageContext | Promise<ImageContext>,
   dockerHost: string | undefined,
-): Promise<Pick<EnsuredImage, 'tag'>> =>
-  config.agent?.image && !request.agentBaseImage ? Promise.resolve({ tag: config.agent.image }) : progress.step('Preparing the agent image', async () =>
-    ensureImage({
+): Promise<Pick<EnsuredImage, 'tag'> & { ensured: boolean }> =>
+  config.agent?.image && !request.agentBaseImage ? Promise.resolve({ tag: config.agent.image, ensured: false }) : progress.step('Preparing the agent image', async () => ({
+    ensured: true,
+    ...(await ensureImage({
       repository: 'preevy/agent',
       context: await context,
       buildArgs: { BASE_IMAGE: request.agentBaseImage ?? config.agent?.baseImage ?? DEFAULT_AGENT_BASE_IMAGE },
       dockerHost,
       run,
-    }),
-  );
+    })),
+  }));

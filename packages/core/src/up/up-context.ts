@@ -6,6 +6,7 @@ import type { DriverOptionTypes } from '../compose/validate-preevy-config.js';
 import type { ImageContext } from '../images/ensure-image.js';
 import type { Logger } from '../logger.js';
 import type { Profile, ProfileStore } from '../profiles/profile-store.js';
+import type { ProcessPipe } from '../process/pipe-processes.js';
 import type { ProcessRunner } from '../process/process-runner.js';
 import type { ProgressReporter } from '../progress.js';
 import type { SyncCounts } from '../sync/sync-bind-mounts.js';
@@ -22,6 +23,10 @@ export interface UpRequest {
   agentBaseImage?: string | undefined;
   /** Image (sh and tar) of the helpers that copy bind-mounted files to a remote Docker host (default: busybox). */
   syncImage?: string | undefined;
+  /** `--load-image`: more images the local engine sends to a host that cannot see local files (e.g. a build's base image). */
+  loadImages?: readonly string[] | undefined;
+  /** `--build-local`: on a host that cannot see local files, build the services with `build:` on the local engine and send the images. */
+  buildLocal?: boolean | undefined;
   timeouts?: { tunnelsMs?: number; probeMs?: number };
   /** Aborted when the user interrupts (Ctrl-C): compose is stopped and `up` fails with INTERRUPTED. */
   signal?: AbortSignal | undefined;
@@ -41,6 +46,8 @@ export interface UpDeps {
   progress: ProgressReporter;
   logger: Logger;
   run?: ProcessRunner;
+  /** Streams one program into another (docker save | docker load). */
+  pipe?: ProcessPipe;
   env?: NodeJS.ProcessEnv;
   /** Time for the polls (agent state, URL probes); default: real time. */
   clock?: PollClock;
@@ -62,6 +69,17 @@ export interface UpResult {
   urls: ServiceUrl[];
   /** On a remote Docker host: what syncing the bind-mounted files did. */
   sync?: SyncCounts & { paths: number };
+  /** On a host that cannot see local files: the images the local engine sent, or found already there. */
+  images?: HostImage[];
+  /** Bytes of every image sent. */
+  imageBytes?: number;
+}
+
+/** An image `up` made sure a remote host has: `sent` false when the host already had the same id. */
+export interface HostImage {
+  image: string;
+  sent: boolean;
+  bytes: number;
 }
 
 /** What the steps before the driver is chosen share: the request and the side effects, defaults filled in. */

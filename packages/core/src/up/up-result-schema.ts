@@ -19,6 +19,9 @@ export const upResultSchema = z.strictObject({
   sync: z
     .strictObject({ paths: z.number().int(), sent: z.number().int(), unchanged: z.number().int(), deleted: z.number().int(), bytes: z.number().int() })
     .optional(),
+  /** Images sent to a host that cannot see local files (`sent` false: it had the same image id). */
+  images: z.array(z.strictObject({ image: z.string(), sent: z.boolean(), bytes: z.number().int().min(0) })).optional(),
+  imageBytes: z.number().int().min(0).optional(),
 });
 
 // Compile-time check that every UpResult satisfies the schema (zod's optionals add `| undefined`).

@@ -42,6 +42,7 @@ const context = (over: Partial<UpContext> = {}, signal?: AbortSignal): UpContext
     progress: silentProgress,
     logger: silentLogger,
     run: async () => ({ exitCode: 1, stdout: '', stderr: 'unexpected run' }),
+    pipe: async () => expect.fail('unexpected pipe'),
     env: {},
     clock,
     poll: pollUntil(clock),
