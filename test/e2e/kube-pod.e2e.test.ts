@@ -58,7 +58,8 @@ describe('preevy up --driver kube-pod (built binary, test cluster)', () => {
     const host = await driver.findHost({ profileId: 'kube', envId });
     if (!host) throw new Error(`no kube-pod host for ${envId}`);
     await using conn = await driver.connect(host);
-    return execFile('docker', ['-H', conn.dockerHost!, ...args]);
+    // Awaited here: the forward must outlive the command.
+    return await execFile('docker', ['-H', conn.dockerHost!, ...args]);
   };
 
   beforeAll(async () => {
@@ -134,10 +135,9 @@ describe('preevy up --driver kube-pod (built binary, test cluster)', () => {
   });
 
   it('should list the environments from the cluster on a machine without their records', async () => {
-    const exported = await preevy('profile', 'export', 'kube');
-    expect(exported.exitCode, exported.stderr).toBe(0);
     const file = join(root, 'profile.json');
-    writeFileSync(file, exported.stdout, { mode: 0o600 });
+    const exported = await preevy('profile', 'export', '--profile', 'kube', '--output', file);
+    expect(exported.exitCode, exported.stderr).toBe(0);
     const fresh = { ...env, PREEVY_HOME: join(root, 'home2'), PREEVY_PROFILE_FILE: file };
     const ls = await execFile(process.execPath, [CLI_BIN, 'ls', '--json'], { cwd: project, env: fresh });
     expect(ls.exitCode, ls.stderr).toBe(0);
