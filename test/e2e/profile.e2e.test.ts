@@ -80,8 +80,8 @@ describe('preevy profile (built binary)', () => {
     const def = await json<ProfileJson>(['init']);
     expect(def).toMatchObject({ name: 'default', driver: 'docker', current: true });
 
-    const ci = await json<ProfileJson>(['profile', 'create', 'ci', '--driver', 'kube-pod', '--driver-option', 'namespace=previews', '--driver-option', 'replicas=2', '--tunnel-url', 'ssh://127.0.0.1:2222']);
-    expect(ci).toMatchObject({ name: 'ci', driver: 'kube-pod', driverOptions: { namespace: 'previews', replicas: 2 }, tunnelUrl: 'ssh://127.0.0.1:2222', current: false });
+    const ci = await json<ProfileJson>(['profile', 'create', 'ci', '--driver', 'kube-pod', '--driver-option', 'namespace=previews', '--driver-option', 'ready-timeout=120', '--tunnel-url', 'ssh://127.0.0.1:2222']);
+    expect(ci).toMatchObject({ name: 'ci', driver: 'kube-pod', driverOptions: { namespace: 'previews', 'ready-timeout': 120 }, tunnelUrl: 'ssh://127.0.0.1:2222', current: false });
     expect(ci.clientId).not.toBe(def.clientId);
 
     // A host key pinned up front, as CI does; stored canonical, unset and set again.
@@ -105,8 +105,8 @@ describe('preevy profile (built binary)', () => {
     expect(table.stdout).toMatch(/^default\s+\*\s+docker\s+\(embedded local server\)$/m);
 
     expect(await json<ProfileJson>(['profile', 'use', 'ci'])).toMatchObject({ name: 'ci', current: true });
-    const updated = await json<ProfileJson>(['profile', 'config', 'update', '--driver-option', 'replicas=3', '--unset-driver-option', 'namespace', '--unset-tunnel-url']);
-    expect(updated).toMatchObject({ name: 'ci', driverOptions: { replicas: 3 } });
+    const updated = await json<ProfileJson>(['profile', 'config', 'update', '--kube-pod-ready-timeout', '90', '--unset-driver-option', 'namespace', '--unset-tunnel-url']);
+    expect(updated).toMatchObject({ name: 'ci', driverOptions: { 'ready-timeout': 90 } });
     expect(updated).not.toHaveProperty('tunnelUrl');
     expect(await json<ProfileJson>(['profile', 'config', 'view', '--profile', 'default'])).toMatchObject({ name: 'default', current: false });
 
@@ -115,7 +115,7 @@ describe('preevy profile (built binary)', () => {
     expect((await preevy(['profile', 'export', '--output', file])).code).toBe(0);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     const copy = await json<ProfileJson>(['profile', 'import', file, '--name', 'copy', '--use']);
-    expect(copy).toMatchObject({ name: 'copy', clientId: ci.clientId, driver: 'kube-pod', driverOptions: { replicas: 3 }, current: true });
+    expect(copy).toMatchObject({ name: 'copy', clientId: ci.clientId, driver: 'kube-pod', driverOptions: { 'ready-timeout': 90 }, current: true });
     const keyFile = join(home, 'profiles', 'copy', 'tunnel_ed25519');
     expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
     const parsed = ssh2.utils.parseKey(await readFile(keyFile));
