@@ -27,7 +27,8 @@ describe('pipeProcesses', () => {
     const started = Date.now();
     const res = await pipeProcesses(sh('echo saving >&2; exec cat /dev/zero'), sh('head -c 1000 >/dev/null; echo "no space left" >&2; exit 3'));
     expect(res.to).toMatchObject({ exitCode: 3, stderr: 'no space left\n' });
-    expect(res.from).toMatchObject({ stopped: true, stderr: 'saving\n' });
+    // The producer may also see its pipe break before it is stopped: its tail starts with what it said.
+    expect(res.from).toMatchObject({ stopped: true, stderr: expect.stringMatching(/^saving\n/) as unknown });
     expect(res.from.exitCode).not.toBe(0);
     expect(Date.now() - started).toBeLessThan(5_000);
   });
