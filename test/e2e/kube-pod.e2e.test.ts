@@ -34,6 +34,7 @@ describe('preevy up --driver kube-pod (built binary, test cluster)', () => {
   let kc: KubeConfig;
   let server: ChildProcess | undefined;
   let visitors: TcpProxy | undefined;
+  let sshPort = 0;
   const preevy = (...args: string[]): Promise<ExecResult> => execFile(process.execPath, [CLI_BIN, ...args], { cwd: project, env, timeoutMs: 300_000 });
   const upJson = async (...args: string[]): Promise<UpJson> => {
     const res = await preevy('up', '--json', '--build-local', ...args);
@@ -62,11 +63,23 @@ describe('preevy up --driver kube-pod (built binary, test cluster)', () => {
     return await execFile('docker', ['-H', conn.dockerHost!, ...args]);
   };
 
+  /** A kubeconfig for the test cluster that authenticates with a service account's token. */
+  const writeKubeconfig = (file: string, token: string): void => {
+    const cluster = kc.getCurrentCluster()!;
+    writeFileSync(file, stringify({
+      apiVersion: 'v1', kind: 'Config', 'current-context': 'sa',
+      clusters: [{ name: 'c', cluster: { server: cluster.server, 'certificate-authority-data': cluster.caData } }],
+      users: [{ name: 'sa', user: { token } }],
+      contexts: [{ name: 'sa', context: { cluster: 'c', user: 'sa', namespace } }],
+    }), { mode: 0o600 });
+  };
+
   beforeAll(async () => {
     // Also checks the node's veth exists: without it KUBE_HOST_IP is not this machine's.
     kc = await requireKubeCluster();
     cpSync(join(REPO_ROOT, 'examples/hello'), project, { recursive: true });
     const [ssh, http, admin] = [await freePort(), await freePort(), await freePort()];
+    sshPort = ssh;
     visitors = await startTcpProxy({ host: KUBE_HOST_IP, port: http });
     server = spawn(process.execPath, [CLI_BIN, 'tunnel-server', '--listen-host', KUBE_HOST_IP, '--ssh-port', String(ssh), '--http-port', String(http), '--admin-port', String(admin),
       '--base-url', `http://kube.localhost:${visitors.port}`, '--host-key-file', join(root, 'host_key')], { stdio: 'ignore', env: { ...process.env, PREEVY_HOME: home } });
@@ -103,6 +116,33 @@ describe('preevy up --driver kube-pod (built binary, test cluster)', () => {
     expect(deployments.items[0]!.metadata?.labels?.['app.kubernetes.io/component']).toBe('docker-host');
   });
 
+  it("should keep the dind's Docker API from other pods in the namespace (dockerd listens on the pod's loopback)", async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    const [dind] = (await core.listNamespacedPod({ namespace, labelSelector: `${ENV_LABEL}=${envA}` })).items;
+    const podIp = dind?.status?.podIP;
+    expect(podIp, 'the docker host pod has an address').toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    // The tunnel server's SSH port is the control: the probe's own connections do work.
+    const targets = [`${podIp}:2375`, `${KUBE_HOST_IP}:${sshPort}`];
+    const name = `probe-${randomBytes(3).toString('hex')}`;
+    const script = 'for t in "$@"; do if timeout 5 bash -c "exec 3<>/dev/tcp/${t%:*}/${t#*:}"; then echo "$t open"; else echo "$t closed"; fi; done';
+    await core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name },
+        spec: { restartPolicy: 'Never', containers: [{ name: 'probe', image: KUBE_DIND_IMAGE, imagePullPolicy: 'Never', command: ['bash', '-c', script, 'probe', ...targets] }] },
+      },
+    });
+    const deadline = Date.now() + 90_000;
+    let phase: string | undefined;
+    while (!['Succeeded', 'Failed'].includes((phase = (await core.readNamespacedPod({ namespace, name })).status?.phase) ?? '')) {
+      if (Date.now() > deadline) throw new Error(`the probe pod is still ${phase}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const log = await core.readNamespacedPodLog({ namespace, name });
+    await core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 });
+    expect(log.trim().split('\n')).toEqual([`${podIp}:2375 closed`, `${KUBE_HOST_IP}:${sshPort} open`]);
+  });
+
   it('should serve an edited bind-mounted file under the same URL after the next up', async () => {
     writeFileSync(join(project, 'site', 'index.html'), `${readFileSync(join(project, 'site', 'index.html'), 'utf8')}<p>edited in kube</p>\n`);
     const out = await upJson('--id', envA);
@@ -128,7 +168,13 @@ describe('preevy up --driver kube-pod (built binary, test cluster)', () => {
       expect((await labelled(envB)).filter((n) => n.startsWith('ConfigMap/'))).toHaveLength(1);
       // The first environment is untouched.
       expect((await labelled(envA)).filter((n) => n.startsWith('ConfigMap/'))).toHaveLength(0);
+      // Its next up applies the changed template...
       expect((await get(urlOf(await upJson('--id', envA), 'web'))).body).toContain('edited in kube');
+      expect((await labelled(envA)).filter((n) => n.startsWith('ConfigMap/'))).toHaveLength(1);
+      // ...and a template given by flag wins over x-preevy: the object it no longer renders is pruned.
+      const byFlag = await upJson('--id', envA, '--kube-pod-template', join(REPO_ROOT, 'templates/kube-pod/default.yaml.njk'));
+      expect((await get(urlOf(byFlag, 'web'))).body).toContain('edited in kube');
+      expect((await labelled(envA)).filter((n) => n.startsWith('ConfigMap/'))).toEqual([]);
     } finally {
       writeFileSync(join(project, 'compose.yaml'), compose);
     }
@@ -144,6 +190,11 @@ describe('preevy up --driver kube-pod (built binary, test cluster)', () => {
     expect((JSON.parse(ls.stdout) as Array<{ envId: string; source: string }>).filter((e) => [envA, envB].includes(e.envId)).map((e) => [e.envId, e.source]).sort()).toEqual(
       [[envA, 'driver'], [envB, 'driver']].sort(),
     );
+    // urls from there: the agent on the host the driver finds answers with the same URLs.
+    const urls = await execFile(process.execPath, [CLI_BIN, 'urls', '--id', envB, '--json'], { cwd: project, env: fresh, timeoutMs: 60_000 });
+    expect(urls.exitCode, urls.stderr).toBe(0);
+    const web = (JSON.parse(urls.stdout) as Array<{ service: string; url: string }>).find((u) => u.service === 'web');
+    expect((await get(web!.url)).body).toContain('hello from preevy');
     // down from there removes the second environment: found by its labels.
     const down = await execFile(process.execPath, [CLI_BIN, 'down', '--id', envB], { cwd: project, env: fresh, timeoutMs: 180_000 });
     expect(down.exitCode, down.stderr).toBe(0);
@@ -175,14 +226,8 @@ describe('preevy up --driver kube-pod (built binary, test cluster)', () => {
       subjects: [{ kind: 'ServiceAccount', name: 'preevy-ci', namespace }],
     } as KubernetesObject);
     const token = await core.createNamespacedServiceAccountToken({ namespace, name: 'preevy-ci', body: { spec: { audiences: [], expirationSeconds: 900 } } });
-    const cluster = kc.getCurrentCluster()!;
     const file = join(root, 'ci-kubeconfig');
-    writeFileSync(file, stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'ci',
-      clusters: [{ name: 'c', cluster: { server: cluster.server, 'certificate-authority-data': cluster.caData } }],
-      users: [{ name: 'ci', user: { token: token.status!.token } }],
-      contexts: [{ name: 'ci', context: { cluster: 'c', user: 'ci', namespace } }],
-    }), { mode: 0o600 });
+    writeKubeconfig(file, token.status!.token);
     // The service account may not read or create namespaces: the namespace exists already.
     const asCi = ['--kube-pod-kubeconfig', file, '--no-kube-pod-create-namespace'];
     const out = await upJson('--id', envD, ...asCi);
@@ -213,6 +258,17 @@ describe('preevy up --driver kube-pod (built binary, test cluster)', () => {
       const res = await preevy('up', '--id', envC, '--kube-pod-template', bad);
       await expectRefused(res, 'KUBE_TEMPLATE_INVALID');
       expect(res.stderr).toContain(bad);
+    });
+
+    it('should refuse a service account without the Role, naming the verb and resource it lacks', async () => {
+      const core = kc.makeApiClient(CoreV1Api);
+      await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'preevy-none' } } });
+      const token = await core.createNamespacedServiceAccountToken({ namespace, name: 'preevy-none', body: { spec: { audiences: [], expirationSeconds: 900 } } });
+      const file = join(root, 'none-kubeconfig');
+      writeKubeconfig(file, token.status!.token);
+      const res = await preevy('up', '--id', envC, '--kube-pod-kubeconfig', file, '--no-kube-pod-create-namespace');
+      await expectRefused(res, 'KUBE_API_403');
+      expect(res.stderr).toMatch(/(list|create|get|patch) deployments/);
     });
 
     it('should refuse a missing namespace unless asked to create it', async () => {

@@ -2,6 +2,7 @@ import { KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@ku
 import { PreevyError } from '@preevy/core';
 import { sleepUnlessAborted, throwIfAborted, unlessAborted } from './interrupted.js';
 import { apiServerOf, isNotFound, kubeError } from './kube-errors.js';
+import type { ObjectRef } from './prepare-objects.js';
 
 export interface ObjectKind {
   apiVersion: string;
@@ -29,41 +30,53 @@ const POD: ObjectKind = { apiVersion: 'v1', kind: 'Pod' };
 
 const uniqueKinds = (kinds: readonly ObjectKind[]): ObjectKind[] => [...new Map(kinds.map((k) => [`${k.apiVersion}/${k.kind}`, k])).values()];
 
+/** Lists and deletes one environment's objects by its labels; a kind the cluster no longer serves lists as empty. */
+const labelledObjects = (kc: KubeConfig, namespace: string, labelSelector: string) => {
+  if (labelSelector.trim() === '') throw new PreevyError('Refusing to delete with an empty label selector', { code: 'KUBE_SELECTOR_EMPTY', kind: 'internal' });
+  const client = KubernetesObjectApi.makeApiClient(kc);
+  const server = apiServerOf(kc);
+  return {
+    list: (k: ObjectKind): Promise<KubernetesObject[]> =>
+      client.list(k.apiVersion, k.kind, namespace, undefined, undefined, undefined, undefined, labelSelector).then(
+        (l) => l.items,
+        (e: unknown) => {
+          const err = kubeError(e, `listing ${k.kind} ${labelSelector} in ${namespace}`, { server });
+          if (err.code === 'KUBE_KIND_UNKNOWN' || isNotFound(e)) return [];
+          throw err;
+        },
+      ),
+    /** Foreground propagation: a Deployment goes only after its pods. Already gone counts as deleted. */
+    remove: (k: ObjectKind, name: string): Promise<void> =>
+      client
+        .delete({ apiVersion: k.apiVersion, kind: k.kind, metadata: { name, namespace } }, undefined, undefined, undefined, undefined, 'Foreground')
+        .then(
+          () => undefined,
+          (e: unknown) => {
+            if (!isNotFound(e)) throw kubeError(e, `deleting ${k.kind} ${namespace}/${name}`, { server });
+          },
+        ),
+  };
+};
+
 /**
  * Deletes every object of the given kinds that carries the labels, then waits until none of them,
- * and none of their pods, remains. Foreground propagation: a Deployment goes only after its pods.
+ * and none of their pods, remains.
  * Idempotent: an object already gone, or a kind the cluster no longer serves, counts as deleted.
  */
 export const deleteEnvironmentObjects = async (
   kc: KubeConfig,
   { namespace, labelSelector, kinds, timeoutMs, pollMs = 500, signal }: DeleteOptions,
 ): Promise<DeletedCounts> => {
-  if (labelSelector.trim() === '') throw new PreevyError('Refusing to delete with an empty label selector', { code: 'KUBE_SELECTOR_EMPTY', kind: 'internal' });
-  const client = KubernetesObjectApi.makeApiClient(kc);
-  const server = apiServerOf(kc);
+  const { list, remove } = labelledObjects(kc, namespace, labelSelector);
   const deadline = Date.now() + timeoutMs;
   const what = `deleting the objects ${labelSelector} in ${namespace}`;
-  const list = (k: ObjectKind): Promise<KubernetesObject[]> =>
-    client.list(k.apiVersion, k.kind, namespace, undefined, undefined, undefined, undefined, labelSelector).then(
-      (l) => l.items,
-      (e: unknown) => {
-        const err = kubeError(e, `listing ${k.kind} ${labelSelector} in ${namespace}`, { server });
-        if (err.code === 'KUBE_KIND_UNKNOWN' || isNotFound(e)) return [];
-        throw err;
-      },
-    );
 
   const counts: DeletedCounts = { total: 0, byKind: {} };
   const toDelete = uniqueKinds(kinds);
   for (const k of toDelete) {
     throwIfAborted(signal, what);
     for (const o of await list(k)) {
-      const name = o.metadata?.name ?? '';
-      await client
-        .delete({ apiVersion: k.apiVersion, kind: k.kind, metadata: { name, namespace } }, undefined, undefined, undefined, undefined, 'Foreground')
-        .catch((e: unknown) => {
-          if (!isNotFound(e)) throw kubeError(e, `deleting ${k.kind} ${namespace}/${name}`, { server });
-        });
+      await remove(k, o.metadata?.name ?? '');
       counts.byKind[k.kind] = (counts.byKind[k.kind] ?? 0) + 1;
       counts.total += 1;
     }
@@ -83,4 +96,35 @@ export const deleteEnvironmentObjects = async (
     }
     await sleepUnlessAborted(pollMs, signal, what);
   }
+};
+
+export interface PruneOptions {
+  namespace: string;
+  labelSelector: string;
+  /** The kinds the environment had before this apply (its record, or its Deployment's annotation). */
+  kinds: readonly ObjectKind[];
+  /** What the template renders now: everything else of those kinds with the labels goes. */
+  keep: readonly (ObjectKind & { name: string })[];
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Deletes the environment's objects that its template no longer renders (a changed template, or
+ * an option such as storage-size unset), so they neither linger nor escape `down`, which only
+ * looks for the kinds recorded at the last apply. Does not wait: nothing new depends on them.
+ */
+export const pruneEnvironmentObjects = async (kc: KubeConfig, { namespace, labelSelector, kinds, keep, signal }: PruneOptions): Promise<ObjectRef[]> => {
+  const { list, remove } = labelledObjects(kc, namespace, labelSelector);
+  const kept = new Set(keep.map((o) => `${o.apiVersion}/${o.kind}/${o.name}`));
+  const pruned: ObjectRef[] = [];
+  for (const k of uniqueKinds(kinds)) {
+    throwIfAborted(signal, `pruning ${k.kind} ${labelSelector} in ${namespace}`);
+    for (const o of await list(k)) {
+      const name = o.metadata?.name ?? '';
+      if (kept.has(`${k.apiVersion}/${k.kind}/${name}`)) continue;
+      await remove(k, name);
+      pruned.push({ ...k, name });
+    }
+  }
+  return pruned;
 };

@@ -9,7 +9,7 @@ import { execFile } from '../../../test/support/exec-file.js';
 import { KUBE_DIND_IMAGE, requireKubeCluster } from '../../../test/support/kube-cluster.js';
 import { caught } from '../../../test/support/preevy-error-of.js';
 import { applyObjects, type AppliedObject } from './apply-objects.js';
-import { deleteEnvironmentObjects } from './delete-objects.js';
+import { deleteEnvironmentObjects, pruneEnvironmentObjects } from './delete-objects.js';
 import { pingDocker } from './docker-ping.js';
 import { ensureNamespace } from './ensure-namespace.js';
 import { connectToHost, findReadyPod, type KubeHostConnection } from './host-connection.js';
@@ -230,6 +230,16 @@ describe('kube-pod host lifecycle on the test cluster', () => {
     expect(hosts[0]).toMatchObject({ name: 'docker-host', envId: ENV['dev.preevy.env-id'], profileId: 'p-life', hostId: HOST_ID });
     expect(hosts[0]?.annotations[KUBE_ANNOTATIONS.templateHash]).toBe('hash-1');
     expect(await listHostDeployments(kc, { namespace: NAMESPACE, labelSelector: 'dev.preevy.profile=another' })).toEqual([]);
+  });
+
+  it('should prune the objects a changed template no longer renders, and keep the rest', async () => {
+    await applyObjects(kc, [configMap('stale', { b: '2' })], { namespace: NAMESPACE, labels: ENV, templateHash: 'hash-old', serverSideApply: true });
+    const kinds = applied.map(({ apiVersion, kind }) => ({ apiVersion, kind }));
+    const pruned = await pruneEnvironmentObjects(kc, { namespace: NAMESPACE, labelSelector: SELECTOR, kinds, keep: applied });
+    expect(pruned).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', name: 'stale' }]);
+    const left = (await core.listNamespacedConfigMap({ namespace: NAMESPACE, labelSelector: SELECTOR })).items.map((c) => c.metadata?.name).sort();
+    expect(left).toEqual([...new Set(applied.filter((a) => a.kind === 'ConfigMap').map((a) => a.name))].sort());
+    expect((await apps.listNamespacedDeployment({ namespace: NAMESPACE, labelSelector: SELECTOR })).items).toHaveLength(1);
   });
 
   it('should delete every object with the labels and wait until none, pods included, remains; again, nothing', async () => {

@@ -1,7 +1,7 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { LABELS, MANAGED_BY, PreevyError, type DockerHost, type DockerHostDriver, type DriverFactory, type TunnelAddress } from '@preevy/core';
 import { applyObjects } from './apply-objects.js';
-import { deleteEnvironmentObjects, type ObjectKind } from './delete-objects.js';
+import { deleteEnvironmentObjects, pruneEnvironmentObjects, type ObjectKind } from './delete-objects.js';
 import { ensureNamespace } from './ensure-namespace.js';
 import { connectToHost } from './host-connection.js';
 import { loadKubeConfig } from './kube-config.js';
@@ -98,8 +98,9 @@ export const createKubePodDriver = (
     async ensureHost({ envId, profileId, labels, progress, previous, signal }) {
       const config = kubeConfig();
       // The same host id as before, so the same objects are updated: from the record, else from the cluster.
-      const prior = previous ? stateOf(previous).hostId : (await listed(hostsSelector(profileId, envId)))[0]?.hostId;
-      const id = prior ?? hostId(envId);
+      const listedPrior = previous ? undefined : (await listed(hostsSelector(profileId, envId)))[0];
+      const prior = previous ? stateOf(previous) : listedPrior && listedState(listedPrior);
+      const id = prior?.hostId ?? hostId(envId);
       const rendered = await renderHostTemplate({ ...(options.template ? { templatePath: options.template } : {}), context: { namespace, id, labels, options } });
       const { objects, deployment } = validateHostObjects(rendered.objects, { namespace, templatePath: rendered.templatePath });
       // The kinds ride on every object, so `down` from a machine without the record deletes each of them.
@@ -115,9 +116,20 @@ export const createKubePodDriver = (
           ...(signal ? { signal } : {}),
         }),
       );
+      // All unchanged means the last apply was this very render, and it pruned already.
+      const rerendered = prior && (prior.namespace !== namespace || applied.some((a) => a.action !== 'unchanged'));
+      const pruned = rerendered
+        ? await pruneEnvironmentObjects(config, {
+            namespace: prior.namespace,
+            labelSelector: hostsSelector(profileId, envId),
+            kinds: prior.kinds,
+            keep: prior.namespace === namespace ? applied : [],
+            ...(signal ? { signal } : {}),
+          })
+        : [];
       const name = deployment.metadata.name as string;
-      const changed = applied.filter((a) => a.action !== 'unchanged').length;
-      await progress.step(`Waiting for the docker host (${changed ? `${changed} object(s) applied` : 'unchanged'})`, () =>
+      const changed = applied.filter((a) => a.action !== 'unchanged').length + pruned.length;
+      await progress.step(`Waiting for the docker host (${changed ? `${changed} object(s) applied or removed` : 'unchanged'})`, () =>
         waitForHost(config, { namespace, deployment: name }, { timeoutMs, ...(signal ? { signal } : {}) }),
       );
       const matchLabels = ((deployment.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels) ?? { [KUBE_LABELS.hostId]: id };

@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core';
-import { envShareToken, PreevyError, withShareToken, type EnvUrl } from '@preevy/core';
+import { envShareToken, envUrls, withShareToken, type EnvUrl } from '@preevy/core';
 import { BaseCommand } from '../base-command.js';
 import { composeFlags } from '../compose-flags.js';
+import { driverFlags, driverResolver } from '../drivers/driver-flags.js';
 import { envIdFromFlags, resolveProfile } from '../environment-context.js';
 import { renderTable } from '../ui/render-table.js';
 
@@ -14,6 +15,7 @@ export default class Urls extends BaseCommand<typeof Urls> {
     id: Flags.string({ description: 'Environment id (default: derived as `up` derives it).', env: 'PREEVY_ENV_ID' }),
     'include-access-credentials': Flags.boolean({ description: 'Append a share token (signed by the profile key) to every URL, for private services.' }),
     'token-ttl': Flags.integer({ description: 'Lifetime of share tokens, in hours.', default: 24 * 7 }),
+    ...driverFlags,
   };
 
   async run(): Promise<EnvUrl[]> {
@@ -21,13 +23,11 @@ export default class Urls extends BaseCommand<typeof Urls> {
     const f = this.flags;
     const { store, profile } = await resolveProfile(f.profile);
     const envId = await envIdFromFlags(f);
-    const record = await store.envs(profile.name).read(envId);
-    if (!record) {
-      throw new PreevyError(`No environment ${envId} in profile ${profile.name}`, { code: 'ENV_NOT_FOUND', kind: 'not-found', suggestions: ['List environments with `preevy ls`.'] });
-    }
-    let urls = record.urls.filter((u) => !args.service || u.service === args.service);
+    // Without a record here (a fresh CI runner), the driver finds the host and its agent answers.
+    const found = await envUrls(envId, { envs: store.envs(profile.name), profile, driver: driverResolver(profile, f) });
+    let urls = found.urls.filter((u) => !args.service || u.service === args.service);
     if (f['include-access-credentials']) {
-      const token = envShareToken({ privateKeyText: await store.readPrivateKey(profile.name), profile, envId: record.envId, expiresInSeconds: f['token-ttl'] * 3600 });
+      const token = envShareToken({ privateKeyText: await store.readPrivateKey(profile.name), profile, envId, expiresInSeconds: f['token-ttl'] * 3600 });
       urls = urls.map((u) => ({ ...u, url: withShareToken(u.url, token) }));
     }
     this.log(renderTable(['service', 'port', 'url'], urls.map((u) => [u.service, String(u.port), u.url])));

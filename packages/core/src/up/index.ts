@@ -1,5 +1,7 @@
 export type { TunnelEndpoint } from './agent-service.js';
 export { down } from './down.js';
+export { envUrls } from './env-urls.js';
+export type { EnvUrlsDeps, EnvUrlsResult } from './env-urls.js';
 export type { DownResult } from './down.js';
 export { probeUrl } from './probe-url.js';
 export { up } from './up.js';
