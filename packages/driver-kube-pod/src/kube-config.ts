@@ -1,16 +1,36 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
 import { PreevyError } from '@preevy/core';
+
+/** How long one API request may take; the client sets no deadline of its own. */
+export const API_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * A KubeConfig whose every API request carries a deadline: without one, an API server behind a
+ * dropped VPN or a black-holed address hangs a command until the OS gives up, minutes later.
+ * Port-forwards and exec (websockets) do not pass here; they have their own timeouts.
+ */
+class DeadlineKubeConfig extends KubeConfig {
+  constructor(private readonly requestTimeoutMs: number) {
+    super();
+  }
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    if (!context.getSignal()) context.setSignal(AbortSignal.timeout(this.requestTimeoutMs));
+  }
+}
 
 export interface KubeConfigSource {
   /** A kubeconfig file; without it, the default chain (KUBECONFIG, ~/.kube/config, in-cluster). */
   kubeconfig?: string;
   /** A context of that file; without it, its current context. */
   context?: string;
+  requestTimeoutMs?: number;
 }
 
 /** Loads a kubeconfig and selects its context, or says which file or context is wrong. */
-export const loadKubeConfig = ({ kubeconfig, context }: KubeConfigSource = {}): KubeConfig => {
-  const kc = new KubeConfig();
+export const loadKubeConfig = ({ kubeconfig, context, requestTimeoutMs = API_REQUEST_TIMEOUT_MS }: KubeConfigSource = {}): KubeConfig => {
+  const kc = new DeadlineKubeConfig(requestTimeoutMs);
   const where = kubeconfig ?? 'the default kubeconfig';
   try {
     if (kubeconfig === undefined) kc.loadFromDefault();

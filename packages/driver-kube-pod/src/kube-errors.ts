@@ -184,8 +184,9 @@ const errnoOf = (err: unknown, known: (code: string) => boolean): string | undef
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && known(code)) return code;
-    // node-fetch's own timeout carries no errno
-    if ((e as { type?: unknown }).type === 'request-timeout') return 'timeout';
+    // node-fetch's own timeout, and the request deadline (loadKubeConfig) aborting it, carry no errno
+    const type = (e as { type?: unknown }).type;
+    if (type === 'request-timeout' || type === 'aborted') return 'timeout';
   }
   return undefined;
 };
