@@ -8,12 +8,12 @@
 // the pod reaches (on the node's veth, checked by run.sh). Then one line: image transfer MB/s of
 // the agent image by preevy vs `docker save | docker load` piped by hand through
 // `kubectl port-forward`. Medians and kube-pod/docker ratios; nothing is asserted.
-import { execFile as execFileCb, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { exec, freePort, loopbackProxy, median, sec, stepDurations, table } from '../lib.mjs';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 const CLI = join(REPO, 'packages/cli/bin/run.js');
@@ -21,19 +21,6 @@ const { BENCH_KUBECONFIG: KUBECONFIG, BENCH_KUBECTL: KUBECTL, BENCH_HOST_IP: HOS
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
 const runs = Number(values.runs);
 const log = (s) => process.stderr.write(`${s}\n`);
-const exec = (file, args, opts = {}) =>
-  new Promise((resolve) => {
-    execFileCb(file, args, { maxBuffer: 64 * 1024 * 1024, timeout: 900_000, ...opts }, (err, stdout, stderr) =>
-      resolve({ exitCode: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 const timed = async (fn) => {
   const start = process.hrtime.bigint();
   const res = await fn();
@@ -65,7 +52,10 @@ const must = async (what, p) => {
 
 // The tunnel server for both columns, on the node's veth (pods reach it; run.sh checked the link).
 const [ssh, http, admin] = [await freePort(), await freePort(), await freePort()];
-const server = spawn(process.execPath, [CLI, 'tunnel-server', '--listen-host', HOST_IP, '--ssh-port', String(ssh), '--http-port', String(http), '--admin-port', String(admin), '--host-key-file', join(root, 'host_key')], {
+// Visitors (preevy's URL probe) use *.localhost URLs: a loopback proxy in front of the server's HTTP port.
+const visitors = await loopbackProxy(HOST_IP, http);
+const server = spawn(process.execPath, [CLI, 'tunnel-server', '--listen-host', HOST_IP, '--ssh-port', String(ssh), '--http-port', String(http), '--admin-port', String(admin),
+  '--base-url', `http://bench.localhost:${visitors.port}`, '--host-key-file', join(root, 'host_key')], {
   stdio: 'ignore',
   env,
 });
@@ -82,7 +72,14 @@ const columns = [
   { name: 'kube-pod', args: ['--profile', 'kube', '--build-local'] },
 ];
 const samples = Object.fromEntries(columns.map((c) => [c.name, { cold: [], noChange: [], edit: [], down: [] }]));
-const up = async (c, id) => (await timed(() => must(`${c.name} up ${id}`, preevy('up', '--id', id, '--json', ...c.args)))).ms;
+// Step titles name the env, its host and namespace: one name per step across runs.
+const stepName = (title) => title.replace(/\bpreevy-bench-\d+|\bbench-[\w.-]+/g, '…');
+const steps = Object.fromEntries(columns.map((c) => [c.name, []]));
+const up = async (c, id, scenario) => {
+  const { ms, res } = await timed(() => must(`${c.name} up ${id}`, preevy('up', '--id', id, '--json', ...c.args)));
+  if (scenario) steps[c.name].push({ scenario, ms, steps: Object.fromEntries(Object.entries(stepDurations(res.stderr)).map(([k, v]) => [stepName(k), v])) });
+  return ms;
+};
 const down = async (c, id) => (await timed(() => must(`${c.name} down ${id}`, preevy('down', '--id', id, '--profile', c.args[1])))).ms;
 let transfer;
 try {
@@ -90,10 +87,10 @@ try {
     for (const c of i % 2 ? [...columns].reverse() : columns) {
       const id = `bench-${c.name}-${i}`;
       await exec('docker', ['image', 'rm', '-f', `${id}-web`, `${id}-api`]);
-      samples[c.name].cold.push(await up(c, id));
-      samples[c.name].noChange.push(await up(c, id));
+      samples[c.name].cold.push(await up(c, id, 'cold'));
+      samples[c.name].noChange.push(await up(c, id, 'noChange'));
       writeFileSync(join(project, 'site', 'index.html'), `<h1>edit ${i} ${Date.now()}</h1>\n`);
-      samples[c.name].edit.push(await up(c, id));
+      samples[c.name].edit.push(await up(c, id, 'edit'));
       samples[c.name].down.push(await down(c, id));
       log(`run ${i + 1}/${runs} ${c.name}: ${Object.entries(samples[c.name]).map(([k, v]) => `${k} ${(v.at(-1) / 1000).toFixed(1)} s`).join(', ')}`);
     }
@@ -101,6 +98,7 @@ try {
   transfer = await measureTransfer();
 } finally {
   server.kill('SIGTERM');
+  visitors.close();
   await exec(KUBECTL, ['--kubeconfig', KUBECONFIG, 'delete', 'namespace', namespace, '--wait=false']);
   rmSync(root, { recursive: true, force: true });
 }
@@ -129,7 +127,7 @@ async function measureTransfer() {
     const byHand = await timed(() => exec('sh', ['-c', `docker save "${image}" | docker -H tcp://127.0.0.1:${port} load`]));
     return {
       image,
-      preevy: agent && step ? { bytes: agent.bytes, ms: Number(step[2]) * (step[3] === 's' ? 1000 : 1), note: 'its progress step, 0.1 s resolution' } : undefined,
+      preevy: agent && step ? { bytes: agent.bytes, ms: Number(step[1]) * (step[2] === 's' ? 1000 : 1), note: 'its progress step, 0.1 s resolution' } : undefined,
       byHand: { bytes: size, ms: byHand.ms },
     };
   } finally {
@@ -138,24 +136,26 @@ async function measureTransfer() {
   }
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const table = (header, rows) => {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
-};
-const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const SCENARIOS = [['cold', 'cold up'], ['noChange', 'up, no change'], ['edit', 'up, 1 file edited'], ['down', 'down']];
 const summary = Object.fromEntries(SCENARIOS.map(([s]) => [s, { docker: median(samples.docker[s]), kube: median(samples['kube-pod'][s]) }]));
 console.log(`median of ${runs} runs each, same machine, interleaved`);
 console.log(table(['scenario', 'docker', 'kube-pod', 'kube-pod / docker'], SCENARIOS.map(([s, label]) => [label, sec(summary[s].docker), sec(summary[s].kube), `${(summary[s].kube / summary[s].docker).toFixed(2)}x`])));
 console.log(`\ntargets: no-change up on kube-pod <= 1.5x docker's: ${(summary.noChange.kube / summary.noChange.docker).toFixed(2)}x (${summary.noChange.kube <= 1.5 * summary.noChange.docker ? 'met' : 'missed'}); cold up <= 60 s: ${sec(summary.cold.kube)} (${summary.cold.kube <= 60_000 ? 'met' : 'missed'})`);
+// Where the time goes in an unchanged up: the median of each progress step, and of the rest.
+const OTHER = '(start-up, records, output)';
+const stepsOf = (name, scenario) => {
+  const list = steps[name].filter((x) => x.scenario === scenario);
+  const names = [...new Set(list.flatMap((x) => Object.keys(x.steps)))];
+  return { ...Object.fromEntries(names.map((n) => [n, median(list.map((x) => x.steps[n] ?? 0))])), [OTHER]: median(list.map((x) => x.ms - Object.values(x.steps).reduce((a, b) => a + b, 0))) };
+};
+const noChangeSteps = Object.fromEntries(columns.map((c) => [c.name, stepsOf(c.name, 'noChange')]));
+const noChangeNames = [...new Set(columns.flatMap((c) => Object.keys(noChangeSteps[c.name])))].sort((a, b) => (a === OTHER) - (b === OTHER));
+console.log(`\nup, no change, by step (median):`);
+console.log(table(['step', ...columns.map((c) => c.name)], noChangeNames.map((n) => [n, ...columns.map((c) => (noChangeSteps[c.name][n] === undefined ? '-' : sec(noChangeSteps[c.name][n])))])));
 const mbps = (t) => (t ? `${(t.bytes / 1e6 / (t.ms / 1000)).toFixed(1)} MB/s (${(t.bytes / 1e6).toFixed(0)} MB in ${sec(t.ms)})` : 'n/a');
 console.log(`image transfer of ${transfer.image}: preevy ${mbps(transfer.preevy)} vs docker save | docker load through kubectl port-forward ${mbps(transfer.byHand)}`);
 const resultsDir = join(REPO, 'bench/results');
 mkdirSync(resultsDir, { recursive: true });
 const file = join(resultsDir, `up-kube-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), runs, summary, samples, transfer }, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), runs, summary, samples, steps, transfer }, null, 2)}\n`);
 console.log(`\nwrote ${file}`);

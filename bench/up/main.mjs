@@ -7,12 +7,11 @@
 //   edit:      `up` after changing one bind-mounted file (examples/hello/site/index.html)
 // Per run: wall time, the CLI's own CPU time and peak RSS (bench/up/usage.mjs, preloaded), and
 // the durations its progress lines carry. Not a test: nothing is asserted.
-import { execFile as execFileCb } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { exec, freePort, median, sec, stepDurations, table } from '../lib.mjs';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 const USAGE_PRELOAD = join(REPO, 'bench/up/usage.mjs');
@@ -21,19 +20,6 @@ const TARGET_ABOVE_FLOOR_MS = 300;
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
 const runs = Number(values.runs);
 
-const exec = (file, args, opts = {}) =>
-  new Promise((resolve) => {
-    execFileCb(file, args, { maxBuffer: 64 * 1024 * 1024, timeout: 600_000, ...opts }, (err, stdout, stderr) =>
-      resolve({ exitCode: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 const log = (s) => process.stderr.write(`${s}\n`);
 
 const root = mkdtempSync(join(tmpdir(), 'preevy-bench-up-'));
@@ -48,12 +34,6 @@ const offlineEnv = {
 };
 // Every column publishes its own host ports: they run on one engine at the same time.
 const portsEnv = async () => ({ WEB_PORT: String(await freePort()), API_PORT: String(await freePort()) });
-
-/** `name: done (1.2s)` progress lines → { name: ms }. */
-const stepDurations = (stderr) =>
-  Object.fromEntries(
-    [...stderr.matchAll(/^(.+): done \((\d+(?:\.\d+)?)(ms|s)\)$/gm)].map(([, name, n, unit]) => [name, Number(n) * (unit === 's' ? 1000 : 1)]),
-  );
 
 const homes = [];
 const stopTunnelServer = (home) => {
@@ -168,15 +148,6 @@ try {
   rmSync(root, { recursive: true, force: true });
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
-const table = (header, rows) => {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
-};
 const SCENARIOS = [
   ['cold', 'cold'],
   ['noChange', 'up, no change'],

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendFile, chmod, mkdir, mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,7 +61,8 @@ describe('syncBindMounts (real engine over TCP)', () => {
   });
 
   afterAll(async () => {
-    await execFileRunner('docker', ['volume', 'rm', '--force', syncVolumeName(envId)]);
+    const left = await execFileRunner('docker', ['volume', 'ls', '-q', '--filter', `label=dev.preevy.env-id=${envId}`]);
+    await execFileRunner('docker', ['volume', 'rm', '--force', syncVolumeName(envId), ...left.stdout.split('\n').filter(Boolean)]);
     await proxy.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -78,15 +79,33 @@ describe('syncBindMounts (real engine over TCP)', () => {
     expect(await inVolume(`cat /sync/${d}/index.html /sync/${d}/css/main.css /sync/${c}/app.conf; stat -c %a /sync/${d}/run.sh`)).toBe('<h1>one</h1>\nbody{}\nport=80\n755\n');
     const mountpoint = (await docker(['volume', 'inspect', '--format', '{{.Mountpoint}}', res.volume])).stdout.trim();
     expect(res.mapping).toEqual({ [site]: `${mountpoint}/${d}`, [conf]: `${mountpoint}/${c}/app.conf` });
+    // The volume and the marker of what it holds, both labelled so `down` removes them.
     const labelled = await execFileRunner('docker', ['volume', 'ls', '-q', '--filter', `label=dev.preevy.env-id=${envId}`]);
-    expect(labelled.stdout.trim()).toBe(res.volume);
+    expect(labelled.stdout.trim().split('\n').sort()).toEqual([res.volume, expect.stringMatching(new RegExp(`^${res.volume}\\.state-[0-9a-f]{24}$`))]);
     // The mapped path is a real bind source on that engine.
     const bound = await docker(['run', '--rm', '-v', `${res.mapping[site]}:/www:ro`, IMAGE, 'cat', '/www/index.html']);
     expect(bound.stdout).toBe('<h1>one</h1>\n');
   });
 
-  it('should send nothing when nothing changed', async () => {
-    expect(await sync()).toMatchObject({ sent: 0, unchanged: 4, deleted: 0, bytes: 0 });
+  it('should send nothing when nothing changed, learning it from the marker without a helper container', async () => {
+    const calls: string[][] = [];
+    const recording: DockerCli = (args, options) => {
+      calls.push([...args]);
+      return docker(args, options);
+    };
+    expect(await syncBindMounts({ model, envId, docker: recording, labels, syncImage: IMAGE })).toMatchObject({ sent: 0, unchanged: 4, deleted: 0, bytes: 0 });
+    expect(calls.map((c) => c.slice(0, 2).join(' '))).toEqual(['volume ls']);
+  });
+
+  it('should not trust a marker another writer replaced: going back to earlier content sends it again', async () => {
+    const before = await readFile(conf, 'utf8');
+    await writeFile(conf, 'port=81\n');
+    expect(await sync()).toMatchObject({ sent: 1 });
+    // Like a second machine's `up` followed by this one's with the earlier files.
+    await writeFile(conf, before);
+    expect(await sync()).toMatchObject({ sent: 1 });
+    expect(await inVolume(`cat /sync/${syncDirOf(conf)}/app.conf`)).toBe(before);
+    expect(await sync()).toMatchObject({ sent: 0 });
   });
 
   it('should send only the changed file', async () => {

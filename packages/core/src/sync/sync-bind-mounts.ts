@@ -16,6 +16,21 @@ export const isLocalEngine = (dockerHost: string | undefined): boolean => !docke
 /** The one volume per environment that holds its synced files. */
 export const syncVolumeName = (envId: string): string => `preevy-sync-${envId}`;
 
+/**
+ * A marker volume beside the sync volume, named after the hash of every manifest in it: present
+ * only while the sync volume holds exactly that, so an unchanged `up` learns it from one volume
+ * listing instead of starting a helper container (about 1 s through a port-forward). It is
+ * removed before any write, so an interrupted sync leaves no marker.
+ */
+const syncMarkerPrefix = (volume: string): string => `${volume}.state-`;
+
+/** The hash of the manifests of every source, as the sync volume holds them after a sync. Pure. */
+export const syncStateHash = (manifests: ReadonlyArray<readonly [dir: string, manifest: Manifest]>): string => {
+  const h = createHash('sha256');
+  for (const [dir, manifest] of [...manifests].sort(([a], [b]) => a.localeCompare(b))) h.update(`${dir}\n${formatManifest(manifest)}\0`);
+  return h.digest('hex').slice(0, 24);
+};
+
 /** The directory of a source in the sync volume: stable for a path, and short. Pure. */
 export const syncDirOf = (source: string): string => createHash('sha256').update(source).digest('hex').slice(0, 16);
 
@@ -134,7 +149,7 @@ interface SourceToWrite extends LocalSource {
  * then its manifest and its list of deletions. The manifest is made from what was actually sent
  * (hash and mode read while streaming), so a file edited since it was hashed is recorded as sent.
  */
-function* archiveEntries(toWrite: readonly SourceToWrite[], mtime: Date, counts: SyncCounts): Generator<ArchiveEntry> {
+function* archiveEntries(toWrite: readonly SourceToWrite[], mtime: Date, counts: SyncCounts, written: Map<string, Manifest>): Generator<ArchiveEntry> {
   for (const { source, dir, kind, manifest, send, deleted } of toWrite) {
     const sent: Manifest = {};
     for (const rel of send) {
@@ -153,7 +168,8 @@ function* archiveEntries(toWrite: readonly SourceToWrite[], mtime: Date, counts:
         } };
       }
     }
-    yield { type: 'content', name: `${INBOX}/${dir}.manifest`, mode: 0o644, mtime, content: formatManifest({ ...manifest, ...sent }) };
+    written.set(dir, { ...manifest, ...sent });
+    yield { type: 'content', name: `${INBOX}/${dir}.manifest`, mode: 0o644, mtime, content: formatManifest(written.get(dir)!) };
     if (deleted.length) yield { type: 'content', name: `${INBOX}/${dir}.delete`, mode: 0o644, mtime, content: deleted.map((p) => `${p}\n`).join('') };
   }
 }
@@ -170,12 +186,34 @@ export const syncBindMounts = async ({ model, envId, docker, labels, services, s
   if (!sources.length) return { volume, mapping: {}, ...counts };
 
   const locals = await Promise.all(sources.map(async (source) => ({ source, dir: syncDirOf(source), ...(await localManifest(source)) })));
+  const mappingAt = (mountpoint: string) =>
+    Object.fromEntries(locals.map(({ source, dir, kind, manifest }) => [source, kind === 'file' ? `${mountpoint}/${dir}/${Object.keys(manifest)[0]!}` : `${mountpoint}/${dir}`]));
   const labelArgs = Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
-  const create = await docker(['volume', 'create', ...labelArgs, volume]);
-  if (create.exitCode !== 0) throw syncFailed(`could not create volume ${volume}`, create.stderr, syncImage);
-  const inspect = await docker(['volume', 'inspect', '--format', '{{.Mountpoint}}', volume]);
-  const mountpoint = inspect.stdout.trim();
-  if (inspect.exitCode !== 0 || !mountpoint) throw syncFailed(`could not inspect volume ${volume}`, inspect.stderr, syncImage);
+
+  // The sync volume and its marker, in one call: the marker of the local state means nothing to send.
+  const listed = await docker(['volume', 'ls', '--filter', `name=${volume}`, '--format', '{{.Name}}\t{{.Mountpoint}}']);
+  if (listed.exitCode !== 0) throw syncFailed(`could not list the volumes of ${envId}`, listed.stderr, syncImage);
+  const volumes = new Map(listed.stdout.split('\n').filter(Boolean).map((line) => line.split('\t') as [string, string]));
+  const markers = [...volumes.keys()].filter((n) => n.startsWith(syncMarkerPrefix(volume)));
+  const localHash = syncStateHash(locals.map((l) => [l.dir, l.manifest]));
+  const existing = volumes.get(volume);
+  if (existing && markers.includes(`${syncMarkerPrefix(volume)}${localHash}`)) {
+    counts.unchanged = locals.reduce((n, l) => n + Object.keys(l.manifest).length, 0);
+    return { volume, mapping: mappingAt(existing), ...counts };
+  }
+
+  let mountpoint = existing;
+  if (!mountpoint) {
+    const create = await docker(['volume', 'create', ...labelArgs, volume]);
+    if (create.exitCode !== 0) throw syncFailed(`could not create volume ${volume}`, create.stderr, syncImage);
+    const inspect = await docker(['volume', 'inspect', '--format', '{{.Mountpoint}}', volume]);
+    mountpoint = inspect.stdout.trim();
+    if (inspect.exitCode !== 0 || !mountpoint) throw syncFailed(`could not inspect volume ${volume}`, inspect.stderr, syncImage);
+  }
+  if (markers.length) {
+    const removed = await docker(['volume', 'rm', '--force', ...markers]);
+    if (removed.exitCode !== 0) throw syncFailed('could not remove the previous sync marker', removed.stderr, syncImage);
+  }
 
   const helper = ['run', '--rm', '--network', 'none', ...labelArgs, '-v', `${volume}:/sync`];
   const read = await docker([...helper, '--entrypoint', 'sh', syncImage, '-c', READ_SCRIPT, 'sh', ...locals.map((l) => l.dir)]);
@@ -191,6 +229,7 @@ export const syncBindMounts = async ({ model, envId, docker, labels, services, s
     if (!had || diff.send.length || diff.deleted.length) toWrite.push({ ...local, send: diff.send, deleted: diff.deleted });
   }
 
+  const written = new Map<string, Manifest>();
   if (toWrite.length) {
     // The archive goes in with `docker cp` (an HTTP upload that ends by its own framing), not on a
     // container's stdin: stdin's end is a half-close, which a Kubernetes port-forward cannot carry.
@@ -198,7 +237,7 @@ export const syncBindMounts = async ({ model, envId, docker, labels, services, s
     const created = await docker(['create', '--name', name, ...helper.slice(2), '--entrypoint', 'sh', syncImage, '-c', WRITE_SCRIPT, 'sh', ...toWrite.map((w) => w.dir)]);
     if (created.exitCode !== 0) throw syncFailed('could not create the helper container', created.stderr, syncImage);
     try {
-      const copied = await docker(['cp', '-', `${name}:/`], { input: packArchive(archiveEntries(toWrite, new Date(), counts)) });
+      const copied = await docker(['cp', '-', `${name}:/`], { input: packArchive(archiveEntries(toWrite, new Date(), counts, written)) });
       if (copied.exitCode !== 0) {
         throw syncFailed(copied.inputCut ? `the host stopped reading the files (exit code ${copied.exitCode})` : `could not send the files (exit code ${copied.exitCode})`, copied.stderr, syncImage);
       }
@@ -209,6 +248,9 @@ export const syncBindMounts = async ({ model, envId, docker, labels, services, s
     }
   }
 
-  const mapping = Object.fromEntries(locals.map(({ source, dir, kind, manifest }) => [source, kind === 'file' ? `${mountpoint}/${dir}/${Object.keys(manifest)[0]!}` : `${mountpoint}/${dir}`]));
-  return { volume, mapping, ...counts };
+  // What the volume holds now: the manifests just written, and the unchanged ones it had.
+  const held = locals.map((l): [string, Manifest] => [l.dir, written.get(l.dir) ?? remote.get(l.dir) ?? l.manifest]);
+  // Not checked: without the marker, the next sync only reads the volume again.
+  await docker(['volume', 'create', ...labelArgs, `${syncMarkerPrefix(volume)}${syncStateHash(held)}`]);
+  return { volume, mapping: mappingAt(mountpoint), ...counts };
 };
