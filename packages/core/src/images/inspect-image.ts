@@ -47,3 +47,23 @@ export const inspectImage = async (run: ProcessRunner, engine: DockerEngine, ima
   const [id = '', size = ''] = res.stdout.trim().split(' ');
   return { id, size: Number(size) || 0 };
 };
+
+/**
+ * `inspectImage` for several images in one docker call when the engine has them all (an unchanged
+ * `up`: one process instead of one per image, each a round trip through a port-forward or ssh);
+ * when any is missing, each is asked alone, so "absent" is never guessed from a shared failure.
+ */
+export const inspectImages = async (run: ProcessRunner, engine: DockerEngine, images: readonly string[]): Promise<Map<string, ImageFacts | undefined>> => {
+  const unique = [...new Set(images)];
+  if (unique.length > 1) {
+    const res = await run('docker', ['image', 'inspect', '--format', '{{.Id}} {{.Size}}', ...unique], { env: dockerEnv(engine), timeoutMs: INSPECT_TIMEOUT_MS });
+    const lines = res.stdout.trim().split('\n');
+    if (res.exitCode === 0 && lines.length === unique.length) {
+      return new Map(unique.map((image, i) => {
+        const [id = '', size = ''] = lines[i]!.split(' ');
+        return [image, { id, size: Number(size) || 0 }];
+      }));
+    }
+  }
+  return new Map(await Promise.all(unique.map(async (image) => [image, await inspectImage(run, engine, image)] as const)));
+};

@@ -45,10 +45,13 @@ const engines = (local: Record<string, string>, remote: Record<string, string>, 
   const hostOf = (env: NodeJS.ProcessEnv | undefined): string => env?.DOCKER_HOST ?? 'local';
   const run: ProcessRunner = async (_file, args, options) => {
     const host = hostOf(options?.env);
-    const image = args[args.length - 1]!;
-    calls.push(`${host} inspect ${image}`);
-    const id = (host === 'local' ? local : remote)[image];
-    return id ? { exitCode: 0, stdout: `${id} 5242880\n`, stderr: '' } : { exitCode: 1, stdout: '', stderr: `Error response from daemon: No such image: ${image}` };
+    // docker image inspect --format F IMAGE...: a line per image found, an error per image missing.
+    const images = args.slice(4);
+    calls.push(`${host} inspect ${images.join(' ')}`);
+    const known = host === 'local' ? local : remote;
+    const stdout = images.flatMap((i) => (known[i] ? [`${known[i]} 5242880\n`] : [])).join('');
+    const missing = images.filter((i) => !known[i]);
+    return { exitCode: missing.length ? 1 : 0, stdout, stderr: missing.map((i) => `Error response from daemon: No such image: ${i}\n`).join('') };
   };
   const pipe: ProcessPipe = async (save: PipeCommand, load: PipeCommand) => {
     const image = save.args[1]!;
@@ -71,8 +74,21 @@ describe('transferImages', () => {
       { image: 'db:2', id: 'sha256:2', sent: false, bytes: 0 },
     ]);
     expect(calls.filter((c) => !c.includes('inspect'))).toEqual(['local save app:1 | tcp://127.0.0.1:2375 load']);
-    // One inspect per image and side, plus the check after the load.
-    expect(calls.filter((c) => c.includes('inspect'))).toHaveLength(5);
+    // Both at once where all are there; one by one where one is missing; then the check after the load.
+    expect(calls.filter((c) => c.includes('inspect'))).toEqual([
+      'local inspect app:1 db:2',
+      'tcp://127.0.0.1:2375 inspect app:1 db:2',
+      'tcp://127.0.0.1:2375 inspect app:1',
+      'tcp://127.0.0.1:2375 inspect db:2',
+      'tcp://127.0.0.1:2375 inspect app:1',
+    ]);
+  });
+
+  it('should ask each engine once when the host has every image (an unchanged up)', async () => {
+    const { run, pipe, calls } = engines({ 'app:1': 'sha256:1', 'db:2': 'sha256:2' }, { 'app:1': 'sha256:1', 'db:2': 'sha256:2' });
+    const result = await transferImages({ images: ['app:1', 'db:2'], from: LOCAL, to: HOST, run, pipe });
+    expect(result.map((r) => r.sent)).toEqual([false, false]);
+    expect(calls).toEqual(['local inspect app:1 db:2', 'tcp://127.0.0.1:2375 inspect app:1 db:2']);
   });
 
   it('should fail with IMAGE_NOT_LOCAL, naming every missing image, before sending anything', async () => {

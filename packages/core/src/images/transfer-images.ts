@@ -3,7 +3,7 @@ import { PreevyError } from '../errors/preevy-error.js';
 import { pipeProcesses, type PipeResult, type ProcessPipe } from '../process/pipe-processes.js';
 import { execFileRunner, type ProcessRunner } from '../process/process-runner.js';
 import { silentProgress, type ProgressReporter } from '../progress.js';
-import { engineName, inspectImage, lastLines, type DockerEngine, type ImageFacts } from './inspect-image.js';
+import { engineName, inspectImage, inspectImages, lastLines, type DockerEngine, type ImageFacts } from './inspect-image.js';
 
 /** An image as it is on the target after a transfer: `id` there, whether it was sent and how many bytes that took. */
 export interface TransferredImage {
@@ -104,8 +104,7 @@ export const transferImages = async ({
   signal,
 }: TransferImagesRequest): Promise<TransferredImage[]> => {
   const unique = [...new Set(images)];
-  const inspectAll = async (engine: DockerEngine) => new Map(await Promise.all(unique.map(async (image) => [image, await inspectImage(run, engine, image)] as const)));
-  const [onFrom, onTo] = await Promise.all([inspectAll(from), inspectAll(to)]);
+  const [onFrom, onTo] = await Promise.all([inspectImages(run, from, unique), inspectImages(run, to, unique)]);
   const plan = planTransfers(unique, new Set(optional), onFrom, onTo);
   const missing = plan.filter((p) => p.action === 'missing').map((p) => p.image);
   if (missing.length) throw notLocal(missing, from);

@@ -4,11 +4,13 @@ import { agentStateReader, type DockerCli } from './agent-state-reader.js';
 
 const state = (envId: string): AgentState => ({ status: 'connected', envId, tunnels: [] });
 /** A docker CLI whose `ps` finds the agent and whose `exec` prints `printed`; it counts its calls. */
-const fakeDocker = (printed: AgentState) => {
+const fakeDocker = (printed: AgentState, named = 'shop-main-preevy_agent-1') => {
   const calls: string[] = [];
   const docker: DockerCli = async (args) => {
-    calls.push(args[0]!);
-    return args[0] === 'ps' ? { exitCode: 0, stdout: 'c0ffee\n', stderr: '' } : { exitCode: 0, stdout: JSON.stringify(printed), stderr: '' };
+    calls.push(args[0] === 'exec' ? `exec ${args[1]}` : args[0]!);
+    if (args[0] === 'ps') return { exitCode: 0, stdout: 'c0ffee\n', stderr: '' };
+    if (args[1] !== 'c0ffee' && args[1] !== named) return { exitCode: 1, stdout: '', stderr: `Error response from daemon: No such container: ${args[1]}` };
+    return { exitCode: 0, stdout: JSON.stringify(printed), stderr: '' };
   };
   return { docker, calls };
 };
@@ -26,7 +28,7 @@ describe('agentStateReader', () => {
       const { docker, calls } = fakeDocker(state('shop-main'));
       const read = agentStateReader({ docker, envId: 'shop-main', loopbackPort: 20_001, fetchLoopback: async () => answer });
       expect(await read()).toEqual(state('shop-main'));
-      expect(calls).toEqual(['ps', 'exec']);
+      expect(calls).toEqual(['ps', 'exec c0ffee']);
     }
   });
 
@@ -35,6 +37,18 @@ describe('agentStateReader', () => {
     let fetched = 0;
     await agentStateReader({ docker, envId: 'shop-main', fetchLoopback: async () => (fetched++, state('shop-main')) })();
     expect(fetched).toBe(0);
-    expect(calls).toEqual(['ps', 'exec']);
+    expect(calls).toEqual(['ps', 'exec c0ffee']);
+  });
+
+  it("should exec in the agent by compose's name for it when the project is known: one docker call", async () => {
+    const { docker, calls } = fakeDocker(state('shop-main'));
+    expect(await agentStateReader({ docker, envId: 'shop-main', project: 'shop-main' })()).toEqual(state('shop-main'));
+    expect(calls).toEqual(['exec shop-main-preevy_agent-1']);
+  });
+
+  it('should find the agent by its labels when the name is not there (or is not our agent)', async () => {
+    const { docker, calls } = fakeDocker(state('shop-main'), 'renamed');
+    expect(await agentStateReader({ docker, envId: 'shop-main', project: 'shop-main' })()).toEqual(state('shop-main'));
+    expect(calls).toEqual(['exec shop-main-preevy_agent-1', 'ps', 'exec c0ffee']);
   });
 });

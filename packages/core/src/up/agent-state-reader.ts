@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { LABELS, parseAgentState, type AgentState } from '@preevy/tunnel-protocol';
+import { AGENT_SERVICE, LABELS, parseAgentState, type AgentState } from '@preevy/tunnel-protocol';
 import { dockerEnv } from '../driver/docker-host-driver.js';
 import type { ProcessRunner, RunOptions } from '../process/process-runner.js';
 
@@ -11,18 +11,33 @@ export type AgentStateReading = AgentState | { error: string };
 export const dockerCli = (run: ProcessRunner, dockerHost: string | undefined, cwd?: string): DockerCli => (args, options = {}) =>
   run('docker', args, { ...options, env: dockerEnv({ dockerHost }), ...(cwd ? { cwd } : {}) });
 
-/** The agent's state, read through `docker exec` (its endpoint is inside its own network namespace). */
-export const readAgentState = async (docker: DockerCli, envId: string): Promise<AgentStateReading> => {
-  const ps = await docker(['ps', '-q', '--filter', `label=${LABELS.envId}=${envId}`, '--filter', `label=${LABELS.agent}=true`]);
-  const id = ps.stdout.trim().split('\n')[0];
-  if (ps.exitCode !== 0 || !id) return { error: 'the agent container is not running' };
-  const res = await docker(['exec', id, 'preevy-agent', 'state']);
+const execState = async (docker: DockerCli, container: string): Promise<AgentStateReading> => {
+  const res = await docker(['exec', container, 'preevy-agent', 'state']);
   if (res.exitCode !== 0) return { error: res.stderr.trim() || `preevy-agent state exited ${res.exitCode}` };
   try {
     return parseAgentState(res.stdout);
   } catch (err) {
     return { error: (err as Error).message };
   }
+};
+
+/** The name compose gives the agent's container in `project`. */
+export const agentContainerName = (project: string): string => `${project}-${AGENT_SERVICE}-1`;
+
+/**
+ * The agent's state, read through `docker exec` (its endpoint is inside its own network namespace).
+ * With the compose project, the container is tried by the name compose gives it (one docker call,
+ * a round trip through a port-forward or ssh saved); else, or when that fails, found by its labels.
+ */
+export const readAgentState = async (docker: DockerCli, envId: string, project?: string): Promise<AgentStateReading> => {
+  if (project !== undefined) {
+    const byName = await execState(docker, agentContainerName(project));
+    if (!('error' in byName) && byName.envId === envId) return byName;
+  }
+  const ps = await docker(['ps', '-q', '--filter', `label=${LABELS.envId}=${envId}`, '--filter', `label=${LABELS.agent}=true`]);
+  const id = ps.stdout.trim().split('\n')[0];
+  if (ps.exitCode !== 0 || !id) return { error: 'the agent container is not running' };
+  return execState(docker, id);
 };
 
 /** `GET /state` on this machine's loopback; undefined when nothing (or not an agent) answers. */
@@ -51,11 +66,11 @@ export const fetchLoopbackAgentState = (port: number, timeoutMs = 1_000): Promis
  * (another netns, as with Docker Desktop's VM, a stranger on the port) falls back to `docker exec`.
  */
 export const agentStateReader =
-  ({ docker, envId, loopbackPort, fetchLoopback = fetchLoopbackAgentState }: { docker: DockerCli; envId: string; loopbackPort?: number | undefined; fetchLoopback?: typeof fetchLoopbackAgentState }) =>
+  ({ docker, envId, project, loopbackPort, fetchLoopback = fetchLoopbackAgentState }: { docker: DockerCli; envId: string; project?: string; loopbackPort?: number | undefined; fetchLoopback?: typeof fetchLoopbackAgentState }) =>
   async (): Promise<AgentStateReading> => {
     if (loopbackPort !== undefined) {
       const state = await fetchLoopback(loopbackPort);
       if (state?.envId === envId) return state;
     }
-    return readAgentState(docker, envId);
+    return readAgentState(docker, envId, project);
   };

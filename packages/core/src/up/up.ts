@@ -74,7 +74,7 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
   // 8. The agent's tunnels, then every URL probed through its tunnel.
   const expected = expectedTunnels(final.model, request.services, defaultAccess, serviceLabels);
   const loopbackPort = tunnel.agentNetwork === 'host' && conn.seesLocalFiles ? agentStatePort(envId, 'host') : undefined;
-  const active = await waitForTunnels(ctx, target, expected, agentStateReader({ docker, envId, loopbackPort }));
+  const active = await waitForTunnels(ctx, target, expected, agentStateReader({ docker, envId, project: target.project, loopbackPort }));
   stopIfInterrupted();
   const urls = await probeUrls(ctx, target, expected, active, shareTokenSigner(profile, agentKey, envId));
 
