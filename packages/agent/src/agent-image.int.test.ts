@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { AGENT_STATE_FILE } from '@preevy/tunnel-protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerSocketPath } from './docker-engine-client.js';
 import { agentBundlePath, stageAgentImageContext } from './image-context.js';
@@ -141,6 +142,10 @@ describe('agent image', () => {
       clientId: 'testclient01',
       tunnels: [{ service: 'web', port: 8080, access: 'public', state: 'active', url: `http://web-8080-${envId}-testclient01.localhost.test` }],
     });
+
+    // The same state in the file a remote CLI copies out with one plain API call.
+    const copied = await run('sh', ['-c', `docker cp ${agentContainer}:${AGENT_STATE_FILE} - | tar -x -O -f -`]);
+    expect(JSON.parse(copied.stdout)).toEqual(state);
 
     const t0 = Date.now();
     const stop = await run('docker', ['stop', '--time', '10', agentContainer]);

@@ -3,6 +3,7 @@ import { DockerEngineClient, type DockerEngine } from './docker-engine-client.js
 import { describeError } from './errors.js';
 import { silentLogger, type AgentLogger } from './logger.js';
 import { ServiceWatcher } from './service-watcher.js';
+import { writeStateFile } from './state-file.js';
 import { startStateServer, toAgentState, type AgentState, type StateServer } from './state-server.js';
 import { TunnelClient, type TunnelClientOptions } from './tunnel-client.js';
 
@@ -11,6 +12,8 @@ export type AgentOptions = Omit<AgentConfig, 'logLevel' | 'dockerSocketPath'> & 
   logger?: AgentLogger;
   /** The Docker engine to watch (default: the unix socket client). */
   docker?: DockerEngine;
+  /** Where to keep a copy of the state on every change (the container's AGENT_STATE_FILE); none: no file. */
+  stateFile?: string;
   /** Passed to the tunnel client: tests inject sockets, randomness and faster backoff. */
   tunnel?: Pick<TunnelClientOptions, 'connectServer' | 'connectTarget' | 'random' | 'backoff' | 'keepaliveIntervalMs' | 'readyTimeoutMs'>;
 };
@@ -35,7 +38,10 @@ export const createAgent = (options: AgentOptions): Agent => {
     hostKey: options.hostKey,
     logger: log,
     ...options.tunnel,
-    onStateChange: (s) => log.debug({ status: s.status, lastError: s.lastError }, 'tunnel state'),
+    onStateChange: (s) => {
+      log.debug({ status: s.status, lastError: s.lastError }, 'tunnel state');
+      saveState();
+    },
   });
   const watcher = new ServiceWatcher({
     docker: options.docker ?? new DockerEngineClient(options.dockerSocketPath ? { socketPath: options.dockerSocketPath } : {}),
@@ -53,6 +59,15 @@ export const createAgent = (options: AgentOptions): Agent => {
   let stateServer: StateServer | undefined;
   let stopping: Promise<void> | undefined;
   const state = (): AgentState => toAgentState(tunnel.state(), watcher.lastError);
+  // A failed write costs only the fast path: readers fall back to `preevy-agent state`.
+  function saveState(): void {
+    if (!options.stateFile) return;
+    try {
+      writeStateFile(options.stateFile, state());
+    } catch (err) {
+      log.warn({ err: describeError(err), file: options.stateFile }, 'could not write the state file');
+    }
+  }
 
   const stop = (timeoutMs = 5_000): Promise<void> => {
     stopping ??= (async () => {
@@ -68,6 +83,7 @@ export const createAgent = (options: AgentOptions): Agent => {
     async start() {
       stateServer = await startStateServer({ ...options.state, getState: state });
       log.info({ state: stateServer.address, project: options.project, envId: options.envId, server: options.server }, 'agent started');
+      saveState();
       tunnel.start();
       watcher.start();
     },

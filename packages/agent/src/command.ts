@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LOG_REDACT_CENSOR, LOG_REDACT_PATHS } from '@preevy/tunnel-protocol';
+import { AGENT_STATE_FILE, LOG_REDACT_CENSOR, LOG_REDACT_PATHS } from '@preevy/tunnel-protocol';
 import { pino, type DestinationStream, type LoggerOptions } from 'pino';
 import { createAgent, type AgentOptions } from './agent.js';
 import { AgentConfigError, parseAgentConfig, parseStateEndpoint, type AgentLogLevel } from './config.js';
@@ -88,7 +88,7 @@ export const runAgentCommand = async (argv: readonly string[], io: CommandIo): P
   }
   const log = (io.createLogger ?? createPinoLogger)(config.logLevel);
   const { logLevel: _logLevel, ...agentConfig } = config;
-  const agent = createAgent({ ...agentConfig, logger: log, ...io.agentOverrides });
+  const agent = createAgent({ ...agentConfig, stateFile: AGENT_STATE_FILE, logger: log, ...io.agentOverrides });
   try {
     await agent.start();
   } catch (err) {

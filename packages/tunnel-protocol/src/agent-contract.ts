@@ -34,6 +34,13 @@ export const AGENT_ENV = Object.freeze({
 export const AGENT_STATE_PORT = 3033;
 export const AGENT_STATE_HOST = '127.0.0.1';
 
+/**
+ * The agent also keeps its state (the JSON of `GET /state`) in this file of its container, so a
+ * CLI reads it with one plain API call (`docker cp`): an exec's attached stream ends only when its
+ * connection does, about 1 s through a Kubernetes port-forward.
+ */
+export const AGENT_STATE_FILE = '/tmp/preevy-agent-state.json';
+
 /** `host`: the agent shares the Docker host's network namespace; `project`: it joins the project's networks. */
 export type AgentNetwork = 'host' | 'project';
 

@@ -11,6 +11,7 @@ export type { ServicePublication, ServiceTunnels } from './service-tunnels.js';
 export {
   AGENT_ENV,
   AGENT_SERVICE,
+  AGENT_STATE_FILE,
   AGENT_STATE_HOST,
   AGENT_STATE_PORT,
   agentEnvironment,

@@ -241,8 +241,16 @@ export const syncBindMounts = async ({ model, envId, docker, labels, services, s
       if (copied.exitCode !== 0) {
         throw syncFailed(copied.inputCut ? `the host stopped reading the files (exit code ${copied.exitCode})` : `could not send the files (exit code ${copied.exitCode})`, copied.stderr, syncImage);
       }
-      const write = await docker(['start', '--attach', name]);
-      if (write.exitCode !== 0) throw syncFailed(`could not write the files on the host (exit code ${write.exitCode})`, write.stderr, syncImage);
+      // start, then wait: an attached stream ends only when the connection does, which costs about
+      // 1 s through a Kubernetes port-forward; the logs are fetched only when the script failed.
+      const started = await docker(['start', name]);
+      if (started.exitCode !== 0) throw syncFailed('could not start the helper container', started.stderr, syncImage);
+      const waited = await docker(['wait', name]);
+      const exitCode = waited.exitCode === 0 ? Number(waited.stdout.trim()) : NaN;
+      if (exitCode !== 0) {
+        const logs = await docker(['logs', name]);
+        throw syncFailed(`could not write the files on the host (exit code ${Number.isNaN(exitCode) ? 'unknown' : exitCode})`, `${waited.stderr}${logs.stderr}${logs.stdout}`, syncImage);
+      }
     } finally {
       await docker(['rm', '--force', name]);
     }

@@ -1,7 +1,8 @@
 import { request } from 'node:http';
-import { AGENT_SERVICE, LABELS, parseAgentState, type AgentState } from '@preevy/tunnel-protocol';
+import { AGENT_SERVICE, AGENT_STATE_FILE, LABELS, parseAgentState, type AgentState } from '@preevy/tunnel-protocol';
 import { dockerEnv } from '../driver/docker-host-driver.js';
 import type { ProcessRunner, RunOptions } from '../process/process-runner.js';
+import { tarFirstFile } from '../sync/tar-first-file.js';
 
 export type DockerCli = (args: readonly string[], options?: Pick<RunOptions, 'input' | 'timeoutMs'>) => ReturnType<ProcessRunner>;
 
@@ -21,16 +22,31 @@ const execState = async (docker: DockerCli, container: string): Promise<AgentSta
   }
 };
 
+/** The state file the agent keeps, copied out with one plain API call; undefined when it cannot be read. */
+const copyState = async (docker: DockerCli, container: string): Promise<AgentState | undefined> => {
+  const res = await docker(['cp', `${container}:${AGENT_STATE_FILE}`, '-']);
+  if (res.exitCode !== 0) return undefined;
+  // A tar of ASCII headers and the JSON the agent wrote: the decoded text encodes back to the same bytes.
+  const file = tarFirstFile(Buffer.from(res.stdout, 'utf8'));
+  try {
+    return file ? parseAgentState(file.toString('utf8')) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
 /** The name compose gives the agent's container in `project`. */
 export const agentContainerName = (project: string): string => `${project}-${AGENT_SERVICE}-1`;
 
 /**
- * The agent's state, read through `docker exec` (its endpoint is inside its own network namespace).
- * With the compose project, the container is tried by the name compose gives it (one docker call,
- * a round trip through a port-forward or ssh saved); else, or when that fails, found by its labels.
+ * The agent's state (its endpoint is inside its own network namespace). With the compose project,
+ * the container is tried by the name compose gives it: its state file by `docker cp`, then
+ * `docker exec` (an agent image without the file). Else, or when both fail, found by its labels.
  */
 export const readAgentState = async (docker: DockerCli, envId: string, project?: string): Promise<AgentStateReading> => {
   if (project !== undefined) {
+    const copied = await copyState(docker, agentContainerName(project));
+    if (copied?.envId === envId) return copied;
     const byName = await execState(docker, agentContainerName(project));
     if (!('error' in byName) && byName.envId === envId) return byName;
   }
