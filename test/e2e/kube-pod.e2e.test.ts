@@ -234,6 +234,18 @@ describe('preevy up --driver kube-pod (built binary, test cluster)', () => {
     const asCi = ['--kube-pod-kubeconfig', file, '--no-kube-pod-create-namespace'];
     const out = await upJson('--id', envD, ...asCi);
     expect((await get(urlOf(out, 'web'))).body).toContain('hello from preevy');
+    // A cluster that does not answer: down refuses, keeping the record; --force forgets it.
+    const dead = join(root, 'dead-kubeconfig');
+    writeFileSync(dead, readFileSync(file, 'utf8').replace(kc.getCurrentCluster()!.server, 'https://127.0.0.1:1'), { mode: 0o600 });
+    const refused = await preevy('down', '--id', envD, '--kube-pod-kubeconfig', dead);
+    expect(refused.stderr).toContain('Code: KUBE_API_UNREACHABLE');
+    const forced = await preevy('down', '--id', envD, '--force', '--json', '--kube-pod-kubeconfig', dead);
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    expect(JSON.parse(forced.stdout)).toMatchObject({ envId: envD, forced: expect.stringContaining('did not answer') });
+    // The record is gone; its objects are still in the cluster, so ls sees it there, and down finds them by their labels.
+    const listed = JSON.parse((await preevy('ls', '--json', ...asCi)).stdout) as Array<{ envId: string; source: string }>;
+    expect(listed.find((e) => e.envId === envD)?.source).toBe('driver');
+    expect(await labelled(envD)).not.toEqual([]);
     const down = await preevy('down', '--id', envD, ...asCi);
     expect(down.exitCode, down.stderr).toBe(0);
     expect(await labelled(envD)).toEqual([]);

@@ -77,4 +77,17 @@ describe('down on a driver with a host per environment', () => {
     expect(calls).toEqual(['find e1']);
     expect(res.existed).toBe(false);
   });
+
+  it('should keep the record when the host cannot be removed, and forget it with --force, saying why', async () => {
+    const unreachable = Object.assign(new Error('The Kubernetes API server did not answer (ECONNREFUSED)'), { code: 'KUBE_API_UNREACHABLE' });
+    const broken = { ...perEnvDriver(undefined).driver, removeHost: async () => { throw unreachable; } } as unknown as DockerHostDriver;
+    const record = { envId: 'e1', composeProject: 'e1', driver: 'kube-pod', status: 'up', urls: [], host: podHost } as unknown as EnvRecord;
+    const kept = memoryEnvs(record);
+    await expect(down('e1', deps(kept.store, broken))).rejects.toBe(unreachable);
+    expect(kept.left()).toBeDefined();
+    const forced = memoryEnvs(record);
+    const res = await down('e1', { ...deps(forced.store, broken), force: true });
+    expect(res).toMatchObject({ existed: true, forced: unreachable.message });
+    expect(forced.left()).toBeUndefined();
+  });
 });
