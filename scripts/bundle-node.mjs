@@ -1,11 +1,11 @@
 // Bundles one Node.js entry into a single ESM file for a container image:
-//   node scripts/bundle-node.mjs <entry> <outfile>     (paths relative to the repo root)
+//   node scripts/bundle-node.mjs <entry> <outfile> [esbuild flags…]   (paths relative to the repo root)
 // Deterministic (no timestamps, repo-relative paths), so an image can be tagged by content hash.
 // Runs the esbuild CLI, a root dev tool like tsc, so no package depends on esbuild itself.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath, URL } from 'node:url';
 
-const [entry, outfile] = process.argv.slice(2);
+const [entry, outfile, ...extra] = process.argv.slice(2);
 if (!entry || !outfile) {
   console.error('usage: node scripts/bundle-node.mjs <entry> <outfile>');
   process.exit(2);
@@ -41,6 +41,7 @@ execFileSync(
     '--legal-comments=none',
     '--charset=utf8',
     '--log-level=warning',
+    ...extra,
   ],
   { cwd: repoRoot, stdio: 'inherit' },
 );

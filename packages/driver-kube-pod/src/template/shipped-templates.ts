@@ -1,8 +1,21 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// templates/ sits at the repo root; this module is four levels below it both as source
-// (packages/driver-kube-pod/src/template/) and built (packages/driver-kube-pod/dist/template/).
-const shipped = (name: string): string => fileURLToPath(new URL(`../../../../templates/kube-pod/${name}`, import.meta.url));
+/**
+ * The repo's templates/kube-pod, found upwards from this module: it runs from src/template/ (tests),
+ * dist/template/ (tsc) and dist/bundle.mjs (what the CLI loads), each a different depth below it.
+ */
+const templatesDir = (): string => {
+  const start = dirname(fileURLToPath(import.meta.url));
+  for (let dir = start; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'templates', 'kube-pod');
+    if (existsSync(join(candidate, 'default.yaml.njk'))) return candidate;
+    if (dirname(dir) === dir) return join(start, 'templates', 'kube-pod'); // not found: the error names this path
+  }
+};
+
+const shipped = (name: string): string => join(templatesDir(), name);
 
 /** The template used when the `template` option is unset: a privileged dind Deployment. */
 export const DEFAULT_TEMPLATE = shipped('default.yaml.njk');
