@@ -3,10 +3,9 @@ import { toComposeModel } from '../compose/compose-model.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { ProcessPipe } from '../process/pipe-processes.js';
 import type { ProcessRunner } from '../process/process-runner.js';
-import { silentProgress } from '../progress.js';
-import { pollUntil } from './poll-until.js';
 import { imagesToSend, sendImages } from './send-images.js';
-import { interruptedError, type UpContext, type UpTarget } from './up-context.js';
+import type { UpContext } from './up-context.js';
+import { testTarget, testUpContext } from '../testing/up-context.js';
 
 const RAW = {
   name: 'shop',
@@ -49,25 +48,10 @@ describe('imagesToSend', () => {
 });
 
 describe('sendImages', () => {
-  const target: UpTarget = { envId: 'shop-main', project: 'shop-main', labels: {}, stopIfInterrupted: () => {}, interrupted: () => interruptedError('shop-main') };
+  const target = testTarget();
   const context = (over: Partial<UpContext>): UpContext => {
     let t = 0;
-    const clock = { now: () => (t += 1500), sleep: async () => {} };
-    return {
-      request: { compose: {} },
-      store: {} as UpContext['store'],
-      profile: {} as UpContext['profile'],
-      driver: {} as UpContext['driver'],
-      driverOptionTypes: {},
-      progress: silentProgress,
-      logger: silentLogger,
-      run: async () => expect.fail('unexpected run'),
-      pipe: async () => expect.fail('unexpected pipe'),
-      env: {},
-      clock,
-      poll: pollUntil(clock),
-      ...over,
-    };
+    return testUpContext(over, { now: () => (t += 1500), sleep: async () => {} });
   };
 
   it('should send what the host lacks, leave an optional image nobody has, report bytes and log one line', async () => {

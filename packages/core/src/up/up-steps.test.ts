@@ -5,22 +5,16 @@ import { join } from 'node:path';
 import type { AgentState } from '@preevy/tunnel-protocol';
 import { describe, expect, it } from 'vitest';
 import { toComposeModel } from '../compose/compose-model.js';
-import { silentLogger } from '../logger.js';
 import type { ProcessRunner } from '../process/process-runner.js';
-import { silentProgress } from '../progress.js';
 import { baseUriMemo, interpolateBaseUris } from './interpolate-base-uris.js';
 import type { LoadedProject } from './load-project.js';
-import { pollUntil, type PollClock } from './poll-until.js';
 import { probeUrls } from './probe-urls.js';
-import { interruptedError, type UpContext, type UpTarget } from './up-context.js';
+import type { UpContext } from './up-context.js';
+import { testTarget, testUpContext } from '../testing/up-context.js';
 import { expectedTunnels, waitForTunnels } from './wait-for-tunnels.js';
 
 // The steps of `up` that decide something, against fakes: compose, the agent and the probes are
 // functions, and time moves only when a step sleeps.
-const fakeClock = (): PollClock => {
-  let t = 0;
-  return { now: () => t, sleep: async (ms) => void (t += ms) };
-};
 
 const RAW = {
   name: 'shop',
@@ -31,25 +25,13 @@ const RAW = {
 };
 const model = toComposeModel(RAW, { workingDir: '/work/shop', files: ['/work/shop/compose.yaml'] });
 
-const context = (over: Partial<UpContext> = {}, signal?: AbortSignal): UpContext => {
-  const clock = fakeClock();
-  return {
+const context = (over: Partial<UpContext> = {}, signal?: AbortSignal): UpContext =>
+  testUpContext({
     request: { compose: {}, timeouts: { tunnelsMs: 1_000, probeMs: 1_000 }, signal },
-    store: {} as UpContext['store'],
-    profile: {} as UpContext['profile'],
-    driver: {} as UpContext['driver'],
-    driverOptionTypes: {},
-    progress: silentProgress,
-    logger: silentLogger,
     run: async () => ({ exitCode: 1, stdout: '', stderr: 'unexpected run' }),
-    pipe: async () => expect.fail('unexpected pipe'),
-    env: {},
-    clock,
-    poll: pollUntil(clock),
     ...over,
-  };
-};
-const target: UpTarget = { envId: 'shop-main', project: 'shop-main', labels: {}, stopIfInterrupted: () => {}, interrupted: () => interruptedError('shop-main') };
+  });
+const target = testTarget();
 const expected = expectedTunnels(model, undefined, 'public', {});
 const agentState = (tunnels: AgentState['tunnels'], extra: Partial<AgentState> = {}): AgentState => ({ status: 'connected', envId: 'shop-main', tunnels, ...extra });
 const activeAll = agentState([
