@@ -6,3 +6,5 @@ export { describeEnvIdSource, resolveEnvId } from './resolve-env-id.js';
 export type { EnvIdResult, EnvIdSource, ResolveEnvIdInput } from './resolve-env-id.js';
 export { projectEnvId } from './project-env-id.js';
 export type { ProjectEnvIdDeps } from './project-env-id.js';
+export { ciInfoFromEnv } from './ci-info.js';
+export type { CiInfo } from './ci-info.js';
