@@ -1,5 +1,7 @@
 import Down from './commands/down.js';
 import EnvId from './commands/env-id.js';
+import GithubPrComment from './commands/github/pr/comment.js';
+import GithubPrUncomment from './commands/github/pr/uncomment.js';
 import Init from './commands/init.js';
 import Logs from './commands/logs.js';
 import Ls from './commands/ls.js';
@@ -21,6 +23,8 @@ import Version from './commands/version.js';
 export const COMMANDS = {
   down: Down,
   'env-id': EnvId,
+  'github:pr:comment': GithubPrComment,
+  'github:pr:uncomment': GithubPrUncomment,
   init: Init,
   logs: Logs,
   ls: Ls,
