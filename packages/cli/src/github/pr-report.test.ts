@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isPreevyError, type Logger } from '@preevy/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeGithubApi } from '../testing/fake-github-api.js';
+import { FakeGithubApi } from '../../../../test/support/fake-github-api.js';
 import { commentMarker } from './pr-comment-body.js';
 import { reportPreviewGone, reportPreviewUp, type UpJson } from './pr-report.js';
 
