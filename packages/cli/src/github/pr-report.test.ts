@@ -5,7 +5,7 @@ import { isPreevyError, type Logger } from '@preevy/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeGithubApi } from '../../../../test/support/fake-github-api.js';
 import { commentMarker } from './pr-comment-body.js';
-import { reportPreviewGone, reportPreviewUp, type UpJson } from './pr-report.js';
+import { deploymentUrl, reportPreviewGone, reportPreviewUp, type UpJson } from './pr-report.js';
 
 const TOKEN = 'ghs_secret-token-value';
 const up: UpJson = {
@@ -105,5 +105,18 @@ describe('pull request report against a GitHub API on loopback', () => {
   it('should say what to pass when no pull request is known', async () => {
     const err = await reportPreviewUp({ token: TOKEN, apiUrl: api.url, env: { GITHUB_ACTIONS: 'true', GITHUB_EVENT_NAME: 'push', GITHUB_REF_NAME: 'main', GITHUB_REPOSITORY: 'o/r' }, up, deployment: true }, recordingLogger()).catch((e: unknown) => e);
     expect(isPreevyError(err) && err.code).toBe('GITHUB_PR_UNKNOWN');
+  });
+
+  it('should name the services when --deployment-service is unknown, and say which token is missing', async () => {
+    let err: unknown;
+    try {
+      deploymentUrl(up.urls, 'db');
+    } catch (e) {
+      err = e;
+    }
+    expect(isPreevyError(err) && err.suggestions).toEqual(['Use one of: api, web.']);
+    const noToken = await reportPreviewUp({ token: undefined, apiUrl: api.url, env, up, deployment: true }, recordingLogger()).catch((e: unknown) => e);
+    expect(isPreevyError(noToken) && noToken.code).toBe('GITHUB_TOKEN_MISSING');
+    expect(api.calls).toEqual([]);
   });
 });
