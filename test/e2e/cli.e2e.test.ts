@@ -46,6 +46,12 @@ describe('preevy CLI (built binary)', () => {
     const badLevel = await preevy('version', '--log-level', 'loud');
     expect(badLevel.exitCode).toBe(2);
     expect(badLevel.stderr).toMatch(/Expected --log-level=loud to be one of: debug, info, warn, error/);
+
+    // A flag's own check (a file flag naming no file) is the command line's fault too, not a bug.
+    const missingFile = await preevy('github', 'pr', 'comment', '--up-json', '/nonexistent/up.json');
+    expect(missingFile.exitCode).toBe(2);
+    expect(missingFile.stderr).toContain('No file found at /nonexistent/up.json');
+    expect(missingFile.stderr).toContain('Code: USAGE');
   });
 
   it('should show a stack trace only with --debug', async () => {

@@ -27,6 +27,9 @@ const causeMessages = (err: unknown): string[] => {
 const isDeliberateExit = (err: unknown): err is Errors.ExitError =>
   err instanceof Errors.ExitError || (err instanceof Error && (err as { code?: unknown }).code === 'EEXIT');
 
+/** A flag's own parse or check failed (e.g. a missing `Flags.file`): oclif rethrows it as a plain Error with this prefix. */
+const isFlagParseError = (err: unknown): boolean => err instanceof Error && /^Parsing --[\w-]+ \n\t/.test(err.message);
+
 const oclifExit = (err: unknown): number | undefined => {
   const exit = (err as { oclif?: { exit?: unknown } } | undefined)?.oclif?.exit;
   return typeof exit === 'number' ? exit : undefined;
@@ -45,7 +48,7 @@ export const toErrorReport = (err: unknown, { debug }: { debug: boolean }): Erro
     return { code: err.code, message: err.message, suggestions: err.suggestions, causes, exitCode: err.exitCode, ...stack };
   }
   const exit = oclifExit(err);
-  if (err instanceof Errors.CLIError || exit !== undefined) {
+  if (err instanceof Errors.CLIError || exit !== undefined || isFlagParseError(err)) {
     // oclif raises these for parse errors and unknown commands: the command line is wrong.
     const cliErr = err as Errors.CLIError;
     return {

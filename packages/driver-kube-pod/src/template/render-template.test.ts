@@ -6,7 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubePodOptions } from '../options.js';
 import type { KubeObject } from './kube-object.js';
 import { renderHostTemplate } from './render-template.js';
-import { DEFAULT_TEMPLATE, ROOTLESS_TEMPLATE } from './shipped-templates.js';
+import { shippedTemplate } from './shipped-templates.js';
+
+const DEFAULT_TEMPLATE = shippedTemplate('default.yaml.njk');
+const ROOTLESS_TEMPLATE = shippedTemplate('rootless-sysbox.yaml.njk');
 import type { HostTemplateContext } from './template-variables.js';
 import { validateHostObjects } from './validate-objects.js';
 

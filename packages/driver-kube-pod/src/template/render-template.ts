@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import nunjucks from 'nunjucks';
 import { isMap, isScalar, LineCounter, parseAllDocuments } from 'yaml';
 import type { KubeObject } from './kube-object.js';
-import { DEFAULT_TEMPLATE } from './shipped-templates.js';
+import { shippedTemplate } from './shipped-templates.js';
 import { parseNunjucksFailure, templateNotFound, templateRenderError, templateYamlError } from './template-errors.js';
 import { templateVariables, yamlEntries, type HostTemplateContext } from './template-variables.js';
 
@@ -80,7 +80,7 @@ const parseObjects = (text: string, templatePath: string): KubeObject[] => {
  * `templateVariables`; the `yamlEntries(indent)` filter emits a map such as `labels`. Throws
  * KUBE_TEMPLATE_NOT_FOUND, KUBE_TEMPLATE_RENDER or KUBE_TEMPLATE_YAML, each naming the file and line.
  */
-export const renderHostTemplate = async ({ templatePath = DEFAULT_TEMPLATE, context }: RenderHostTemplateRequest): Promise<RenderedTemplate> => {
+export const renderHostTemplate = async ({ templatePath = shippedTemplate('default.yaml.njk'), context }: RenderHostTemplateRequest): Promise<RenderedTemplate> => {
   const path = resolve(templatePath);
   const source = await readTemplate(path);
   const text = await render(path, source, templateVariables(context));

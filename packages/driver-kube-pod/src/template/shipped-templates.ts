@@ -15,10 +15,8 @@ const templatesDir = (): string => {
   }
 };
 
-const shipped = (name: string): string => join(templatesDir(), name);
+/** The templates shipped in templates/kube-pod, looked up when asked for (nothing is read at import). */
+export type ShippedTemplate = 'default.yaml.njk' | 'rootless-sysbox.yaml.njk';
 
-/** The template used when the `template` option is unset: a privileged dind Deployment. */
-export const DEFAULT_TEMPLATE = shipped('default.yaml.njk');
-
-/** A documented alternative without a privileged container, for clusters running Sysbox. */
-export const ROOTLESS_TEMPLATE = shipped('rootless-sysbox.yaml.njk');
+/** `default.yaml.njk`: the privileged dind Deployment used when the `template` option is unset; `rootless-sysbox.yaml.njk`: without a privileged container, for clusters running Sysbox. */
+export const shippedTemplate = (name: ShippedTemplate): string => join(templatesDir(), name);
