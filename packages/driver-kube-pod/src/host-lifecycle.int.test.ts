@@ -237,8 +237,11 @@ describe('kube-pod host lifecycle on the test cluster', () => {
     const kinds = applied.map(({ apiVersion, kind }) => ({ apiVersion, kind }));
     const pruned = await pruneEnvironmentObjects(kc, { namespace: NAMESPACE, labelSelector: SELECTOR, kinds, keep: applied });
     expect(pruned).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', name: 'stale' }]);
-    const left = (await core.listNamespacedConfigMap({ namespace: NAMESPACE, labelSelector: SELECTOR })).items.map((c) => c.metadata?.name).sort();
-    expect(left).toEqual([...new Set(applied.filter((a) => a.kind === 'ConfigMap').map((a) => a.name))].sort());
+    // Deleted in the foreground: gone once the garbage collector has seen it, a moment later.
+    const kept = [...new Set(applied.filter((a) => a.kind === 'ConfigMap').map((a) => a.name))].sort();
+    const left = async () => (await core.listNamespacedConfigMap({ namespace: NAMESPACE, labelSelector: SELECTOR })).items.map((c) => c.metadata?.name).sort();
+    for (const deadline = Date.now() + 30_000; (await left()).length > kept.length && Date.now() < deadline; ) await sleep(200);
+    expect(await left()).toEqual(kept);
     expect((await apps.listNamespacedDeployment({ namespace: NAMESPACE, labelSelector: SELECTOR })).items).toHaveLength(1);
   });
 
