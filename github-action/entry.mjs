@@ -117,10 +117,34 @@ const down = async (env) => {
   return 0;
 };
 
+// Scheduled cleanup: environments whose last up is older than `older-than` (a down that never ran).
+const purge = async (env) => {
+  const args = ['purge', '--json', '--older-than', input('older_than') || '7d'];
+  if (input('profile')) args.push('--profile', input('profile'));
+  if (input('driver')) args.push('--driver', input('driver'));
+  args.push(...input('args').split(/\s+/).filter(Boolean));
+  const result = await runPreevy(args, env);
+  let res;
+  try {
+    res = JSON.parse(result.stdout);
+  } catch {
+    return failFrom('purge', result);
+  }
+  // Exit 6 with a result: some environments could not be removed; each is its own annotation.
+  if (!Array.isArray(res.removed)) return failFrom('purge', result);
+  await output('purged-json', JSON.stringify(res.removed));
+  const rows = [...res.removed.map((e) => `| ${e.envId} | ${e.driver} | ${e.lastUpAt ?? ''} | ${res.dryRun ? 'would be removed' : 'removed'} |`), ...res.failed.map((e) => `| ${e.envId} | ${e.driver} | ${e.lastUpAt ?? ''} | failed: ${e.error.code} |`)];
+  await summary(`### Stale previews (last up before ${res.cutoff})\n\n${rows.length ? `| Env id | Driver | Last up | Result |\n|---|---|---|---|\n${rows.join('\n')}\n` : 'None.\n'}`);
+  for (const e of res.failed) process.stdout.write(`::error title=preevy purge::${e.envId}: ${e.error.message} [${e.error.code}]\n`);
+  return result.code;
+};
+
+const MODES = { up, down, purge };
+
 const main = async () => {
   const mode = input('mode');
-  if (mode !== 'up' && mode !== 'down') {
-    process.stdout.write(`::error title=preevy::mode must be "up" or "down", got ${JSON.stringify(mode)}\n`);
+  if (!Object.hasOwn(MODES, mode)) {
+    process.stdout.write(`::error title=preevy::mode must be "up", "down" or "purge", got ${JSON.stringify(mode)}\n`);
     return 2;
   }
   let vars;
@@ -131,7 +155,7 @@ const main = async () => {
     return 2;
   }
   const env = { ...process.env, ...vars };
-  return mode === 'up' ? up(env) : down(env);
+  return MODES[mode](env);
 };
 
 // Read once so an unreadable event file fails here with its path, not deep inside the CLI.

@@ -134,4 +134,21 @@ describe('GitHub Action entry point on pull request events (docker driver)', () 
     expect(await labelledResources(envId)).toEqual([]);
     expect(api.calls.every((c) => c.authorization === `token ${TOKEN}`)).toBe(true);
   });
+
+  it('should purge on a schedule the previews whose last up is older than older-than', async () => {
+    const oldId = `${envId}-old`;
+    const up = await runAction('opened', { INPUT_MODE: 'up', INPUT_ARGS: `--id ${oldId}`, INPUT_COMMENT: 'false' });
+    expect(up.exitCode, up.stdout + up.stderr).toBe(0);
+    const recordFile = join(home, 'profiles', 'default', 'envs', `${oldId}.json`);
+    const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000).toISOString();
+    writeFileSync(recordFile, JSON.stringify({ ...(JSON.parse(readFileSync(recordFile, 'utf8')) as object), lastUpAt: tenDaysAgo }));
+    const calls = api.calls.length;
+
+    const res = await runAction('opened', { INPUT_MODE: 'purge', INPUT_OLDER_THAN: '7d', INPUT_ARGS: '', GITHUB_EVENT_NAME: 'schedule' });
+    expect(res.exitCode, res.stdout + res.stderr).toBe(0);
+    expect(JSON.parse(res.outputs['purged-json']!)).toEqual([expect.objectContaining({ envId: oldId, driver: 'docker', lastUpAt: tenDaysAgo })]);
+    expect(res.summary).toContain(`| ${oldId} | docker | ${tenDaysAgo} | removed |`);
+    expect(await labelledResources(oldId)).toEqual([]);
+    expect(api.calls.length).toBe(calls); // nothing is posted on a schedule
+  });
 });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppsV1Api, CoreV1Api, KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
 import { createKubePodDriver, KUBE_POD_OPTIONS, type KubePodOptions } from '@preevy/driver-kube-pod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,11 @@ import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 interface UpJson {
   envId: string;
   urls: Array<{ service: string; port: number; url: string; httpStatus: number }>;
+}
+
+interface PurgeJson {
+  removed: Array<{ envId: string; lastUpAt?: string }>;
+  kept: string[];
 }
 
 const ENV_LABEL = 'dev.preevy.env-id';
@@ -189,18 +194,34 @@ describe('preevy up --driver kube-pod (built binary, test cluster)', () => {
     const fresh = { ...env, PREEVY_HOME: join(root, 'home2'), PREEVY_PROFILE_FILE: file };
     const ls = await execFile(process.execPath, [CLI_BIN, 'ls', '--json'], { cwd: project, env: fresh });
     expect(ls.exitCode, ls.stderr).toBe(0);
-    expect((JSON.parse(ls.stdout) as Array<{ envId: string; source: string }>).filter((e) => [envA, envB].includes(e.envId)).map((e) => [e.envId, e.source]).sort()).toEqual(
-      [[envA, 'driver'], [envB, 'driver']].sort(),
-    );
+    const listed = (JSON.parse(ls.stdout) as Array<{ envId: string; source: string; lastUpAt?: string }>).filter((e) => [envA, envB].includes(e.envId));
+    expect(listed.map((e) => [e.envId, e.source]).sort()).toEqual([[envA, 'driver'], [envB, 'driver']].sort());
+    // The age comes from the cluster: each up stamped its Deployment.
+    for (const e of listed) expect(Date.now() - Date.parse(e.lastUpAt ?? ''), e.envId).toBeLessThan(15 * 60_000);
     // urls from there: the agent on the host the driver finds answers with the same URLs.
     const urls = await execFile(process.execPath, [CLI_BIN, 'urls', '--id', envB, '--json'], { cwd: project, env: fresh, timeoutMs: 60_000 });
     expect(urls.exitCode, urls.stderr).toBe(0);
     const web = (JSON.parse(urls.stdout) as Array<{ service: string; url: string }>).find((u) => u.service === 'web');
     expect((await get(web!.url)).body).toContain('hello from preevy');
-    // down from there removes the second environment: found by its labels.
-    const down = await execFile(process.execPath, [CLI_BIN, 'down', '--id', envB], { cwd: project, env: fresh, timeoutMs: 180_000 });
-    expect(down.exitCode, down.stderr).toBe(0);
+    // purge from there: envB's Deployment says its last up was 10 days ago; it goes (found by its labels), envA stays.
+    const [deployment] = (await kc.makeApiClient(AppsV1Api).listNamespacedDeployment({ namespace, labelSelector: `${ENV_LABEL}=${envB}` })).items;
+    const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000).toISOString();
+    await kc.makeApiClient(AppsV1Api).patchNamespacedDeployment(
+      { name: deployment!.metadata!.name!, namespace, body: { metadata: { annotations: { 'dev.preevy.last-up-at': tenDaysAgo } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const purge = (...args: string[]) => execFile(process.execPath, [CLI_BIN, 'purge', '--older-than', '7d', '--json', ...args], { cwd: project, env: fresh, timeoutMs: 180_000 });
+    const dry = await purge('--dry-run');
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    const planned = JSON.parse(dry.stdout) as PurgeJson;
+    expect(planned.removed.map((e) => [e.envId, e.lastUpAt])).toEqual([[envB, tenDaysAgo]]);
+    expect(planned.kept).toContain(envA);
+    expect(await labelled(envB)).not.toEqual([]);
+    const purged = await purge();
+    expect(purged.exitCode, purged.stderr).toBe(0);
+    expect((JSON.parse(purged.stdout) as PurgeJson).removed.map((e) => e.envId)).toEqual([envB]);
     expect(await labelled(envB)).toEqual([]);
+    expect(await labelled(envA)).not.toEqual([]);
   });
 
   it('should remove every object of the environment on down, and say nothing to remove the second time', async () => {

@@ -102,9 +102,13 @@ describe('preevy up / down on the docker driver (built binary)', () => {
     expect(secret.stdout.trim()).toBe('400');
   });
 
-  it('should list the environment with ls', async () => {
+  it('should list the environment with ls, with the time of its last up', async () => {
     const res = await preevy('ls', '--json');
-    expect(JSON.parse(res.stdout)).toEqual([expect.objectContaining({ envId, status: 'up' })]);
+    const [listed] = JSON.parse(res.stdout) as Array<{ envId: string; status: string; lastUpAt: string }>;
+    expect(listed).toMatchObject({ envId, status: 'up' });
+    expect(Date.now() - Date.parse(listed!.lastUpAt)).toBeLessThan(10 * 60_000);
+    const table = await preevy('ls');
+    expect(table.stdout).toMatch(new RegExp(`${envId} +up +docker +\\d+m ago +2`));
   });
 
   it('should refuse an unknown x-preevy key with its path, creating nothing', async () => {
@@ -130,6 +134,38 @@ describe('preevy up / down on the docker driver (built binary)', () => {
     const again = await preevy('down', '--id', envId, '--json');
     expect(again.exitCode).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ existed: false });
+  });
+
+  it('should purge an environment whose last up is older than the age: dry run first, a failure reported with exit 6, then removed', async () => {
+    const oldId = `${envId}-old`;
+    const up = await preevy('up', 'web', '--id', oldId);
+    expect(up.exitCode, up.stderr).toBe(0);
+    // Ten days pass for it: its record says so.
+    const recordFile = join(home, 'profiles', 'default', 'envs', `${oldId}.json`);
+    const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000).toISOString();
+    writeFileSync(recordFile, JSON.stringify({ ...(JSON.parse(readFileSync(recordFile, 'utf8')) as object), lastUpAt: tenDaysAgo }));
+    const purge = (...args: string[]) => preevy('purge', '--json', ...args);
+    const removedIds = (res: { stdout: string }) => (JSON.parse(res.stdout) as { removed: Array<{ envId: string }> }).removed.map((e) => e.envId);
+
+    expect(removedIds(await purge('--older-than', '30d'))).toEqual([]);
+    const dry = await purge('--older-than', '7d', '--dry-run');
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    expect(removedIds(dry)).toEqual([oldId]);
+    expect((await labelledResources(oldId)).length).toBeGreaterThan(0);
+
+    const failing = await purge('--older-than', '7d', '--docker-host', 'unix:///nonexistent/docker.sock');
+    expect(failing.exitCode).toBe(6);
+    expect(JSON.parse(failing.stdout)).toMatchObject({ removed: [], failed: [{ envId: oldId, error: { code: 'DOCKER_UNREACHABLE' } }] });
+
+    const res = await purge('--older-than', '7d');
+    expect(res.exitCode, res.stderr).toBe(0);
+    expect(removedIds(res)).toEqual([oldId]);
+    expect(await labelledResources(oldId)).toEqual([]);
+    expect((JSON.parse((await preevy('ls', '--json')).stdout) as Array<{ envId: string }>).map((e) => e.envId)).not.toContain(oldId);
+
+    const bad = await preevy('purge', '--older-than', '7days');
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('AGE_INVALID');
   });
 
   it('should refuse down on an unreachable host, and forget the environment with --force', async () => {

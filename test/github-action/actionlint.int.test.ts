@@ -18,8 +18,8 @@ const readmeWorkflows = (): string[] => {
 describe('actionlint on the action and the README workflows', () => {
   it('should find the README workflows', () => {
     const flows = readmeWorkflows();
-    expect(flows).toHaveLength(2);
-    expect(flows.join('\n')).toMatch(/mode: up[\s\S]*mode: down/);
+    expect(flows).toHaveLength(3);
+    expect(flows.join('\n')).toMatch(/mode: up[\s\S]*mode: down[\s\S]*mode: purge/);
   });
 
   it('should pass actionlint, with the workflows using the local action so its inputs are checked against action.yml', async () => {

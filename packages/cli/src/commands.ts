@@ -13,6 +13,7 @@ import ProfileImport from './commands/profile/import.js';
 import ProfileLs from './commands/profile/ls.js';
 import ProfileRm from './commands/profile/rm.js';
 import ProfileUse from './commands/profile/use.js';
+import Purge from './commands/purge.js';
 import TunnelServer from './commands/tunnel-server.js';
 import TunnelServerStop from './commands/tunnel-server/stop.js';
 import Up from './commands/up.js';
@@ -36,6 +37,7 @@ export const COMMANDS = {
   'profile:ls': ProfileLs,
   'profile:rm': ProfileRm,
   'profile:use': ProfileUse,
+  purge: Purge,
   'tunnel-server': TunnelServer,
   'tunnel-server:stop': TunnelServerStop,
   up: Up,

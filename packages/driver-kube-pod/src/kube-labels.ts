@@ -18,6 +18,8 @@ export const KUBE_ANNOTATIONS = Object.freeze({
   templateHash: `${LABEL_PREFIX}.template-hash`,
   /** The kinds of every object the template had (JSON), so `down` without the env record deletes each. */
   kinds: `${LABEL_PREFIX}.kinds`,
+  /** On the docker-host Deployment: when an `up` last ran for it (ISO time), the environment's age for `ls` and `purge`. */
+  lastUpAt: `${LABEL_PREFIX}.last-up-at`,
 });
 
 /** `k1=v1,k2=v2`, sorted so the same labels give the same selector. */

@@ -5,6 +5,7 @@ import { deleteEnvironmentObjects, pruneEnvironmentObjects, type ObjectKind } fr
 import { ensureNamespace } from './ensure-namespace.js';
 import { connectToHost } from './host-connection.js';
 import { loadKubeConfig } from './kube-config.js';
+import { markLastUp } from './mark-last-up.js';
 import { KUBE_ANNOTATIONS, KUBE_LABELS, labelSelector } from './kube-labels.js';
 import { listHostDeployments, type HostDeployment } from './list-host-deployments.js';
 import { KUBE_POD_OPTIONS, type KubePodOptions } from './options.js';
@@ -75,6 +76,7 @@ const listedState = (h: HostDeployment): KubePodHostState => ({
 export const createKubePodDriver = (
   options: KubePodOptions,
   load: () => KubeConfig = () => loadKubeConfig({ ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}), ...(options.context ? { context: options.context } : {}) }),
+  now: () => Date = () => new Date(),
 ): DockerHostDriver => {
   let kc: KubeConfig | undefined;
   const kubeConfig = (): KubeConfig => (kc ??= load());
@@ -132,6 +134,7 @@ export const createKubePodDriver = (
       await progress.step(`Waiting for the docker host (${changed ? `${changed} object(s) applied or removed` : 'unchanged'})`, () =>
         waitForHost(config, { namespace, deployment: name }, { timeoutMs, ...(signal ? { signal } : {}) }),
       );
+      await markLastUp(config, { namespace, deployment: name, at: now() });
       const matchLabels = ((deployment.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels) ?? { [KUBE_LABELS.hostId]: id };
       return hostOf(envId, { profileId, namespace, hostId: id, deployment: name, selector: labelSelector(matchLabels), kinds });
     },
@@ -153,7 +156,10 @@ export const createKubePodDriver = (
     },
 
     async listHosts({ profileId }) {
-      return (await listed(hostsSelector(profileId))).map((h) => hostOf(h.envId, listedState(h)));
+      return (await listed(hostsSelector(profileId))).map((h) => {
+        const lastUpAt = h.annotations[KUBE_ANNOTATIONS.lastUpAt];
+        return { ...hostOf(h.envId, listedState(h)), ...(lastUpAt ? { lastUpAt } : {}) };
+      });
     },
 
     async findHost({ profileId, envId }) {

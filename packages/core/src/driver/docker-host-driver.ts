@@ -8,6 +8,11 @@ export interface DockerHost {
   state: Record<string, unknown>;
 }
 
+/** A host as the infrastructure lists it; `lastUpAt` (ISO time) when the driver keeps when an `up` last ran there. */
+export interface ListedHost extends DockerHost {
+  lastUpAt?: string;
+}
+
 /**
  * A live connection to a Docker host. `dockerHost` is what the docker CLI gets as DOCKER_HOST
  * (undefined: the CLI's own default); any forward behind it binds 127.0.0.1 only.
@@ -65,7 +70,7 @@ export interface DockerHostDriver {
   /** Removes what `ensureHost` created; idempotent. */
   removeHost(host: DockerHost, options?: { signal?: AbortSignal | undefined }): Promise<void>;
   /** The hosts of a profile's environments as the infrastructure knows them (by labels), not the local store. */
-  listHosts(filter: { profileId: string }): Promise<DockerHost[]>;
+  listHosts(filter: { profileId: string }): Promise<ListedHost[]>;
   /** One environment's host, by labels; undefined when none exists. */
   findHost(filter: { profileId: string; envId: string }): Promise<DockerHost | undefined>;
 }

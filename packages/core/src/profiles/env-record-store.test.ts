@@ -26,6 +26,14 @@ describe('nextEnvRecord', () => {
     });
   });
 
+  it('should set lastUpAt when up writes the record, and keep it through other writes', () => {
+    const deployed = nextEnvRecord('e1', { envId: 'e1', composeProject: 'app', driver: 'docker', status: 'up', deployed: true }, previous, T1);
+    expect(deployed.lastUpAt).toBe(T1.toISOString());
+    const T2 = new Date('2026-03-02T10:00:00.000Z');
+    const deleting = nextEnvRecord('e1', { envId: 'e1', composeProject: 'app', driver: 'docker', status: 'deleting' }, deployed, T2);
+    expect(deleting).toMatchObject({ lastUpAt: T1.toISOString(), updatedAt: T2.toISOString() });
+  });
+
   it('should refuse a record of another environment or one the schema refuses', () => {
     const other = thrown(() => nextEnvRecord('e1', { envId: 'e2', composeProject: 'app', driver: 'docker', status: 'up' }, undefined, T1));
     expect(other.code).toBe('ENV_RECORD_INVALID');

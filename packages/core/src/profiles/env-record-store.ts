@@ -12,6 +12,8 @@ export interface EnvRecordInput {
   urls?: EnvUrl[];
   /** The host `ensureHost` returned; kept from the previous record when absent. */
   host?: EnvHost | undefined;
+  /** Written by `up`: the record's `lastUpAt` becomes now (`purge` and `ls` age go by it). */
+  deployed?: boolean;
 }
 
 /** Computes the next record from the one stored (undefined: none yet); it may run again if the store retries. */
@@ -44,8 +46,8 @@ export const validEnvId = (envId: string): string => {
 };
 
 /**
- * The record an update stores: `input` over `previous`, keeping its URLs when the input has none
- * its host and its creation time. Throws ENV_RECORD_INVALID (a bug in the caller) for a record of another
+ * The record an update stores: `input` over `previous`, keeping its URLs when the input has none,
+ * its host, its creation time and (unless `up` writes it) when `up` last ran. Throws ENV_RECORD_INVALID (a bug in the caller) for a record of another
  * environment or one the schema refuses.
  */
 export const nextEnvRecord = (envId: string, input: EnvRecordInput, previous: EnvRecord | undefined, now: Date): EnvRecord => {
@@ -60,6 +62,7 @@ export const nextEnvRecord = (envId: string, input: EnvRecordInput, previous: En
     ...(input.host ?? previous?.host ? { host: input.host ?? previous?.host } : {}),
     createdAt: previous?.createdAt ?? at,
     updatedAt: at,
+    ...(input.deployed ? { lastUpAt: at } : previous?.lastUpAt ? { lastUpAt: previous.lastUpAt } : {}),
   });
   if (parsed.success && input.envId === envId) return parsed.data;
   throw new PreevyError(`Invalid record for environment "${envId}": ${parsed.success ? `its envId is "${input.envId}"` : zodProblems(parsed.error).join('; ')}.`, {

@@ -105,6 +105,8 @@ export const envRecordSchema = z.object({
   status: z.enum(ENV_STATUSES),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
+  /** When an `up` last ran for it (absent in records from before it was kept: `updatedAt` stands in). */
+  lastUpAt: z.iso.datetime().optional(),
   urls: z.array(envUrlSchema),
   host: envHostSchema.optional(),
 });

@@ -11,3 +11,7 @@ export { composeLogsArgs, logs, selectLogServices } from './logs.js';
 export type { LogsDeps, LogsRequest, LogsResult } from './logs.js';
 export { upResultJsonSchema, upResultSchema } from './up-result-schema.js';
 export { envShareToken, withShareToken } from './share-url.js';
+export { listEnvironments } from './list-environments.js';
+export type { EnvironmentEntry } from './list-environments.js';
+export { purge } from './purge.js';
+export type { PurgeCandidate, PurgeDeps, PurgeRequest, PurgeResult } from './purge.js';

@@ -11,6 +11,7 @@ export const recordEnv = ({ store, profile, driver }: UpContext, { envId, projec
     composeProject: project,
     driver: driver.name,
     status,
+    deployed: true,
     ...(host ? { host } : {}),
     urls: urls ? urls.map(({ service, port, url }) => ({ service, port, url })) : (prev?.urls ?? []),
   }));
