@@ -131,10 +131,13 @@ export const createKubePodDriver = (
         : [];
       const name = deployment.metadata.name as string;
       const changed = applied.filter((a) => a.action !== 'unchanged').length + pruned.length;
-      await progress.step(`Waiting for the docker host (${changed ? `${changed} object(s) applied or removed` : 'unchanged'})`, () =>
-        waitForHost(config, { namespace, deployment: name }, { timeoutMs, ...(signal ? { signal } : {}) }),
-      );
-      await markLastUp(config, { namespace, deployment: name, at: now() });
+      // The stamp rides beside the wait: an unchanged up pays no extra round trip for it.
+      await Promise.all([
+        progress.step(`Waiting for the docker host (${changed ? `${changed} object(s) applied or removed` : 'unchanged'})`, () =>
+          waitForHost(config, { namespace, deployment: name }, { timeoutMs, ...(signal ? { signal } : {}) }),
+        ),
+        markLastUp(config, { namespace, deployment: name, at: now() }),
+      ]);
       const matchLabels = ((deployment.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels) ?? { [KUBE_LABELS.hostId]: id };
       return hostOf(envId, { profileId, namespace, hostId: id, deployment: name, selector: labelSelector(matchLabels), kinds });
     },

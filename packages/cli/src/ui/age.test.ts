@@ -17,6 +17,7 @@ describe('formatAge', () => {
     expect(formatAge('2026-12-10T11:15:00.000Z', now)).toBe('45m');
     expect(formatAge('2026-12-10T06:59:00.000Z', now)).toBe('5h');
     expect(formatAge('2026-12-07T11:00:00.000Z', now)).toBe('3d');
+    expect(formatAge('2026-12-10T11:59:30.000Z', now)).toBe('<1m');
     expect(formatAge(undefined, now)).toBe('-');
   });
 });

@@ -15,10 +15,11 @@ export const parseAge = (text: string, flag = '--older-than'): number => {
   return Number(m[1]) * UNITS[m[2]!]!;
 };
 
-/** `45m`, `5h`, `3d`: how long ago, in its largest whole unit; `-` when unknown. */
+/** `<1m`, `45m`, `5h`, `3d`: how long ago, in its largest whole unit; `-` when unknown. */
 export const formatAge = (since: string | undefined, now: Date): string => {
   if (!since) return '-';
   const ms = Math.max(0, now.getTime() - Date.parse(since));
+  if (ms < 60_000) return '<1m';
   if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m`;
   if (ms < 86_400_000) return `${Math.floor(ms / 3_600_000)}h`;
   return `${Math.floor(ms / 86_400_000)}d`;
