@@ -61,6 +61,9 @@ const startProxy = async (argv: string[], spawnProxy: ProxySpawner): Promise<{ s
   return { sock, child, stderr: () => stderr.trim() };
 };
 
+/** The host key algorithms that present a key of this type (an RSA key signs with three). */
+const hostKeyAlgorithms = (keyType: string): string[] => (keyType === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [keyType]);
+
 const UNREACHABLE = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ECONNRESET|EAI_AGAIN|Timed out while waiting for handshake|Connection lost before handshake/;
 
 /**
@@ -71,6 +74,9 @@ export const openSshSession = async ({ target, auth, pin, proxyCommand, timeoutM
   const name = formatSshTarget(target);
   const proxy = proxyCommand ? await startProxy(proxyCommandArgv(proxyCommand, target), spawnProxy) : undefined;
   const client = new Client();
+  // ssh2 may emit more than one error (a dead proxy: the cause, then "Premature close"); the first
+  // one settles the dial, later ones end the connection ('close' follows).
+  client.on('error', () => undefined);
   let presented: Buffer | undefined;
   let verdict: HostKeyVerdict | undefined;
   let open = false;
@@ -142,6 +148,9 @@ export const openSshSession = async ({ target, auth, pin, proxyCommand, timeoutM
         readyTimeout: timeoutMs,
         keepaliveInterval: 10_000,
         keepaliveCountMax: 3,
+        // A host has keys of several types; a pinned key line asks for its own type, as OpenSSH
+        // does for a host in known_hosts, so the host does not answer with another of its keys.
+        ...(pin?.pin.kind === 'key' ? { algorithms: { serverHostKey: hostKeyAlgorithms(pin.pin.type) as never } } : {}),
         hostVerifier: (key: Buffer) => {
           presented = Buffer.from(key);
           verdict = judgeHostKey(pin, presented);
@@ -153,8 +162,6 @@ export const openSshSession = async ({ target, auth, pin, proxyCommand, timeoutM
     await close();
     throw err;
   }
-  // Errors after login end the connection ('close' follows); a forward then reconnects.
-  client.on('error', () => undefined);
   const key = presented as Buffer;
   return {
     client,
