@@ -116,6 +116,7 @@ describe('ssh driver transport (stand-in host)', () => {
     expect(fresh).not.toBe(record.state.hostKey);
     const logins = async () => ((await execFile('docker', ['logs', host.container])).stderr.match(/Accepted publickey for tester/g) ?? []).length;
     const before = await logins();
+    expect(before, "sshd logs logins to stderr").toBeGreaterThan(0);
     const viaConnect = await rejectionOf(driverFor().connect(record));
     expect(viaConnect).toMatchObject({ code: 'SSH_HOST_KEY_CHANGED', kind: 'conflict' });
     expect(viaConnect.suggestions.join('\n')).toContain(`--ssh-host-key '${fresh}'`);

@@ -117,17 +117,28 @@ export const startSshHost = async (name: string, dir: string, { timeoutMs = 90_0
   }
 };
 
+/** Whether an IPv4 address is inside `a.b.c.d/n`. */
+const inSubnet = (address: string, cidr: string): boolean => {
+  const [net, bits] = cidr.split('/');
+  const n = (ip: string) => ip.split('.').reduce((acc, o) => (acc << 8) + Number(o), 0) >>> 0;
+  const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
+  return (n(address) & mask) === (n(net!) & mask);
+};
+
 /**
- * The address of this machine on the local engine's default bridge (docker0), where a tunnel
- * server listens for agents on the stand-in host. Checked to be on a local interface first: if
- * the bridge were gone, the address would route off this machine, so nothing may dial it then.
+ * The address of this machine on the local engine's default bridge, where a tunnel server
+ * listens for agents on the stand-in host. Read from the bridge interface itself, and only when
+ * it is inside the bridge network's subnet: without the interface the address would route off
+ * this machine, so nothing may dial it then.
  */
 export const bridgeGatewayAddress = async (): Promise<string> => {
-  const gw = (await execFile('docker', ['network', 'inspect', 'bridge', '--format', '{{range .IPAM.Config}}{{.Gateway}}{{end}}'])).stdout.trim();
-  const link = await execFile('ip', ['-j', '-4', 'addr', 'show', 'dev', 'docker0']);
+  const inspect = await execFile('docker', ['network', 'inspect', 'bridge', '--format', '{{index .Options "com.docker.network.bridge.name"}} {{range .IPAM.Config}}{{.Subnet}}{{end}}']);
+  const [bridge = 'docker0', subnet = ''] = inspect.stdout.trim().split(' ');
+  const link = await execFile('ip', ['-j', '-4', 'addr', 'show', 'dev', bridge]);
   const local = link.exitCode === 0 ? (JSON.parse(link.stdout) as Array<{ addr_info: Array<{ local: string }> }>).flatMap((l) => l.addr_info.map((a) => a.local)) : [];
-  if (!gw || !local.includes(gw)) {
-    throw new Error(`The local engine's bridge gateway (${gw || 'none'}) is not an address of this machine's docker0 (${local.join(', ') || 'no such interface'}): refusing to use it. Restart the Docker engine (test/infra/docker.sh).`);
+  const address = local.find((a) => subnet !== '' && inSubnet(a, subnet));
+  if (!address) {
+    throw new Error(`No address of the local engine's bridge ${bridge} (${local.join(', ') || 'no such interface'}) is in its network ${subnet || '(no subnet)'}: refusing to use one. Restart the Docker engine (test/infra/docker.sh).`);
   }
-  return gw;
+  return address;
 };
