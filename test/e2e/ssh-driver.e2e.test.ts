@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +30,7 @@ describe('preevy up --driver ssh (built binary, stand-in SSH host)', () => {
   let host: SshTestHost;
   let server: ChildProcess | undefined;
   let visitors: TcpProxy | undefined;
+  let tunnelUrl = '';
   const preevy = (...args: string[]): Promise<ExecResult> => execFile(process.execPath, [CLI_BIN, ...args], { cwd: project, env, timeoutMs: 300_000 });
   const urlOf = (out: UpJson, service: string): string => out.urls.find((u) => u.service === service)!.url;
   /** The environment's containers, networks and volumes on the stand-in's own engine. */
@@ -63,7 +64,7 @@ describe('preevy up --driver ssh (built binary, stand-in SSH host)', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     const created = await preevy('profile', 'create', 'ssh', '--driver', 'ssh', '--ssh-host', host.target, '--ssh-identity-file', host.identityFile,
-      '--tunnel-url', `ssh://${gateway}:${ssh}`, '--use');
+      '--tunnel-url', (tunnelUrl = `ssh://${gateway}:${ssh}`), '--use');
     expect(created.exitCode, created.stderr).toBe(0);
     const [web, api] = [await freePort(), await freePort()];
     Object.assign(env, { WEB_PORT: String(web), API_PORT: String(api) });
@@ -135,5 +136,33 @@ describe('preevy up --driver ssh (built binary, stand-in SSH host)', () => {
     expect(down.exitCode, down.stderr).toBe(0);
     expect(await onHost()).toEqual([]);
     expect((await preevy('ls', '--json')).stdout).not.toContain(envId);
+  });
+
+  // The old gap: the docker driver's `--docker-host ssh://` goes through the docker CLI's own ssh
+  // helper (the OpenSSH client, `docker system dial-stdio` on the host). Same stand-in host.
+  it('should also deploy with the docker driver through --docker-host ssh:// (the docker CLI and OpenSSH)', async () => {
+    const other = `${envId}-cli`;
+    // The docker CLI runs `ssh`: a wrapper first on PATH gives it a config with the test key and
+    // the host's key pinned (strict checking), leaving this machine's ~/.ssh alone.
+    const bin = join(root, 'ssh-bin');
+    mkdirSync(bin, { recursive: true });
+    const config = join(root, 'ssh_config');
+    writeFileSync(join(root, 'known_hosts'), `[127.0.0.1]:${host.port} ${await host.hostKey()}\n`);
+    writeFileSync(config, [`Host *`, `  IdentityFile ${host.identityFile}`, '  IdentitiesOnly yes', `  UserKnownHostsFile ${join(root, 'known_hosts')}`, '  StrictHostKeyChecking yes', '  BatchMode yes', ''].join('\n'));
+    writeFileSync(join(bin, 'ssh'), `#!/bin/sh\nexec /usr/bin/ssh -F '${config}' "$@"\n`);
+    chmodSync(join(bin, 'ssh'), 0o755);
+    const created = await preevy('profile', 'create', 'docker-ssh', '--driver', 'docker', '--tunnel-url', tunnelUrl);
+    expect(created.exitCode, created.stderr).toBe(0);
+    const dockerHost = `ssh://tester@127.0.0.1:${host.port}`;
+    const cli = (...args: string[]) =>
+      execFile(process.execPath, [CLI_BIN, ...args, '--profile', 'docker-ssh', '--docker-host', dockerHost], { cwd: project, env: { ...env, PATH: `${bin}:${env.PATH ?? ''}` }, timeoutMs: 300_000 });
+    const up = await cli('up', '--id', other, '--build-local', '--json');
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect((await get(urlOf(JSON.parse(up.stdout) as UpJson, 'web'))).body).toContain('hello from preevy');
+    const ps = await host.exec(['docker', 'ps', '--filter', `label=${ENV_LABEL}=${other}`, '--format', '{{.Label "com.docker.compose.service"}}']);
+    expect(ps.stdout.split('\n').filter(Boolean).sort()).toEqual(['api', 'preevy_agent', 'web']);
+    const down = await cli('down', '--id', other);
+    expect(down.exitCode, down.stderr).toBe(0);
+    expect((await host.exec(['docker', 'ps', '-aq', '--filter', `label=${ENV_LABEL}=${other}`])).stdout).toBe('');
   });
 });
