@@ -26,12 +26,24 @@ describe('driver packages are loaded lazily (built binary)', () => {
   // The driver's bundle carries the Kubernetes client inside it (one file: 0.25 s to load instead of 0.6 s).
   const kubeClient = (urls: string[]) => urls.filter((u) => u.includes('/@kubernetes/client-node/') || u.endsWith('/driver-kube-pod/dist/bundle.mjs'));
 
-  it('should not load @kubernetes/client-node for `ls` on the docker driver, nor for `up --help`', async () => {
+  const vmBundle = (urls: string[]) => urls.filter((u) => u.endsWith('/driver-vm/dist/bundle.mjs'));
+
+  it('should not load @kubernetes/client-node nor the ssh driver for `ls` on the docker driver, nor for `up --help`', async () => {
     const ls = await imports('ls-docker', ['ls']);
     expect(ls.exitCode).toBe(0);
     expect(ls.urls.length).toBeGreaterThan(50);
     expect(kubeClient(ls.urls)).toEqual([]);
-    expect(kubeClient((await imports('up-help', ['up', '--help'])).urls)).toEqual([]);
+    expect(vmBundle(ls.urls)).toEqual([]);
+    const help = await imports('up-help', ['up', '--help']);
+    expect(kubeClient(help.urls)).toEqual([]);
+    expect(vmBundle(help.urls)).toEqual([]);
+  });
+
+  it('should load the ssh driver for a command on it', async () => {
+    const ls = await imports('ls-ssh', ['ls', '--driver', 'ssh']);
+    expect(ls.exitCode).toBe(0);
+    expect(vmBundle(ls.urls)).toHaveLength(1);
+    expect(kubeClient(ls.urls)).toEqual([]);
   });
 
   it('should load it for a command on the kube-pod driver (the recorder sees it)', async () => {

@@ -15,6 +15,7 @@ infra_step_about() {
     docker) echo "Docker engine: apt-get install docker.io, start dockerd (about 30 s cold, 1 s when running)" ;;
     compose) echo "Compose v2: build the pinned github.com/docker/compose/v2 from the Go module proxy (2-8 min cold, 1 s when cached)" ;;
     images) echo "local base images, built without a registry: busybox, debootstrap Debian, Node.js (about 1 min cold, 2 s when built)" ;;
+    ssh-host) echo "the ssh driver's stand-in host image: debootstrap Debian + dockerd + sshd (about 2 min cold, 1 s when built)" ;;
     kube) echo "the single-node Kubernetes of the kube e2e tests (about 6 min cold, seconds when up)" ;;
     *) die "unknown setup step: $1" ;;
   esac

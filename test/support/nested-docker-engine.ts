@@ -19,7 +19,7 @@ const DOCKER_CAPS = [
  */
 export const grantableCaps = (capBnd: bigint): string[] => DOCKER_CAPS.filter((_, bit) => (capBnd >> BigInt(bit)) & 1n);
 
-const boundingSet = async (): Promise<bigint> => {
+export const boundingSet = async (): Promise<bigint> => {
   const status = await readFile('/proc/self/status', 'utf8');
   const hex = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status)?.[1];
   if (!hex) throw new Error('no CapBnd in /proc/self/status');

@@ -1,2 +1,17 @@
-// Skeleton: this package is built by its own issue; the entry point exists so the workspace wiring is checked.
-export {};
+export { SSH_OPTIONS, DEFAULT_DOCKER_SOCKET } from './options.js';
+export type { SshDriverOptions } from './options.js';
+export { createSshDriver, sshDriver } from './ssh-driver.js';
+export type { SshDriverDeps, SshHostState } from './ssh-driver.js';
+export { checkDockerAnswers, forwardDockerSocket, openStreamLocal, pingDocker } from './ssh/docker-over-ssh.js';
+export type { SshDockerConnection } from './ssh/docker-over-ssh.js';
+export { judgeHostKey, parseSshHostKey, pinInForce, recordedHostKey, sshHostKeyChanged } from './ssh/host-key-pin.js';
+export type { HostKeyVerdict, SshHostKeyPin } from './ssh/host-key-pin.js';
+export { noProxyCommand, proxyCommandArgv, splitProxyCommand } from './ssh/proxy-command.js';
+export { forwardToStreams } from './ssh/socket-forward.js';
+export type { LocalForward, StreamOpener } from './ssh/socket-forward.js';
+export { DEFAULT_IDENTITY_FILES, sshAuth } from './ssh/ssh-auth.js';
+export type { SshAuth, SshAuthSources } from './ssh/ssh-auth.js';
+export { openSshSession } from './ssh/ssh-session.js';
+export type { ProxySpawner, SshSession, SshSessionOptions } from './ssh/ssh-session.js';
+export { formatSshTarget, parseSshTarget } from './ssh/ssh-target.js';
+export type { SshTarget } from './ssh/ssh-target.js';
