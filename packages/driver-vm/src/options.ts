@@ -38,3 +38,6 @@ export const SSH_OPTIONS: readonly DriverOptionDescriptor[] = [
   { name: 'docker-socket', type: 'string', env: 'PREEVY_SSH_DOCKER_SOCKET', default: DEFAULT_DOCKER_SOCKET, description: "Path of the Docker engine's socket on the host." },
   { name: 'connect-timeout', type: 'number', env: 'PREEVY_SSH_CONNECT_TIMEOUT', default: 30, description: 'Seconds to wait for the SSH connection and login.' },
 ];
+
+export { EC2_OPTIONS } from './ec2/ec2-options.js';
+export type { Ec2Options } from './ec2/ec2-options.js';

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { down, type DownResult } from '@preevy/core';
 import { BaseCommand } from '../base-command.js';
 import { composeFlags } from '../compose-flags.js';
-import { driverFlags, driverResolver } from '../drivers/driver-flags.js';
+import { commandDriver, driverFlags } from '../drivers/driver-flags.js';
 import { envIdFromFlags, resolveProfile } from '../environment-context.js';
 import { withInterruptSignal } from '../interrupt-signal.js';
 
@@ -21,7 +21,7 @@ export default class Down extends BaseCommand<typeof Down> {
     const { store, profile } = await resolveProfile(f.profile);
     const envId = await envIdFromFlags(f);
     const result = await withInterruptSignal((signal) =>
-      down(envId, { envs: store.envs(profile.name), profile, driver: driverResolver(profile, f), progress: this.progress, force: f.force, signal }),
+      down(envId, { envs: store.envs(profile.name), profile, driver: commandDriver(store, profile, f), progress: this.progress, force: f.force, signal }),
     );
     if (result.forced) this.warn(`Only the record of ${envId} was removed: ${result.forced}`);
     this.log(result.existed ? `Removed ${envId}.` : `Nothing to remove: ${envId} does not exist.`);

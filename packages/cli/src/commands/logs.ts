@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { logs, type LogsResult } from '@preevy/core';
 import { BaseCommand } from '../base-command.js';
 import { composeFlags } from '../compose-flags.js';
-import { driverFlags, driverResolver } from '../drivers/driver-flags.js';
+import { commandDriver, driverFlags } from '../drivers/driver-flags.js';
 import { envIdFromFlags, resolveProfile } from '../environment-context.js';
 
 export default class Logs extends BaseCommand<typeof Logs> {
@@ -28,7 +28,7 @@ export default class Logs extends BaseCommand<typeof Logs> {
     const envId = await envIdFromFlags(f);
     const result = await logs(
       { envId, services: argv as string[], follow: f.follow, tail: f.tail, since: f.since, timestamps: f.timestamps },
-      { envs: store.envs(profile.name), profile, driver: driverResolver(profile, f) },
+      { envs: store.envs(profile.name), profile, driver: commandDriver(store, profile, f) },
     );
     if (!result.services.length) this.logger.warn(`${envId} has no services besides the agent: run \`preevy up\`, or name preevy_agent.`);
     return result;

@@ -1,6 +1,6 @@
 import { listEnvironments, type EnvironmentEntry } from '@preevy/core';
 import { BaseCommand } from '../base-command.js';
-import { driverFlags, driverResolver } from '../drivers/driver-flags.js';
+import { commandDriver, driverFlags } from '../drivers/driver-flags.js';
 import { resolveProfile } from '../environment-context.js';
 import { formatAge } from '../ui/age.js';
 import { renderTable } from '../ui/render-table.js';
@@ -12,7 +12,7 @@ export default class Ls extends BaseCommand<typeof Ls> {
   async run(): Promise<EnvironmentEntry[]> {
     const f = this.flags;
     const { store, profile } = await resolveProfile(f.profile);
-    const driver = await driverResolver(profile, f)({});
+    const driver = await commandDriver(store, profile, f)({});
     const entries = await listEnvironments({ envs: store.envs(profile.name), driver, profileId: profile.name });
     const now = new Date();
     this.log(

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { EXIT_CODES, purge, type PurgeResult } from '@preevy/core';
 import { BaseCommand } from '../base-command.js';
-import { driverFlags, driverResolver } from '../drivers/driver-flags.js';
+import { commandDriver, driverFlags } from '../drivers/driver-flags.js';
 import { resolveProfile } from '../environment-context.js';
 import { withInterruptSignal } from '../interrupt-signal.js';
 import { formatAge, parseAge } from '../ui/age.js';
@@ -23,7 +23,7 @@ export default class Purge extends BaseCommand<typeof Purge> {
     const olderThanMs = parseAge(f['older-than']);
     const { store, profile } = await resolveProfile(f.profile);
     const result = await withInterruptSignal((signal) =>
-      purge({ olderThanMs, dryRun: f['dry-run'] }, { envs: store.envs(profile.name), profile, driver: driverResolver(profile, f), progress: this.progress, signal }),
+      purge({ olderThanMs, dryRun: f['dry-run'] }, { envs: store.envs(profile.name), profile, driver: commandDriver(store, profile, f), progress: this.progress, signal }),
     );
     const now = new Date();
     const rows = [

@@ -3,7 +3,7 @@ import { Args, Flags } from '@oclif/core';
 import { up, type UpResult } from '@preevy/core';
 import { BaseCommand } from '../base-command.js';
 import { composeFlags, composeRequestFromFlags } from '../compose-flags.js';
-import { driverFlags, driverResolver } from '../drivers/driver-flags.js';
+import { commandDriver, driverFlags } from '../drivers/driver-flags.js';
 import { DRIVER_OPTION_TYPES } from '../drivers/registry.js';
 import { agentImage, resolveProfile, resolveTunnel } from '../environment-context.js';
 import { withInterruptSignal } from '../interrupt-signal.js';
@@ -32,7 +32,7 @@ export default class Up extends BaseCommand<typeof Up> {
     const { argv } = await this.parse(Up);
     const f = this.flags;
     const { store, profile } = await resolveProfile(f.profile);
-    const driver = driverResolver(profile, f);
+    const driver = commandDriver(store, profile, f);
     const result = await withInterruptSignal((signal) =>
       up(
         { compose: composeRequestFromFlags(f), envId: f.id, services: argv as string[], agentBaseImage: f['agent-base-image'], syncImage: f['sync-image'], loadImages: f['load-image'], buildLocal: f['build-local'], signal },

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { envShareToken, envUrls, withShareToken, type EnvUrl } from '@preevy/core';
 import { BaseCommand } from '../base-command.js';
 import { composeFlags } from '../compose-flags.js';
-import { driverFlags, driverResolver } from '../drivers/driver-flags.js';
+import { commandDriver, driverFlags } from '../drivers/driver-flags.js';
 import { envIdFromFlags, resolveProfile } from '../environment-context.js';
 import { renderTable } from '../ui/render-table.js';
 
@@ -24,7 +24,7 @@ export default class Urls extends BaseCommand<typeof Urls> {
     const { store, profile } = await resolveProfile(f.profile);
     const envId = await envIdFromFlags(f);
     // Without a record here (a fresh CI runner), the driver finds the host and its agent answers.
-    const found = await envUrls(envId, { envs: store.envs(profile.name), profile, driver: driverResolver(profile, f) });
+    const found = await envUrls(envId, { envs: store.envs(profile.name), profile, driver: commandDriver(store, profile, f) });
     let urls = found.urls.filter((u) => !args.service || u.service === args.service);
     if (f['include-access-credentials']) {
       const token = envShareToken({ privateKeyText: await store.readPrivateKey(profile.name), profile, envId, expiresInSeconds: f['token-ttl'] * 3600 });

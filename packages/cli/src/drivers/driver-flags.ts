@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { chooseDriver, PreevyError, resolveDriverOptions, type DriverOptionDescriptor, type DriverResolver, type Profile } from '@preevy/core';
+import { chooseDriver, PreevyError, resolveDriverOptions, type DriverContext, type DriverOptionDescriptor, type DriverResolver, type Profile, type ProfileStore } from '@preevy/core';
 import { DRIVERS, driverEntry } from './registry.js';
 
 const helpGroup = 'DRIVER';
@@ -55,7 +55,7 @@ export const driverFlagValues = (driver: string, flags: Readonly<Record<string, 
  * > the profile's, its options resolved default < profile < x-preevy < env var < flag, then loaded.
  */
 export const driverResolver =
-  (profile: Profile, flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): DriverResolver =>
+  (profile: Profile, flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), context: DriverContext = {}): DriverResolver =>
   async ({ project, projectDir, recorded }) => {
     const name = chooseDriver({ flag: flags.driver as string | undefined, recorded, project: project?.driver, profile: profile.driver });
     const entry = driverEntry(name);
@@ -66,5 +66,14 @@ export const driverResolver =
       flags: driverFlagValues(name, flags),
       dirs: { project: projectDir, cwd },
     });
-    return (await entry.load()).create(options);
+    return (await entry.load()).create(options, context);
   };
+
+/** What a driver may read of the command's profile: its key, only when the driver asks (a VM logs in with it). */
+export const profileDriverContext = (store: Pick<ProfileStore, 'readPrivateKey'>, profile: Profile): DriverContext => ({
+  profileKey: async () => ({ publicKey: profile.publicKey, privateKey: await store.readPrivateKey(profile.name) }),
+});
+
+/** `driverResolver` for a command: its flags, this process's environment and directory, the profile's key on demand. */
+export const commandDriver = (store: Pick<ProfileStore, 'readPrivateKey'>, profile: Profile, flags: Readonly<Record<string, unknown>>): DriverResolver =>
+  driverResolver(profile, flags, process.env, process.cwd(), profileDriverContext(store, profile));

@@ -1,6 +1,6 @@
 import { dockerDriver, PreevyError, type DriverFactory, type DriverOptionDescriptor, type DriverOptionTypes } from '@preevy/core';
 import { KUBE_POD_OPTIONS } from '@preevy/driver-kube-pod/options';
-import { SSH_OPTIONS } from '@preevy/driver-vm/options';
+import { EC2_OPTIONS, SSH_OPTIONS } from '@preevy/driver-vm/options';
 
 /** A driver the CLI knows: its options (cheap, for flags) and how to load it (on use only). */
 export interface DriverEntry {
@@ -17,6 +17,7 @@ export const DRIVERS: readonly DriverEntry[] = [
   { name: dockerDriver.name, options: dockerDriver.options, load: async () => dockerDriver },
   { name: 'kube-pod', options: KUBE_POD_OPTIONS, load: async () => (await import('@preevy/driver-kube-pod')).kubePodDriver },
   { name: 'ssh', options: SSH_OPTIONS, load: async () => (await import('@preevy/driver-vm')).sshDriver },
+  { name: 'ec2', options: EC2_OPTIONS, load: async () => (await import('@preevy/driver-vm/ec2')).ec2Driver },
 ];
 
 /** The entry of `name`, or DRIVER_UNKNOWN listing the drivers there are. */

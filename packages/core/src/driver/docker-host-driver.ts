@@ -87,10 +87,16 @@ export interface DriverOptionDescriptor {
   path?: boolean;
 }
 
+/** What a driver may ask of the profile it runs for, read only when asked. */
+export interface DriverContext {
+  /** The profile's key: a VM driver imports the public half and logs in with the private one (never logged). */
+  profileKey?: () => Promise<{ publicKey: string; privateKey: string }>;
+}
+
 export interface DriverFactory<Options extends Record<string, unknown> = Record<string, unknown>> {
   readonly name: string;
   readonly options: readonly DriverOptionDescriptor[];
-  create(options: Options): DockerHostDriver;
+  create(options: Options, context?: DriverContext): DockerHostDriver;
 }
 
 /** What a command knows when it picks the driver: the project's `x-preevy` and the environment's record. */

@@ -62,6 +62,7 @@ export interface Machine {
   launchedAt: string | undefined;
   envId: string;
   profileId: string;
+  tags: Record<string, string>;
 }
 
 export interface MachineOps {
@@ -96,6 +97,7 @@ const toMachine = (i: Instance): Machine => {
     launchedAt: i.LaunchTime?.toISOString(),
     envId: tags[LABELS.envId] ?? '',
     profileId: tags[LABELS.profile] ?? '',
+    tags,
   };
 };
 
