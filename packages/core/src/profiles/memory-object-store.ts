@@ -9,10 +9,12 @@ export interface MemoryObject extends StoredObject {
 /** An ObjectStore in memory with S3's conditional-write semantics: for tests of the logic above the adapter. */
 export class MemoryObjectStore implements ObjectStore {
   readonly location: string;
+  readonly url: string;
   readonly objects = new Map<string, MemoryObject>();
 
   constructor(location = 'memory://test') {
     this.location = location;
+    this.url = location;
   }
 
   async get(key: string): Promise<StoredObject | undefined> {

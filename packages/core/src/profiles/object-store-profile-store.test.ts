@@ -22,6 +22,7 @@ const barrierOn = (inner: ObjectStore, key: string, readers: number): ObjectStor
   let released = false;
   return {
     location: inner.location,
+    url: inner.url,
     get: async (k) => {
       const value = await inner.get(k);
       if (k === key && !released) {
@@ -124,7 +125,7 @@ describe('ObjectStoreProfileStore', () => {
   it('should give up with STORE_CONTENDED after a bounded number of lost writes', async () => {
     const objects = new MemoryObjectStore();
     await storeOn(objects).create({ name: 'team' });
-    const losing: ObjectStore = { ...objects, location: objects.location, get: (k) => objects.get(k), list: (p) => objects.list(p), delete: (k) => objects.delete(k), putIfAbsent: async () => undefined, putIfMatch: async () => undefined };
+    const losing: ObjectStore = { location: objects.location, url: objects.url, get: (k) => objects.get(k), list: (p) => objects.list(p), delete: (k) => objects.delete(k), putIfAbsent: async () => undefined, putIfMatch: async () => undefined };
     expect(await codeOf(storeOn(losing).update('team', { driver: 'kube-pod' }))).toBe('STORE_CONTENDED');
   });
 

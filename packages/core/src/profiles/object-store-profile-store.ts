@@ -57,11 +57,11 @@ export interface ObjectStoreProfileStoreOptions {
   retry?: RetryPolicy;
 }
 
-const remoteNotFound = (location: string): PreevyError =>
+const remoteNotFound = (location: string, url: string): PreevyError =>
   new PreevyError(`There is no preevy profile at ${location} (no ${PROFILE_OBJECT} under that prefix).`, {
     code: 'PROFILE_NOT_FOUND',
     kind: 'not-found',
-    suggestions: ['Check the bucket and prefix of the URL.', `Create a profile there with \`preevy profile create NAME --store ${location}\`, or import one with \`preevy profile import FILE --store ${location}\`.`],
+    suggestions: ['Check the bucket and prefix of the URL.', `Create a profile there with \`preevy profile create NAME --store ${url}\`, or import one with \`preevy profile import FILE --store ${url}\`.`],
   });
 
 const configOf = (doc: RemoteProfile): ProfileConfig => {
@@ -88,9 +88,14 @@ export class ObjectStoreProfileStore implements ProfileStore {
     this.retry = retry;
   }
 
-  /** The store's URL, e.g. `s3://bucket/prefix`. */
+  /** Where the profile lives, for messages, e.g. `s3://bucket/prefix`. */
   get location(): string {
     return this.objects.location;
+  }
+
+  /** The URL that reaches it (with region and endpoint): what links keep and suggestions show. */
+  get url(): string {
+    return this.objects.url;
   }
 
   async list(): Promise<ProfileListEntry[]> {
@@ -170,7 +175,7 @@ export class ObjectStoreProfileStore implements ProfileStore {
           code: 'PROFILE_HAS_ENVIRONMENTS',
           kind: 'conflict',
           suggestions: [
-            ...live.map((id) => `Remove it with \`preevy down --profile ${this.location} --id ${id}\`.`),
+            ...live.map((id) => `Remove it with \`preevy down --profile ${this.url} --id ${id}\`.`),
             'Or pass --force to remove the profile anyway (their resources keep running, and this key can no longer reach their tunnels).',
           ],
         });
@@ -250,7 +255,7 @@ export class ObjectStoreProfileStore implements ProfileStore {
   /** The profile, which must be here and, when `name` is given, carry that name. */
   private async require(name?: string): Promise<Versioned> {
     const found = await this.read();
-    if (!found) throw remoteNotFound(this.location);
+    if (!found) throw remoteNotFound(this.location, this.url);
     if (name !== undefined && found.doc.name !== name) {
       throw new PreevyError(`The profile at ${this.location} is "${found.doc.name}", not "${name}".`, {
         code: 'PROFILE_NOT_FOUND',
@@ -321,12 +326,12 @@ export class ObjectStoreProfileStore implements ProfileStore {
       kind: 'conflict',
       suggestions: importing
         ? [`Replace it with --force, or import into another prefix.`]
-        : [`Use it with \`preevy profile link ${this.location}\`, or pick another prefix.`],
+        : [`Use it with \`preevy profile link ${this.url}\`, or pick another prefix.`],
     });
   }
 
   private repair(): string[] {
-    return [`Restore the profile from an export with \`preevy profile import FILE --store ${this.location} --force\`, or remove it with \`preevy profile rm ${this.location} --force\`.`];
+    return [`Restore the profile from an export with \`preevy profile import FILE --store ${this.url} --force\`, or remove it with \`preevy profile rm ${this.url} --force\`.`];
   }
 }
 

@@ -20,6 +20,8 @@ export interface PutOptions {
 export interface ObjectStore {
   /** Where the objects live, for messages, e.g. `s3://bucket/prefix`. */
   readonly location: string;
+  /** The URL that reaches them again (with region and endpoint), for commands a message suggests. */
+  readonly url: string;
   /** Undefined when there is no such object. */
   get(key: string): Promise<StoredObject | undefined>;
   /** Writes only if no object has that key (`If-None-Match: *`); undefined when one exists. */

@@ -28,7 +28,7 @@ export interface ProfileCatalogOptions {
 export interface OpenedProfile {
   store: ProfileStore;
   profile: Profile;
-  /** Set for a remote profile: its URL. */
+  /** Set for a remote profile: its URL (with region and endpoint). */
   location?: string;
 }
 
@@ -73,7 +73,7 @@ export class ProfileCatalog {
     const url = await this.urlOf(nameOrUrl);
     if (url === undefined) return { store: this.local };
     const store = await this.remote(url);
-    return { store, location: store.location };
+    return { store, location: store.url };
   }
 
   /** `--profile`: a URL, a link, a local profile; else the current one, else a new local `default`. */
@@ -81,7 +81,7 @@ export class ProfileCatalog {
     const url = await this.urlOf(nameOrUrl);
     if (url === undefined) return { store: this.local, profile: await this.local.resolve(nameOrUrl) };
     const store = await this.remote(url);
-    return { store, profile: await store.resolve(), location: store.location };
+    return { store, profile: await store.resolve(), location: store.url };
   }
 
   /** Local profiles and links (each link read from its store; an unreachable one lists with its problem). */
@@ -111,10 +111,10 @@ export class ProfileCatalog {
       return { store: this.local, profile: await this.local.create(input) };
     }
     const store = await this.remote(storeUrl);
-    await this.checkFreeForLink(input.name, store.location);
+    await this.checkFreeForLink(input.name, store.url);
     const profile = await store.create({ ...input, use: false });
-    await this.link(store.location, { name: input.name, use: input.use ?? false });
-    return { store, profile, location: store.location };
+    await this.link(store.url, { name: input.name, use: input.use ?? false });
+    return { store, profile, location: store.url };
   }
 
   /** Remembers the remote profile at `url` under `name` (default: the name it was created under). */
@@ -122,10 +122,10 @@ export class ProfileCatalog {
     const store = await this.remote(url);
     const profile = await store.resolve();
     const linkName = validateProfileName(name ?? profile.name);
-    await this.checkFreeForLink(linkName, store.location);
-    await this.links.add(linkName, store.location, { replace: true });
+    await this.checkFreeForLink(linkName, store.url);
+    await this.links.add(linkName, store.url, { replace: true });
     await this.pointer.set(linkName, { onlyIfNone: !use });
-    return { store, profile, location: store.location, name: linkName };
+    return { store, profile, location: store.url, name: linkName };
   }
 
   /** Makes a local profile or a link the current one. */
@@ -135,7 +135,7 @@ export class ProfileCatalog {
     const store = await this.remote(url);
     const profile = await store.resolve();
     await this.pointer.set(name, { onlyIfNone: false });
-    return { store, profile, location: store.location };
+    return { store, profile, location: store.url };
   }
 
   /** Whether `name` (a local profile or a link) is the current profile. */
@@ -166,10 +166,10 @@ export class ProfileCatalog {
       return { store: this.local, profile: await this.local.importProfile(doc, rest) };
     }
     const store = await this.remote(storeUrl);
-    await this.checkFreeForLink(name, store.location);
+    await this.checkFreeForLink(name, store.url);
     const profile = await store.importProfile(doc, { ...rest, name });
-    await this.link(store.location, { name, use: rest.use ?? false });
-    return { store, profile, location: store.location };
+    await this.link(store.url, { name, use: rest.use ?? false });
+    return { store, profile, location: store.url };
   }
 
   private async urlOf(nameOrUrl: string | undefined): Promise<string | undefined> {
