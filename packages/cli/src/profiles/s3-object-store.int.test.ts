@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ObjectStoreProfileStore, parseProfileStoreUrl, PreevyError, type EnvRecordInput, type ObjectStore } from '@preevy/core';
 import { startMoto, type Moto } from '../../../../test/support/moto.js';
+import { caught } from '../../../../test/support/preevy-error-of.js';
 import { S3ObjectStore, s3ClientFor } from './s3-object-store.js';
 
 const codeOf = (p: Promise<unknown>) => p.then(() => 'resolved', (err: unknown) => (err instanceof PreevyError ? err.code : `not a PreevyError: ${String(err)}`));
@@ -97,7 +98,7 @@ describe('S3ObjectStore against moto', () => {
 
   it('should say the bucket is missing, naming it and what to do', async () => {
     const store = new ObjectStoreProfileStore({ objects: s3(moto.url('no-such-bucket', 'p')) });
-    const err = await store.resolve().catch((e: unknown) => e as PreevyError);
+    const err = await caught(store.resolve());
     expect(err).toMatchObject({ code: 'S3_BUCKET_NOT_FOUND', kind: 'not-found', message: expect.stringContaining('"no-such-bucket"') });
     expect(err.suggestions.join(' ')).toMatch(/aws s3 mb s3:\/\/no-such-bucket/);
     expect(await codeOf(store.create({ name: 'x' }))).toBe('S3_BUCKET_NOT_FOUND');
@@ -135,7 +136,7 @@ describe('S3ObjectStore against moto checking credentials', () => {
     Object.assign(process.env, moto.env, { AWS_ACCESS_KEY_ID: 'AKIAUNKNOWN000000000', AWS_SECRET_ACCESS_KEY: 'not-a-real-secret-value' });
     const location = parseProfileStoreUrl(moto.url('profiles', 'p'));
     const store = new ObjectStoreProfileStore({ objects: new S3ObjectStore({ location, client: s3ClientFor(location) }) });
-    const err = await store.resolve().catch((e: unknown) => e as PreevyError);
+    const err = await caught(store.resolve());
     expect(err).toMatchObject({ code: 'S3_ACCESS_DENIED', message: expect.stringContaining('InvalidAccessKeyId') });
     expect(err.suggestions.join(' ')).toMatch(/AWS_ACCESS_KEY_ID.*AWS_PROFILE/);
     expect(JSON.stringify({ m: err.message, s: err.suggestions })).not.toContain('not-a-real-secret-value');

@@ -120,6 +120,11 @@ describe('ObjectStoreProfileStore', () => {
     expect(results.map((r) => r.pinned).sort()).toEqual([false, true]);
     const update = await storeOn(objects).update('team', { driverOptions: { a: 'b' } });
     expect(update).toMatchObject({ tunnelHostKey: expect.stringMatching(/^ssh-ed25519 /), driverOptions: { a: 'b' } });
+    // Removing a setting removes it (it is not kept from the previous version).
+    const unset = await storeOn(objects).update('team', { tunnelUrl: null });
+    expect(unset.tunnelUrl).toBeUndefined();
+    expect(unset.tunnelHostKey).toBeUndefined();
+    expect((await storeOn(objects).resolve()).tunnelUrl).toBeUndefined();
   });
 
   it('should give up with STORE_CONTENDED after a bounded number of lost writes', async () => {

@@ -64,6 +64,9 @@ const remoteNotFound = (location: string, url: string): PreevyError =>
     suggestions: ['Check the bucket and prefix of the URL.', `Create a profile there with \`preevy profile create NAME --store ${url}\`, or import one with \`preevy profile import FILE --store ${url}\`.`],
   });
 
+/** `doc` with its settings replaced by `config` (a setting absent from `config` is removed, not kept). */
+const withConfig = ({ kind, name, publicKey, privateKeyObject }: RemoteProfile, config: ProfileConfig): RemoteProfile => ({ ...config, kind, name, publicKey, privateKeyObject });
+
 const configOf = (doc: RemoteProfile): ProfileConfig => {
   const { kind: _kind, name: _name, publicKey: _pk, privateKeyObject: _ko, ...config } = doc;
   return config;
@@ -150,7 +153,7 @@ export class ObjectStoreProfileStore implements ProfileStore {
 
   async update(name: string, update: ProfileUpdate): Promise<Profile> {
     const checked = checkedProfileUpdate(update);
-    const doc = await this.change(name, (current) => ({ ...current, ...updatedProfileConfig(configOf(current), checked, this.now()) }));
+    const doc = await this.change(name, (current) => withConfig(current, updatedProfileConfig(configOf(current), checked, this.now())));
     return this.profileOf(doc);
   }
 
@@ -159,7 +162,7 @@ export class ObjectStoreProfileStore implements ProfileStore {
     const doc = await this.change(name, (current) => {
       const next = pinnedProfileConfig(name, configOf(current), seen, this.now());
       pinned = next !== undefined;
-      return next && { ...current, ...next };
+      return next && withConfig(current, next);
     });
     return { profile: this.profileOf(doc), pinned };
   }
