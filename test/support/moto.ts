@@ -32,7 +32,7 @@ const freePort = (): Promise<number> =>
   });
 
 /** Credentials moto accepts (it checks none unless `auth`); never real ones. */
-export const MOTO_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' };
+export const MOTO_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIAPREEVYTEST000000', AWS_SECRET_ACCESS_KEY: 'preevy-test-secret-never-printed' };
 
 /** The SDK must find nothing of the machine's own AWS setup, and never ask instance metadata (a non-loopback address). */
 export const isolatedAwsEnv = (credentials: Record<string, string> = MOTO_CREDENTIALS): NodeJS.ProcessEnv => ({
