@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopEmbeddedTunnelServer } from '@preevy/cli';
 import { execFile } from '../support/exec-file.js';
@@ -64,6 +65,9 @@ describe('profiles in S3 (built binary, moto)', () => {
     expect(ls.stdout).toMatch(new RegExp(`team\\s+\\*\\s+docker\\s+\\(embedded local server\\)\\s+${url.replace(/[?.]/g, '\\$&')}`));
     // Only the link is local: no key on this machine.
     expect(readdirSync(join(homes.a, 'profiles'))).not.toContain('team');
+    // The link is the current profile: commands without --profile reach S3.
+    const view = await preevy('a', ['profile', 'config', 'view', '--json']);
+    expect(JSON.parse(view.stdout)).toMatchObject({ name: 'team', store: url, clientId: created.clientId });
   });
 
   it('should reach the same profile from a second machine through profile link, by name afterwards', async () => {
@@ -81,7 +85,13 @@ describe('profiles in S3 (built binary, moto)', () => {
   });
 
   it('should run two ups at once on the one S3 profile, each record kept, and down either from the other machine', async () => {
-    const [a, b] = await Promise.all([preevy('a', ['up', 'web', '--profile', 'team', '--id', envIds.a, '--json']), preevy('b', ['up', 'web', '--profile', url, '--id', envIds.b, '--json'])]);
+    const upA = preevy('a', ['up', 'web', '--profile', 'team', '--id', envIds.a, '--json']);
+    // Each machine runs its own embedded tunnel server; two starting at the same instant race for
+    // the same preferred ports (a limit of the embedded server, not of the S3 store), so b starts
+    // once a's server is up. The two ups still overlap: see the record times below.
+    const deadline = Date.now() + 60_000;
+    while (!existsSync(join(homes.a, 'tunnel-server', 'embedded.json')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const [a, b] = await Promise.all([upA, preevy('b', ['up', 'web', '--profile', url, '--id', envIds.b, '--json'])]);
     expect(a.exitCode, a.stdout + a.stderr).toBe(0);
     expect(b.exitCode, b.stdout + b.stderr).toBe(0);
     for (const out of [a, b]) {
@@ -94,6 +104,13 @@ describe('profiles in S3 (built binary, moto)', () => {
       [envIds.a, 'up'],
       [envIds.b, 'up'],
     ]);
+    // Both were deploying at once: each record was created before the other's last write.
+    const record = async (id: string) => {
+      const res = await moto.client().send(new GetObjectCommand({ Bucket: 'previews', Key: `team-${run}/envs/${id}.json` }));
+      return JSON.parse(await res.Body!.transformToString()) as { createdAt: string; updatedAt: string };
+    };
+    const [ra, rb] = [await record(envIds.a), await record(envIds.b)];
+    expect(ra.createdAt < rb.updatedAt && rb.createdAt < ra.updatedAt, JSON.stringify({ ra, rb })).toBe(true);
     // Machine b takes down what machine a deployed: the record (and its host) came from S3.
     const down = await preevy('b', ['down', '--profile', 'team', '--id', envIds.a]);
     expect(down.exitCode, down.stderr).toBe(0);
