@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopEmbeddedTunnelServer } from '@preevy/cli';
 import { execFile } from '../support/exec-file.js';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { FakeGithubApi } from '../support/fake-github-api.js';
+import { startMoto, type Moto } from '../support/moto.js';
 import { CLI_BIN, REPO_ROOT } from '../support/paths.js';
 import { freePort, getViaLoopback as get, labelledResources, offlineEnv } from '../support/preevy-e2e.js';
 
@@ -150,5 +152,73 @@ describe('GitHub Action entry point on pull request events (docker driver)', () 
     expect(res.summary).toContain(`| ${oldId} | docker | ${tenDaysAgo} | removed |`);
     expect(await labelledResources(oldId)).toEqual([]);
     expect(api.calls.length).toBe(calls); // nothing is posted on a schedule
+  });
+});
+
+// The same entry point with the profile in S3 (moto on loopback), as the README's workflow has it:
+// a fresh runner with an empty PREEVY_HOME brings the preview up, another takes it down.
+describe('GitHub Action entry point with the profile in S3 (docker driver, moto)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'preevy-e2e-gha-s3-'));
+  const project = join(root, 'hello');
+  const envId = `gha-s3-${randomBytes(3).toString('hex')}`;
+  let api: FakeGithubApi;
+  let moto: Moto;
+  let profileUrl = '';
+  let ports = '';
+  const homes: string[] = [];
+
+  const runAction = async (action: 'opened' | 'closed', mode: 'up' | 'down') => {
+    const dir = mkdtempSync(join(root, `${action}-`));
+    // Each step on a runner of its own: nothing but S3 carries the profile between them.
+    const home = join(dir, 'home');
+    homes.push(home);
+    const files = { event: join(dir, 'event.json'), output: join(dir, 'output'), summary: join(dir, 'summary') };
+    writeFileSync(files.event, JSON.stringify({ action, number: 8, pull_request: { number: 8, head: { sha: `sha-${action}`, ref: 'feat/s3' } }, repository: { full_name: 'o/r' } }));
+    writeFileSync(files.output, '');
+    writeFileSync(files.summary, '');
+    const env = {
+      ...offlineEnv(home),
+      ...moto.env,
+      GITHUB_ACTIONS: 'true', GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: files.event, GITHUB_REF: 'refs/pull/8/merge', GITHUB_HEAD_REF: 'feat/s3',
+      GITHUB_SHA: 'merge-sha', GITHUB_REPOSITORY: 'o/r', GITHUB_API_URL: api.url, GITHUB_OUTPUT: files.output, GITHUB_STEP_SUMMARY: files.summary, RUNNER_TEMP: dir,
+      PREEVY_BIN: CLI_BIN, GITHUB_TOKEN: '',
+      INPUT_MODE: mode, INPUT_PROFILE: profileUrl, INPUT_ARGS: `--id ${envId}`, INPUT_GITHUB_TOKEN: TOKEN, INPUT_COMMENT: 'true', INPUT_ENV: ports,
+    };
+    const res = await execFile(process.execPath, [ENTRY], { cwd: project, env, timeoutMs: 280_000 });
+    return { ...res, outputs: parseOutputs(readFileSync(files.output, 'utf8')) };
+  };
+
+  beforeAll(async () => {
+    api = await FakeGithubApi.start();
+    moto = await startMoto();
+    await moto.createBucket('previews');
+    profileUrl = moto.url('previews', 'ci');
+    const create = await execFile(process.execPath, [CLI_BIN, 'profile', 'create', 'ci', '--store', profileUrl], { env: { ...offlineEnv(join(root, 'laptop')), ...moto.env } });
+    expect(create.exitCode, create.stderr).toBe(0);
+    cpSync(join(REPO_ROOT, 'examples/hello'), project, { recursive: true });
+    ports = `WEB_PORT=${await freePort()}\nAPI_PORT=${await freePort()}`;
+  });
+
+  afterAll(async () => {
+    if (moto) await execFile(process.execPath, [CLI_BIN, 'down', '--profile', profileUrl, '--id', envId], { cwd: project, env: { ...offlineEnv(join(root, 'laptop')), ...moto.env } });
+    for (const home of homes) await stopEmbeddedTunnelServer(home);
+    await moto?.stop();
+    await api?.[Symbol.asyncDispose]();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('should bring the preview up and take it down, the record kept in S3 between the two runners', async () => {
+    const up = await runAction('opened', 'up');
+    expect(up.exitCode, up.stderr + up.stdout).toBe(0);
+    const map = JSON.parse(up.outputs['urls-map']!) as Record<string, string>;
+    expect((await get(map['web/80']!)).body).toContain('hello from preevy');
+    const records = await moto.client().send(new ListObjectsV2Command({ Bucket: 'previews', Prefix: 'ci/envs/' }));
+    expect(records.Contents?.map((o) => o.Key)).toEqual([`ci/envs/${envId}.json`]);
+
+    const down = await runAction('closed', 'down');
+    expect(down.exitCode, down.stderr + down.stdout).toBe(0);
+    expect(await labelledResources(envId)).toEqual([]);
+    expect(api.comments.get(8)![0]!.body).toMatch(/is gone/);
+    expect(up.stdout + up.stderr + down.stdout + down.stderr).not.toContain(moto.env.AWS_SECRET_ACCESS_KEY);
   });
 });

@@ -10,6 +10,7 @@ import ProfileConfigView from './commands/profile/config/view.js';
 import ProfileCreate from './commands/profile/create.js';
 import ProfileExport from './commands/profile/export.js';
 import ProfileImport from './commands/profile/import.js';
+import ProfileLink from './commands/profile/link.js';
 import ProfileLs from './commands/profile/ls.js';
 import ProfileRm from './commands/profile/rm.js';
 import ProfileUse from './commands/profile/use.js';
@@ -34,6 +35,7 @@ export const COMMANDS = {
   'profile:create': ProfileCreate,
   'profile:export': ProfileExport,
   'profile:import': ProfileImport,
+  'profile:link': ProfileLink,
   'profile:ls': ProfileLs,
   'profile:rm': ProfileRm,
   'profile:use': ProfileUse,

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { DEFAULT_PROFILE_NAME, LocalProfileStore } from '@preevy/core';
+import { DEFAULT_PROFILE_NAME } from '@preevy/core';
 import { BaseCommand } from '../base-command.js';
+import { profileCatalog } from '../profiles/open-profile-store.js';
 import { createProfileFromFlags, profileSettingsFlags } from './profile/profile-flags.js';
 import { renderProfile, type ProfileView } from './profile/render-profile.js';
 
@@ -17,7 +18,7 @@ export default class Init extends BaseCommand<typeof Init> {
   async run(): Promise<ProfileView> {
     const { args } = await this.parse(Init);
     const f = this.flags;
-    const view = await createProfileFromFlags(new LocalProfileStore(), args.name, f);
+    const view = await createProfileFromFlags(profileCatalog(), args.name, f);
     this.log(`Created profile "${view.name}".\n${renderProfile(view)}\n\nNext: \`preevy up\` in a compose project.`);
     return view;
   }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs/promises';
 import { join } from 'node:path';
-import type { z } from 'zod';
 import { clientIdFromKey } from '@preevy/tunnel-protocol';
 import { PreevyError } from '../errors/index.js';
 import { preevyHome } from '../paths.js';
@@ -23,10 +22,10 @@ import type {
   ProfileUpdate,
   RemoveProfileResult,
 } from './profile-store.js';
-import { canonicalTunnelHostKey, tunnelHostKeyChanged, tunnelHostKeyMatches } from './tunnel-host-key.js';
+import { checkedProfileUpdate, DEFAULT_DRIVER, newProfileConfig, pinnedProfileConfig, updatedProfileConfig, validProfileConfig } from './profile-config-changes.js';
+import { canonicalTunnelHostKey } from './tunnel-host-key.js';
 import { isEnoent, pathExists, readJsonFile, toJsonText, type ProfileStoreFs } from './store-files.js';
 import { decodeOpenSshEd25519, generateTunnelKeyPair, parseEd25519PublicKeyLine, type TunnelKeyPair } from './tunnel-key.js';
-import { zodProblems } from './zod-problems.js';
 
 /** Where the store lives and its side effects (file system, clock, lock, key generation). */
 export interface LocalProfileStoreOptions {
@@ -42,7 +41,7 @@ export interface LocalProfileStoreOptions {
 /** The name `preevy up` uses when the user has set nothing up. */
 export const DEFAULT_PROFILE_NAME = 'default';
 /** The driver of a profile created without one. */
-export const DEFAULT_DRIVER = 'docker';
+export { DEFAULT_DRIVER };
 
 const PROFILE_FILE = 'profile.json';
 const PRIVATE_KEY_FILE = 'tunnel_ed25519';
@@ -52,13 +51,6 @@ const STAGING_PREFIX = '.staging-';
 const TRASH_PREFIX = '.trash-';
 
 const suffix = (): string => randomBytes(4).toString('hex');
-
-const invalidSettings = (error: z.ZodError): PreevyError =>
-  new PreevyError(`Invalid profile settings: ${zodProblems(error).join('; ')}.`, {
-    code: 'PROFILE_SETTINGS_INVALID',
-    kind: 'invalid-input',
-    suggestions: ['See `preevy profile create --help` for the accepted values.'],
-  });
 
 /** Profiles as directories under `<preevy home>/profiles/<name>/`; every write atomic, every mutation locked. */
 export class LocalProfileStore implements ProfileStore {
@@ -184,52 +176,23 @@ export class LocalProfileStore implements ProfileStore {
   async update(name: string, update: ProfileUpdate): Promise<Profile> {
     const dir = this.profileDir(name);
     // Checked before the lock and the first write: bad input changes nothing.
-    const newPin = typeof update.tunnelHostKey === 'string' ? canonicalTunnelHostKey(update.tunnelHostKey) : update.tunnelHostKey;
+    const checked = checkedProfileUpdate(update);
     await this.ensureRoot();
     await withLock(this.lock, dir, async () => {
-      const config = await this.readConfig(name);
-      const driverChanged = update.driver !== undefined && update.driver !== config.driver;
-      const driverOptions = { ...(driverChanged ? {} : config.driverOptions), ...update.driverOptions };
-      for (const key of update.unsetDriverOptions ?? []) delete driverOptions[key];
-      const { tunnelUrl: previousUrl, tunnelHostKey: previousPin, ...rest } = config;
-      const tunnelUrl = update.tunnelUrl === null ? undefined : (update.tunnelUrl ?? previousUrl);
-      // A pin belongs to the server it was taken from: another URL starts unpinned unless a key comes with it.
-      const tunnelHostKey = newPin === null ? undefined : (newPin ?? (tunnelUrl === previousUrl ? previousPin : undefined));
-      const next = this.validConfig({
-        ...rest,
-        driver: update.driver ?? config.driver,
-        driverOptions,
-        ...(tunnelUrl === undefined ? {} : { tunnelUrl }),
-        ...(tunnelHostKey === undefined ? {} : { tunnelHostKey }),
-        updatedAt: this.now().toISOString(),
-      });
+      const next = updatedProfileConfig(await this.readConfig(name), checked, this.now());
       await writeFileAtomic(join(dir, PROFILE_FILE), toJsonText(next), { fs: this.fs });
     });
     return this.get(name);
   }
 
-  async pinTunnelHostKey(name: string, { tunnelUrl, hostKey, forProject = false }: { tunnelUrl: string; hostKey: string; forProject?: boolean }): Promise<PinTunnelHostKeyResult> {
+  async pinTunnelHostKey(name: string, seen: { tunnelUrl: string; hostKey: string; forProject?: boolean }): Promise<PinTunnelHostKeyResult> {
     const dir = this.profileDir(name);
-    const presented = canonicalTunnelHostKey(hostKey);
+    canonicalTunnelHostKey(seen.hostKey);
     await this.ensureRoot();
     const pinned = await withLock(this.lock, dir, async () => {
-      const config = await this.readConfig(name);
-      if (!forProject && config.tunnelUrl !== tunnelUrl) {
-        throw new PreevyError(`The tunnel URL of profile "${name}" changed while this command talked to ${tunnelUrl}.`, {
-          code: 'TUNNEL_URL_CHANGED',
-          kind: 'conflict',
-          suggestions: ['Check the profile with `preevy profile config view`, then run the command again.'],
-        });
-      }
-      // Another command may have pinned a key since this one read the profile: the lock makes that visible.
-      const known = forProject ? config.projectTunnelHostKeys?.[tunnelUrl] : config.tunnelHostKey;
-      if (known !== undefined) {
-        if (tunnelHostKeyMatches(known, presented)) return false;
-        throw tunnelHostKeyChanged({ profile: name, tunnelUrl, pinned: known, presented, forProject });
-      }
-      const withPin = forProject ? { ...config, projectTunnelHostKeys: { ...config.projectTunnelHostKeys, [tunnelUrl]: presented } } : { ...config, tunnelHostKey: presented };
-      await writeFileAtomic(join(dir, PROFILE_FILE), toJsonText(this.validConfig({ ...withPin, updatedAt: this.now().toISOString() })), { fs: this.fs });
-      return true;
+      const next = pinnedProfileConfig(name, await this.readConfig(name), seen, this.now());
+      if (next) await writeFileAtomic(join(dir, PROFILE_FILE), toJsonText(next), { fs: this.fs });
+      return next !== undefined;
     });
     return { profile: await this.get(name), pinned };
   }
@@ -309,7 +272,7 @@ export class LocalProfileStore implements ProfileStore {
     const name = rename ?? valid.profile.name;
     const dir = this.profileDir(name);
     const { name: _exportedName, ...settings } = valid.profile;
-    const config = this.validConfig({ version: 1, ...settings });
+    const config = validProfileConfig({ version: 1, ...settings });
     await this.ensureRoot();
     await withLock(this.lock, dir, async () => {
       const exists = await pathExists(this.fs, dir);
@@ -339,22 +302,7 @@ export class LocalProfileStore implements ProfileStore {
   }
 
   private newConfig(input: Omit<CreateProfileInput, 'use'>): ProfileConfig {
-    const now = this.now().toISOString();
-    return this.validConfig({
-      version: 1,
-      driver: input.driver ?? DEFAULT_DRIVER,
-      driverOptions: input.driverOptions ?? {},
-      ...(input.tunnelUrl === undefined ? {} : { tunnelUrl: input.tunnelUrl }),
-      ...(input.tunnelHostKey === undefined ? {} : { tunnelHostKey: canonicalTunnelHostKey(input.tunnelHostKey) }),
-      createdAt: now,
-      updatedAt: now,
-    });
-  }
-
-  private validConfig(value: unknown): ProfileConfig {
-    const parsed = profileConfigSchema.safeParse(value);
-    if (!parsed.success) throw invalidSettings(parsed.error);
-    return parsed.data;
+    return newProfileConfig(input, this.now());
   }
 
   private async readConfig(name: string): Promise<ProfileConfig> {

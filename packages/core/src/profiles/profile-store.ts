@@ -27,6 +27,8 @@ export interface ProfileListEntry {
   current: boolean;
   driver?: string;
   tunnelUrl?: string;
+  /** A linked remote profile: where it lives, e.g. `s3://bucket/prefix`. */
+  store?: string;
   problem?: string;
 }
 

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { Flags } from '@oclif/core';
-import { LocalProfileStore, PreevyError, serializeProfileExport, writeFileAtomic, type ProfileExport } from '@preevy/core';
+import { PreevyError, serializeProfileExport, writeFileAtomic, type ProfileExport } from '@preevy/core';
 import { BaseCommand } from '../../base-command.js';
+import { profileCatalog } from '../../profiles/open-profile-store.js';
 
 /** Where the export went when written to a file; on stdout the result is the exported document itself. */
 export interface ProfileExportFileResult {
@@ -24,11 +25,13 @@ export default class ProfileExportCommand extends BaseCommand<typeof ProfileExpo
 
   async run(): Promise<ProfileExport | ProfileExportFileResult> {
     const f = this.flags;
-    const store = new LocalProfileStore();
-    const { name } = await store.resolve(f.profile);
+    const { store, profile } = await profileCatalog().resolve(f.profile);
+    const { name } = profile;
     const doc = await store.exportProfile(name, { includeEnvs: f['include-envs'] });
     const text = serializeProfileExport(doc);
     if (f.output === undefined) {
+      // stderr, so the warning never ends up inside the secret a pipe stores.
+      this.logToStderr(`Warning: this output holds the private tunnel key of profile "${name}": keep it secret (e.g. a CI secret), never in a log or a repository.`);
       this.log(text.trimEnd());
       return doc;
     }

@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { Args, Flags } from '@oclif/core';
-import { LocalProfileStore, parseProfileExport, PreevyError } from '@preevy/core';
+import { parseProfileExport, PreevyError } from '@preevy/core';
 import { BaseCommand } from '../../base-command.js';
-import { viewOf, type ProfileView } from './render-profile.js';
+import { profileCatalog } from '../../profiles/open-profile-store.js';
+import { storeFlag } from './profile-flags.js';
+import { viewOfOpened, type ProfileView } from './render-profile.js';
 
 const readStdin = async (): Promise<string> => {
   const chunks: Buffer[] = [];
@@ -20,6 +22,7 @@ export default class ProfileImport extends BaseCommand<typeof ProfileImport> {
     name: Flags.string({ description: 'Name to import it under (default: the name in the file).' }),
     use: Flags.boolean({ description: 'Make it the current profile.' }),
     force: Flags.boolean({ description: 'Replace an existing profile of that name (its environment records are kept).' }),
+    store: storeFlag,
   };
 
   async run(): Promise<ProfileView> {
@@ -35,9 +38,10 @@ export default class ProfileImport extends BaseCommand<typeof ProfileImport> {
       });
     });
     const doc = parseProfileExport(text, source);
-    const store = new LocalProfileStore();
-    const view = await viewOf(store, await store.importProfile(doc, { ...(f.name === undefined ? {} : { name: f.name }), use: f.use, force: f.force }));
-    this.log(`Imported profile "${view.name}" (client id ${view.clientId})${view.current ? ', now the current profile' : ''}.`);
+    const catalog = profileCatalog();
+    const opened = await catalog.importProfile(doc, { ...(f.name === undefined ? {} : { name: f.name }), use: f.use, force: f.force, ...(f.store === undefined ? {} : { storeUrl: f.store }) });
+    const view = await viewOfOpened(catalog, opened, f.name ?? doc.profile.name);
+    this.log(`Imported profile "${view.name}" (client id ${view.clientId})${view.store ? ` into ${view.store}` : ''}${view.current ? ', now the current profile' : ''}.`);
     return view;
   }
 }

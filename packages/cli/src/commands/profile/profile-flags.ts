@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
-import { DEFAULT_DRIVER, parseDriverOptionAssignments, type DriverOptions, type LocalProfileStore } from '@preevy/core';
+import { DEFAULT_DRIVER, parseDriverOptionAssignments, type DriverOptions, type ProfileCatalog } from '@preevy/core';
 import { driverOptionFlags, profileDriverOptions } from '../../drivers/driver-flags.js';
-import { viewOf, type ProfileView } from './render-profile.js';
+import { viewOfOpened, type ProfileView } from './render-profile.js';
 
 /** `--tunnel-url`, optionally exclusive with other flags. */
 export const tunnelUrlFlag = (exclusive: string[] = []) =>
@@ -30,19 +30,28 @@ export const profileSettingsFlags = {
   ...driverOptionFlags,
 };
 
-/** Creates a profile from the flags `init` and `profile create` share. */
+/** `--store`: where a new or imported profile lives, when not on this machine. */
+export const storeFlag = Flags.string({
+  description: 'Keep the profile in shared storage, s3://BUCKET/PREFIX[?region=REGION][&endpoint=URL], linked here under its name. Credentials come from the AWS SDK chain (AWS_* variables, AWS_PROFILE, instance role).',
+});
+
+/** Creates a profile from the flags `init` and `profile create` share; `storeUrl` puts it in shared storage. */
 export const createProfileFromFlags = async (
-  store: LocalProfileStore,
+  catalog: ProfileCatalog,
   name: string,
   f: { driver?: string | undefined; 'driver-option'?: string[] | undefined; 'tunnel-url'?: string | undefined; 'tunnel-host-key'?: string | undefined; use: boolean } & Record<string, unknown>,
+  storeUrl?: string,
 ): Promise<ProfileView> => {
-  const profile = await store.create({
-    name,
-    ...(f.driver === undefined ? {} : { driver: f.driver }),
-    driverOptions: profileDriverOptions(f.driver ?? DEFAULT_DRIVER, f, parseDriverOptionAssignments(f['driver-option'] ?? [])) as DriverOptions,
-    ...(f['tunnel-url'] === undefined ? {} : { tunnelUrl: f['tunnel-url'] }),
-    ...(f['tunnel-host-key'] === undefined ? {} : { tunnelHostKey: f['tunnel-host-key'] }),
-    use: f.use,
-  });
-  return viewOf(store, profile);
+  const opened = await catalog.create(
+    {
+      name,
+      ...(f.driver === undefined ? {} : { driver: f.driver }),
+      driverOptions: profileDriverOptions(f.driver ?? DEFAULT_DRIVER, f, parseDriverOptionAssignments(f['driver-option'] ?? [])) as DriverOptions,
+      ...(f['tunnel-url'] === undefined ? {} : { tunnelUrl: f['tunnel-url'] }),
+      ...(f['tunnel-host-key'] === undefined ? {} : { tunnelHostKey: f['tunnel-host-key'] }),
+      use: f.use,
+    },
+    storeUrl,
+  );
+  return viewOfOpened(catalog, opened, name);
 };

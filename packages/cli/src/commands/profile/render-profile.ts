@@ -1,8 +1,10 @@
-import type { Profile, ProfileListEntry, ProfileStore } from '@preevy/core';
+import type { OpenedProfile, Profile, ProfileCatalog, ProfileListEntry, ProfileStore } from '@preevy/core';
 
 /** A profile as the profile commands return it under `--json`. */
 export interface ProfileView extends Profile {
   current: boolean;
+  /** A remote profile: where it lives (s3://…). */
+  store?: string;
 }
 
 const EMBEDDED = '(embedded local server)';
@@ -20,6 +22,7 @@ export const renderProfile = (p: ProfileView): string => {
     ...(p.tunnelUrl === undefined ? [] : [`host key:   ${p.tunnelHostKey ?? '(not pinned yet: the next up pins the key the server shows)'}`]),
     `client id:  ${p.clientId}`,
     `public key: ${p.publicKey}`,
+    ...(p.store === undefined ? [] : [`store:      ${p.store}`]),
     `created:    ${p.createdAt}`,
     `updated:    ${p.updatedAt}`,
   ].join('\n');
@@ -28,9 +31,17 @@ export const renderProfile = (p: ProfileView): string => {
 /** The `profile ls` table: columns padded to their widest cell. */
 export const renderProfileTable = (entries: readonly ProfileListEntry[]): string => {
   if (!entries.length) return 'No profiles yet: create one with `preevy init` (or let `preevy up` create "default").';
+  // The STORE column only appears once a remote profile is linked.
+  const remote = entries.some((e) => e.store !== undefined);
   const rows = [
-    ['NAME', 'CURRENT', 'DRIVER', 'TUNNEL'],
-    ...entries.map((e) => [e.name, e.current ? '*' : '', e.problem ? `(unreadable: ${e.problem})` : (e.driver ?? ''), e.problem ? '' : (e.tunnelUrl ?? EMBEDDED)]),
+    ['NAME', 'CURRENT', 'DRIVER', 'TUNNEL', ...(remote ? ['STORE'] : [])],
+    ...entries.map((e) => [
+      e.name,
+      e.current ? '*' : '',
+      e.problem ? `(unreadable: ${e.problem})` : (e.driver ?? ''),
+      e.problem ? '' : (e.tunnelUrl ?? EMBEDDED),
+      ...(remote ? [e.store ?? '(local)'] : []),
+    ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
@@ -41,3 +52,7 @@ export const viewOf = async (store: Pick<ProfileStore, 'currentName'>, profile: 
   ...profile,
   current: (await store.currentName().catch(() => undefined)) === profile.name,
 });
+
+/** The view of a profile the catalog opened: a remote one says where it lives, and is current only when its link is. */
+export const viewOfOpened = async (catalog: ProfileCatalog, { store, profile, location }: OpenedProfile, linkName?: string): Promise<ProfileView> =>
+  location === undefined ? viewOf(store, profile) : { ...profile, current: await catalog.isCurrent(linkName), store: location };

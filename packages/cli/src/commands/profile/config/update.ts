@@ -1,9 +1,10 @@
 import { Flags } from '@oclif/core';
-import { LocalProfileStore, parseDriverOptionAssignments, type DriverOptions } from '@preevy/core';
+import { parseDriverOptionAssignments, type DriverOptions } from '@preevy/core';
 import { profileDriverOptions } from '../../../drivers/driver-flags.js';
 import { BaseCommand } from '../../../base-command.js';
+import { profileCatalog } from '../../../profiles/open-profile-store.js';
 import { profileSettingsFlags, tunnelHostKeyFlag, tunnelUrlFlag } from '../profile-flags.js';
-import { renderProfile, viewOf, type ProfileView } from '../render-profile.js';
+import { renderProfile, viewOfOpened, type ProfileView } from '../render-profile.js';
 
 export default class ProfileConfigUpdate extends BaseCommand<typeof ProfileConfigUpdate> {
   static override summary = 'Change the settings of a profile (the current one unless --profile).';
@@ -27,8 +28,9 @@ export default class ProfileConfigUpdate extends BaseCommand<typeof ProfileConfi
 
   async run(): Promise<ProfileView> {
     const f = this.flags;
-    const store = new LocalProfileStore();
-    const current = await store.resolve(f.profile);
+    const catalog = profileCatalog();
+    const opened = await catalog.resolve(f.profile);
+    const { store, profile: current } = opened;
     const { name } = current;
     const driverOptions = profileDriverOptions(f.driver ?? current.driver, f, parseDriverOptionAssignments(f['driver-option'] ?? [])) as DriverOptions;
     const profile = await store.update(name, {
@@ -38,7 +40,7 @@ export default class ProfileConfigUpdate extends BaseCommand<typeof ProfileConfi
       ...(f['unset-tunnel-url'] ? { tunnelUrl: null } : f['tunnel-url'] === undefined ? {} : { tunnelUrl: f['tunnel-url'] }),
       ...(f['unset-tunnel-host-key'] ? { tunnelHostKey: null } : f['tunnel-host-key'] === undefined ? {} : { tunnelHostKey: f['tunnel-host-key'] }),
     });
-    const view = await viewOf(store, profile);
+    const view = await viewOfOpened(catalog, { ...opened, profile }, f.profile);
     this.log(`Updated profile "${view.name}".\n${renderProfile(view)}`);
     return view;
   }
