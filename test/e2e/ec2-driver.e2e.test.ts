@@ -1,0 +1,171 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeImagesCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeSecurityGroupsCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile, type ExecResult } from '../support/exec-file.js';
+import { MOTO_CREDENTIALS, startMoto, type Moto } from '../support/moto.js';
+import { CLI_BIN, REPO_ROOT } from '../support/paths.js';
+import { freePort, getViaLoopback as get, offlineEnv } from '../support/preevy-e2e.js';
+import { bridgeGatewayAddress, startSshHost, type SshTestHost } from '../support/ssh-host.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+
+interface UpJson {
+  envId: string;
+  urls: Array<{ service: string; port: number; url: string; httpStatus: number }>;
+}
+
+const ENV_LABEL = 'dev.preevy.env-id';
+
+// `preevy up --driver ec2` with moto as the EC2 API and, as the "instance", the stand-in SSH host
+// (a container with a real sshd and dockerd). moto boots nothing and invents its addresses, so the
+// driver must reach the machine through the proxy command: it goes to the stand-in on loopback and
+// logs its argv, which shows the instance address was never dialled.
+describe('preevy up --driver ec2 (built binary, moto + stand-in host behind a proxy command)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'preevy-e2e-ec2-'));
+  const project = join(root, 'hello');
+  const home = join(root, 'home');
+  const proxyLog = join(root, 'proxy.log');
+  const envId = `ec2-${randomBytes(3).toString('hex')}`;
+  let env: NodeJS.ProcessEnv = {};
+  let moto: Moto;
+  let client: EC2Client;
+  let host: SshTestHost;
+  let server: ChildProcess | undefined;
+  let visitors: TcpProxy | undefined;
+  let ec2Args: string[] = [];
+  const preevy = (...args: string[]): Promise<ExecResult> => execFile(process.execPath, [CLI_BIN, ...args], { cwd: project, env, timeoutMs: 300_000 });
+  const instances = async (): Promise<Instance[]> =>
+    (await client.send(new DescribeInstancesCommand({ Filters: [{ Name: `tag:${ENV_LABEL}`, Values: [envId] }] }))).Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
+  const live = async () => (await instances()).filter((i) => i.State?.Name !== 'terminated');
+  const onHost = async (): Promise<string[]> => (await host.exec(['docker', 'ps', '-aq', '--filter', `label=${ENV_LABEL}=${envId}`])).stdout.split('\n').filter(Boolean);
+  const expectRefused = (res: ExecResult, code: string): void => {
+    expect(res.exitCode, res.stdout).not.toBe(0);
+    expect(res.stderr).toContain(`Code: ${code}`);
+  };
+
+  beforeAll(async () => {
+    const gateway = await bridgeGatewayAddress();
+    moto = await startMoto();
+    client = new EC2Client({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: MOTO_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: MOTO_CREDENTIALS.AWS_SECRET_ACCESS_KEY } });
+    const ami = (await client.send(new DescribeImagesCommand({}))).Images![0]!.ImageId!;
+    host = await startSshHost(`preevy-e2e-ec2-${randomBytes(3).toString('hex')}`, root);
+    env = { ...offlineEnv(home), ...moto.env, PREEVY_SYNC_IMAGE: 'preevy-test/busybox:latest', PROXY_LOG: proxyLog };
+    cpSync(join(REPO_ROOT, 'examples/hello'), project, { recursive: true });
+    const [ssh, http, admin] = [await freePort(), await freePort(), await freePort()];
+    visitors = await startTcpProxy({ host: gateway, port: http });
+    server = spawn(process.execPath, [CLI_BIN, 'tunnel-server', '--listen-host', gateway, '--ssh-port', String(ssh), '--http-port', String(http), '--admin-port', String(admin),
+      '--base-url', `http://ec2.localhost:${visitors.port}`, '--host-key-file', join(root, 'tunnel_host_key')], { stdio: 'ignore', env: { ...process.env, PREEVY_HOME: home } });
+    const deadline = Date.now() + 15_000;
+    while (!(await fetch(`http://127.0.0.1:${admin}/healthz`).then((r) => r.ok, () => false))) {
+      if (Date.now() > deadline) throw new Error('the tunnel server did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // The proxy command is what keeps this test off moto's invented addresses: never run without it.
+    const proxyCommand = `${process.execPath} ${join(REPO_ROOT, 'test/support/stdio-proxy.mjs')} 127.0.0.1 ${host.port}`;
+    ec2Args = ['--ec2-endpoint', moto.endpoint, '--ec2-region', 'us-east-1', '--ec2-ami', ami, '--ec2-ssh-user', 'tester', '--ec2-ssh-proxy-command', proxyCommand, '--ec2-ready-timeout', '60'];
+    expect(ec2Args).toContain('--ec2-ssh-proxy-command');
+    const created = await preevy('profile', 'create', 'ec2', '--driver', 'ec2', ...ec2Args, '--tunnel-url', `ssh://${gateway}:${ssh}`, '--use', '--json');
+    expect(created.exitCode, created.stderr).toBe(0);
+    // cloud-init would authorize the profile's key on a real machine; the stand-in gets it here.
+    const { publicKey } = JSON.parse(created.stdout) as { publicKey: string };
+    const authorized = await host.exec(['sh', '-c', `printf '%s\\n' '${publicKey}' >> /home/tester/.ssh/authorized_keys`]);
+    expect(authorized.exitCode, authorized.stderr).toBe(0);
+    const [web, api] = [await freePort(), await freePort()];
+    Object.assign(env, { WEB_PORT: String(web), API_PORT: String(api) });
+  }, 180_000);
+
+  afterAll(async () => {
+    if (server && server.exitCode === null) server.kill('SIGTERM');
+    await visitors?.close();
+    await host?.remove();
+    client?.destroy();
+    await moto?.stop();
+    rmSync(root, { recursive: true, force: true });
+  }, 120_000);
+
+  it('should refuse an unknown AMI, leaving nothing behind', async () => {
+    const res = await preevy('up', '--id', envId, '--ec2-ami', 'ami-0000000000deadbee');
+    expectRefused(res, 'EC2_AMI_NOT_FOUND');
+    expect(await instances()).toEqual([]);
+    expect((await client.send(new DescribeKeyPairsCommand({ Filters: [{ Name: `tag:${ENV_LABEL}`, Values: [envId] }] }))).KeyPairs).toEqual([]);
+  });
+
+  it('should refuse when no AWS credentials are found, creating nothing', async () => {
+    const bare = { ...env };
+    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) delete bare[k];
+    const res = await execFile(process.execPath, [CLI_BIN, 'up', '--id', envId], { cwd: project, env: bare, timeoutMs: 120_000 });
+    expectRefused(res, 'AWS_CREDENTIALS_MISSING');
+    expect(await instances()).toEqual([]);
+  });
+
+  it('should create a tagged machine, reach it only through the proxy command, and publish every service', async () => {
+    const res = await preevy('up', '--id', envId, '--build-local', '--json');
+    expect(res.exitCode, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout) as UpJson;
+    expect(out.urls.map((u) => [u.service, u.httpStatus])).toEqual([['api', 200], ['web', 200]]);
+    expect((await get(out.urls.find((u) => u.service === 'web')!.url)).body).toContain('hello from preevy');
+    const [instance, ...more] = await live();
+    expect(more).toEqual([]);
+    const tags = Object.fromEntries((instance!.Tags ?? []).map((t) => [t.Key!, t.Value!]));
+    expect(tags).toMatchObject({ 'dev.preevy.managed-by': 'preevy', 'dev.preevy.profile': 'ec2', [ENV_LABEL]: envId, 'dev.preevy.ssh-host-key': await host.hostKey() });
+    expect(instance!.InstanceType).toBe('t3.small');
+    // Every dial went through the proxy, none to moto's invented addresses.
+    expect(existsSync(proxyLog)).toBe(true);
+    const dials = readFileSync(proxyLog, 'utf8').split('\n').filter(Boolean);
+    expect(dials.length).toBeGreaterThan(0);
+    expect(dials.every((d) => d === JSON.stringify(['127.0.0.1', String(host.port)]))).toBe(true);
+    const fingerprint = (await host.exec(['ssh-keygen', '-lf', '/etc/ssh/ssh_host_ed25519_key.pub'])).stdout.split(' ')[1]!;
+    expect(res.stderr).toContain(`Trusting the host key of ${instance!.InstanceId} on first use: ${fingerprint}`);
+    expect((await onHost()).length).toBe(3);
+  });
+
+  it('should reuse the machine on the next up', async () => {
+    const before = (await live()).map((i) => i.InstanceId);
+    const res = await preevy('up', '--id', envId, '--build-local');
+    expect(res.exitCode, res.stderr).toBe(0);
+    expect(res.stderr).not.toContain('on first use');
+    expect((await live()).map((i) => i.InstanceId)).toEqual(before);
+  });
+
+  it('should list the machine from a machine without the record, with its age', async () => {
+    const file = join(root, 'profile.json');
+    expect((await preevy('profile', 'export', '--profile', 'ec2', '--output', file)).exitCode).toBe(0);
+    const fresh = { ...env, PREEVY_HOME: join(root, 'home2'), PREEVY_PROFILE_FILE: file };
+    const ls = await execFile(process.execPath, [CLI_BIN, 'ls', '--json'], { cwd: project, env: fresh });
+    expect(ls.exitCode, ls.stderr).toBe(0);
+    const [entry] = JSON.parse(ls.stdout) as Array<{ envId: string; source: string; lastUpAt?: string }>;
+    expect(entry).toMatchObject({ envId, source: 'driver' });
+    expect(Date.now() - Date.parse(entry!.lastUpAt ?? '')).toBeLessThan(10 * 60_000);
+  });
+
+  it('should recreate the machine when its instance type changes', async () => {
+    const [before] = await live();
+    const res = await preevy('up', '--id', envId, '--build-local', '--ec2-instance-type', 't3.medium');
+    expect(res.exitCode, res.stderr).toBe(0);
+    const after = await live();
+    expect(after.map((i) => i.InstanceType)).toEqual(['t3.medium']);
+    expect(after[0]!.InstanceId).not.toBe(before!.InstanceId);
+    expect((await instances()).find((i) => i.InstanceId === before!.InstanceId)?.State?.Name).toBe('terminated');
+  });
+
+  it('should refuse the machine once its host key changed', async () => {
+    await host.replaceHostKeys();
+    const res = await preevy('up', '--id', envId, '--build-local', '--ec2-instance-type', 't3.medium');
+    expectRefused(res, 'SSH_HOST_KEY_CHANGED');
+    expect(res.exitCode).toBe(5);
+  });
+
+  it('should terminate the machine and delete its key pair and group on down, twice safely', async () => {
+    const down = await preevy('down', '--id', envId, '--json');
+    expect(down.exitCode, down.stderr).toBe(0);
+    expect(await live()).toEqual([]);
+    const tagged = [{ Name: `tag:${ENV_LABEL}`, Values: [envId] }];
+    expect((await client.send(new DescribeKeyPairsCommand({ Filters: tagged }))).KeyPairs).toEqual([]);
+    expect((await client.send(new DescribeSecurityGroupsCommand({ Filters: tagged }))).SecurityGroups).toEqual([]);
+    const again = await preevy('down', '--id', envId);
+    expect(again.exitCode, again.stderr).toBe(0);
+  });
+});
