@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeImagesCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeSecurityGroupsCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeSecurityGroupsCommand, EC2Client, StopInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, type ExecResult } from '../support/exec-file.js';
 import { MOTO_CREDENTIALS, startMoto, type Moto } from '../support/moto.js';
@@ -18,6 +18,15 @@ interface UpJson {
 }
 
 const ENV_LABEL = 'dev.preevy.env-id';
+/** The CLI's own access key: moto's recording tells its calls from the test's. */
+const CLI_ACCESS_KEY = 'AKIAPREEVYCLIE2E0000';
+
+/** The actions of the README's IAM policy for the EC2 driver. */
+const readmePolicyActions = (): string[] => {
+  const section = /^## AWS EC2[^\n]*\n([\s\S]*?)^## /m.exec(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'))?.[1] ?? '';
+  const policy = /```json\n([\s\S]*?)```/.exec(section)?.[1] ?? '{}';
+  return (JSON.parse(policy) as { Statement: Array<{ Action: string[] }> }).Statement.flatMap((st) => st.Action);
+};
 
 // `preevy up --driver ec2` with moto as the EC2 API and, as the "instance", the stand-in SSH host
 // (a container with a real sshd and dockerd). moto boots nothing and invents its addresses, so the
@@ -48,11 +57,11 @@ describe('preevy up --driver ec2 (built binary, moto + stand-in host behind a pr
 
   beforeAll(async () => {
     const gateway = await bridgeGatewayAddress();
-    moto = await startMoto();
+    moto = await startMoto({ record: true });
     client = new EC2Client({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: MOTO_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: MOTO_CREDENTIALS.AWS_SECRET_ACCESS_KEY } });
     const ami = (await client.send(new DescribeImagesCommand({}))).Images![0]!.ImageId!;
     host = await startSshHost(`preevy-e2e-ec2-${randomBytes(3).toString('hex')}`, root);
-    env = { ...offlineEnv(home), ...moto.env, PREEVY_SYNC_IMAGE: 'preevy-test/busybox:latest', PROXY_LOG: proxyLog };
+    env = { ...offlineEnv(home), ...moto.env, AWS_ACCESS_KEY_ID: CLI_ACCESS_KEY, PREEVY_SYNC_IMAGE: 'preevy-test/busybox:latest', PROXY_LOG: proxyLog };
     cpSync(join(REPO_ROOT, 'examples/hello'), project, { recursive: true });
     const [ssh, http, admin] = [await freePort(), await freePort(), await freePort()];
     visitors = await startTcpProxy({ host: gateway, port: http });
@@ -122,12 +131,17 @@ describe('preevy up --driver ec2 (built binary, moto + stand-in host behind a pr
     expect((await onHost()).length).toBe(3);
   });
 
-  it('should reuse the machine on the next up', async () => {
+  it('should reuse the machine on the next up, and start it again when it was stopped', async () => {
     const before = (await live()).map((i) => i.InstanceId);
     const res = await preevy('up', '--id', envId, '--build-local');
     expect(res.exitCode, res.stderr).toBe(0);
     expect(res.stderr).not.toContain('on first use');
     expect((await live()).map((i) => i.InstanceId)).toEqual(before);
+    await client.send(new StopInstancesCommand({ InstanceIds: before as string[] }));
+    const started = await preevy('up', '--id', envId, '--build-local');
+    expect(started.exitCode, started.stderr).toBe(0);
+    expect(started.stderr).toContain('(started)');
+    expect((await live()).map((i) => [i.InstanceId, i.State?.Name])).toEqual([[before[0], 'running']]);
   });
 
   it('should list the machine from a machine without the record, with its age', async () => {
@@ -167,5 +181,13 @@ describe('preevy up --driver ec2 (built binary, moto + stand-in host behind a pr
     expect((await client.send(new DescribeSecurityGroupsCommand({ Filters: tagged }))).SecurityGroups).toEqual([]);
     const again = await preevy('down', '--id', envId);
     expect(again.exitCode, again.stderr).toBe(0);
+  });
+
+  it("should have made only calls the README's IAM policy allows, and the policy should list nothing unused but conditional calls", async () => {
+    const made = [...new Set((await moto.actionsBy(CLI_ACCESS_KEY)).map((a) => `ec2:${a}`))].sort();
+    const policy = readmePolicyActions().sort();
+    expect(made.filter((a) => !policy.includes(a))).toEqual([]);
+    // Only on paths this test does not take: a subnet given, and SSH opened to a CIDR instead of a proxy command.
+    expect(policy.filter((a) => !made.includes(a))).toEqual(['ec2:AuthorizeSecurityGroupIngress', 'ec2:DescribeSubnets']);
   });
 });

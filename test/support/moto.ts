@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 
@@ -18,6 +18,8 @@ export interface Moto extends AsyncDisposable {
   url(bucket: string, prefix: string): string;
   createBucket(bucket: string): Promise<void>;
   client(): S3Client;
+  /** With `record`: the EC2/query API actions made with this access key, in order (moto's recorder). */
+  actionsBy(accessKeyId: string): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -61,13 +63,14 @@ const waitUntilAnswers = async (endpoint: string, child: ChildProcess, log: () =
  * Starts moto's server on 127.0.0.1 on a free port (one per test file). With `auth`, moto checks
  * credentials like AWS does (INITIAL_NO_AUTH_ACTION_COUNT=0): unknown keys are refused.
  */
-export const startMoto = async ({ auth = false }: { auth?: boolean } = {}): Promise<Moto> => {
+export const startMoto = async ({ auth = false, record = false }: { auth?: boolean; record?: boolean } = {}): Promise<Moto> => {
   if (!existsSync(MOTO_SERVER)) throw new Error(`moto_server is missing at ${MOTO_SERVER}: run \`npm run infra:setup\` (step moto).`);
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   let output = '';
   const child = spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)], {
-    env: { PATH: process.env.PATH, ...(auth ? { INITIAL_NO_AUTH_ACTION_COUNT: '0' } : {}) },
+    // The recording goes to a file of this server's own (moto's default is ./moto_recording, shared by every server).
+    env: { PATH: process.env.PATH, ...(auth ? { INITIAL_NO_AUTH_ACTION_COUNT: '0' } : {}), ...(record ? { MOTO_ENABLE_RECORDING: 'True', MOTO_RECORDER_FILEPATH: join(mkdtempSync(join(tmpdir(), 'preevy-moto-')), 'recording') } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const keep = (b: Buffer) => {
@@ -88,6 +91,7 @@ export const startMoto = async ({ auth = false }: { auth?: boolean } = {}): Prom
     await stop();
     throw err;
   }
+  if (record) await fetch(`${endpoint}/moto-api/recorder/start-recording`, { method: 'POST' });
   const env = isolatedAwsEnv();
   const client = () =>
     new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: MOTO_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: MOTO_CREDENTIALS.AWS_SECRET_ACCESS_KEY } });
@@ -95,6 +99,19 @@ export const startMoto = async ({ auth = false }: { auth?: boolean } = {}): Prom
     endpoint,
     env,
     url: (bucket, prefix) => `s3://${bucket}/${prefix}?endpoint=${endpoint}`,
+    actionsBy: async (accessKeyId) => {
+      const text = await (await fetch(`${endpoint}/moto-api/recorder/download-recording`)).text();
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { headers?: Record<string, string>; url: string; body?: string; body_encoded?: boolean })
+        .filter((r) => (r.headers?.Authorization ?? r.headers?.authorization ?? '').includes(`Credential=${accessKeyId}/`))
+        .map((r) => {
+          const body = r.body_encoded ? Buffer.from(r.body ?? '', 'base64').toString() : (r.body ?? '');
+          return new URLSearchParams(body).get('Action') ?? new URL(r.url).searchParams.get('Action') ?? '';
+        })
+        .filter(Boolean);
+    },
     createBucket: async (bucket) => {
       await client().send(new CreateBucketCommand({ Bucket: bucket }));
     },
