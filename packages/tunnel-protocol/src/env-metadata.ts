@@ -104,7 +104,8 @@ const timestamp = (v: unknown, problems: string[]): string | undefined => {
   return void problems.push('deployedAt: not an ISO 8601 time; dropped');
 };
 
-const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+type Defined<T> = { [K in keyof T]?: Exclude<T[K], undefined> };
+const defined = <T extends object>(o: T): Defined<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Defined<T>;
 
 const envInfoFields = (v: Record<string, unknown>, problems: string[]): EnvInfo =>
   defined({
