@@ -3,10 +3,10 @@ export const escape = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const STYLE =
-  'body{font:16px/1.5 system-ui,sans-serif;max-width:48rem;margin:2.5rem auto;padding:0 1rem;color:#1f2328;background:#fff}' +
+  'body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2.5rem auto;padding:0 1rem;color:#1f2328;background:#fff}' +
   'h1{font-size:1.6rem;margin:0 0 .25rem}h2{font-size:1.15rem;margin:2rem 0 .5rem}a{color:#0969da}code{font:.9em ui-monospace,monospace;background:#f3f4f6;padding:0 .25em;border-radius:4px}' +
   'li{margin:.3em 0}dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1.2rem;margin:1rem 0}dt{color:#59636e}dd{margin:0;overflow-wrap:anywhere}' +
-  'table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid #d1d9e0;vertical-align:top;overflow-wrap:anywhere}th{font-size:.85rem;color:#59636e;font-weight:600}' +
+  'table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid #d1d9e0;vertical-align:top;overflow-wrap:anywhere}th{font-size:.85rem;color:#59636e;font-weight:600;white-space:nowrap}td:first-child{white-space:nowrap}' +
   '.state{display:inline-block;padding:0 .5em;border-radius:1em;font-size:.85rem;white-space:nowrap}.up{background:#dafbe1;color:#116329}.down{background:#ffebe9;color:#a40e26}' +
   '.note{color:#59636e;font-size:.9rem}small{color:#59636e}';
 
