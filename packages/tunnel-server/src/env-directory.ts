@@ -45,7 +45,7 @@ export class EnvDirectory {
   /** A connection authenticated for `indexLabel`: the environment is back, if it had gone. */
   connected(indexLabel: string, connectionId: number, { envId, clientId }: { envId: string; clientId: string }): void {
     let conns = this.live.get(indexLabel);
-    if (!conns) this.live.set(indexLabel, (conns = new Map()));
+    if (!conns) this.live.set(indexLabel, (conns = new Map<number, Connection>()));
     conns.set(connectionId, { envId, clientId, published: false, metadata: undefined });
   }
 

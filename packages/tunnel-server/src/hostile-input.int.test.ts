@@ -444,7 +444,7 @@ describe('tunnel server under hostile input', () => {
       };
       const reply = await agent.exec(`metadata ${JSON.stringify(hostile)}`);
       expect(reply.code, reply.stderr).toBe(0);
-      expect(JSON.parse(reply.stdout).problems.length).toBeGreaterThan(5);
+      expect((JSON.parse(reply.stdout) as { problems: string[] }).problems.length).toBeGreaterThan(5);
 
       const res = await requestVia(server.httpPort, { host: `env-${alice.clientId}.${BASE}` });
       expect(res.status).toBe(200);
