@@ -13,6 +13,7 @@ infra_step_about() {
     tools) echo "client tools: OpenSSH client, openssl, curl (about 20 s cold, 0 s when installed)" ;;
     actionlint) echo "actionlint for the GitHub Action tests: go install from the Go module proxy (about 1 min cold, 0 s when built)" ;;
     moto) echo "moto's S3 server for the S3 profile tests: pip install into a venv from PyPI (about 20 s cold, 0 s when installed)" ;;
+    chromium) echo "Debian's chromium for the browser test of the index page: apt-get install chromium (about 1 min cold, 0 s when installed)" ;;
     docker) echo "Docker engine: apt-get install docker.io, start dockerd (about 30 s cold, 1 s when running)" ;;
     compose) echo "Compose v2: build the pinned github.com/docker/compose/v2 from the Go module proxy (2-8 min cold, 1 s when cached)" ;;
     images) echo "local base images, built without a registry: busybox, debootstrap Debian, Node.js (about 1 min cold, 2 s when built)" ;;

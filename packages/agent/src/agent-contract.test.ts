@@ -33,4 +33,10 @@ describe('the agent contract, written by core and read by the agent', () => {
   it('should carry a tunnel server at an IPv6 address', () => {
     expect(read(settings({ tunnel: { host: '::1', port: 2222 } })).server).toEqual({ host: '::1', port: 2222 });
   });
+
+  it('should carry the CI info for the index page, and none outside CI', () => {
+    const envInfo = { branch: 'feat/x', pullRequest: 12, pullRequestUrl: 'https://github.com/o/r/pull/12', commit: 'abcdef0123456' };
+    expect(read(settings({ envInfo })).envInfo).toEqual(envInfo);
+    expect(read(settings())).not.toHaveProperty('envInfo');
+  });
 });

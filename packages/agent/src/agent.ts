@@ -37,6 +37,7 @@ export const createAgent = (options: AgentOptions): Agent => {
     privateKey: options.privateKey,
     hostKey: options.hostKey,
     logger: log,
+    ...(options.envInfo ? { envInfo: options.envInfo } : {}),
     ...options.tunnel,
     onStateChange: (s) => {
       log.debug({ status: s.status, lastError: s.lastError }, 'tunnel state');
@@ -52,8 +53,8 @@ export const createAgent = (options: AgentOptions): Agent => {
       ...(options.agentNetworks ? { agentNetworks: options.agentNetworks } : {}),
     },
     logger: log,
-    onChange: (desired) => {
-      tunnel.reconcile(desired).catch((err: unknown) => log.error({ err: describeError(err) }, 'reconciling tunnels failed'));
+    onChange: (desired, project) => {
+      tunnel.reconcile(desired, project).catch((err: unknown) => log.error({ err: describeError(err) }, 'reconciling tunnels failed'));
     },
   });
   let stateServer: StateServer | undefined;

@@ -135,3 +135,15 @@ describe('parseStateEndpoint', () => {
     expect(parseStateEndpoint({ PREEVY_AGENT_STATE_PORT: 'x' }).problems).toEqual([expect.stringContaining('PREEVY_AGENT_STATE_PORT')]);
   });
 });
+
+describe('parseAgentConfig: environment info for the index page', () => {
+  it('should read PREEVY_ENV_INFO through the protocol parser, dropping what it refuses', () => {
+    const config = parseAgentConfig({ ...valid, PREEVY_ENV_INFO: JSON.stringify({ branch: 'feat', pullRequest: 3, pullRequestUrl: 'javascript:x' }) }, io);
+    expect(config.envInfo).toEqual({ branch: 'feat', pullRequest: 3 });
+    expect(parseAgentConfig(valid, io)).not.toHaveProperty('envInfo');
+  });
+
+  it('should refuse a PREEVY_ENV_INFO that is not a JSON object', () => {
+    expect(problemsOf({ ...valid, PREEVY_ENV_INFO: 'feat' })).toEqual([expect.stringMatching(/^PREEVY_ENV_INFO must be a JSON object/)]);
+  });
+});

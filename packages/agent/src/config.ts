@@ -1,4 +1,4 @@
-import { AGENT_ENV, AGENT_STATE_HOST, AGENT_STATE_PORT, ENV_ID_RULE, isEnvId, parseAccess, parseSshUrl, type TunnelAccess } from '@preevy/tunnel-protocol';
+import { AGENT_ENV, AGENT_STATE_HOST, AGENT_STATE_PORT, ENV_ID_RULE, isEnvId, parseAccess, parseEnvInfo, parseSshUrl, type EnvInfo, type TunnelAccess } from '@preevy/tunnel-protocol';
 import { loadAgentKey } from './agent-key.js';
 import { dockerSocketPath } from './docker-engine-client.js';
 import { AgentError, describeError } from './errors.js';
@@ -21,6 +21,8 @@ export interface AgentConfig {
   dockerSocketPath: string;
   agentService?: string;
   agentNetworks?: string[];
+  /** Branch, pull request, commit (from `up`), for the tunnel server's index page. */
+  envInfo?: EnvInfo;
   logLevel: AgentLogLevel;
 }
 
@@ -157,6 +159,16 @@ export const parseAgentConfig = (env: NodeJS.ProcessEnv, io: ConfigIo): AgentCon
     .map((n) => n.trim())
     .filter(Boolean);
 
+  let envInfo: EnvInfo | undefined;
+  const rawInfo = env[AGENT_ENV.envInfo]?.trim();
+  if (rawInfo) {
+    try {
+      envInfo = parseEnvInfo(rawInfo).value;
+    } catch (err) {
+      problems.push(`${AGENT_ENV.envInfo} must be a JSON object (\`preevy up\` writes it): ${describeError(err)}`);
+    }
+  }
+
   if (problems.length > 0 || !server || !privateKey || !hostKey) throw new AgentConfigError(problems);
   return {
     server,
@@ -169,6 +181,7 @@ export const parseAgentConfig = (env: NodeJS.ProcessEnv, io: ConfigIo): AgentCon
     dockerSocketPath: socketPath,
     ...(agentService ? { agentService } : {}),
     ...(networks && networks.length > 0 ? { agentNetworks: networks } : {}),
+    ...(envInfo ? { envInfo } : {}),
     logLevel,
   };
 };

@@ -158,3 +158,13 @@ describe('discoverTunnels', () => {
     expect(tunnels[0]?.name).toMatch(/^my-api-v2-8000/);
   });
 });
+
+describe('discoverTunnels: deploy time', () => {
+  it('should report when the newest container of the project was created, the agent included', () => {
+    const web = { ...container({ service: 'web', ports: published(80) }), Created: 1_714_557_600 };
+    const agent = { ...container({ service: 'preevy_agent', labels: { [LABELS.agent]: 'true' } }), Created: 1_714_557_660 };
+    const other = { ...container({ service: 'x', project: 'other' }), Created: 1_800_000_000 };
+    expect(discover([web, agent, other]).deployedAt).toBe('2024-05-01T10:01:00.000Z');
+    expect(discover([]).deployedAt).toBeUndefined();
+  });
+});

@@ -33,6 +33,11 @@ export interface DiscoveryResult {
   tunnels: DesiredTunnel[];
   /** Problems with labels or networks, for the log; never fatal. */
   warnings: string[];
+  /**
+   * When the newest container of the project, the agent included, was created: the last deploy
+   * that changed anything (an unchanged `up` recreates nothing). ISO 8601; absent without containers.
+   */
+  deployedAt?: string;
 }
 
 const label = (c: ContainerSummary, key: string): string | undefined => c.Labels?.[key];
@@ -114,5 +119,6 @@ export const discoverTunnels = (containers: readonly ContainerSummary[], options
   }
 
   const tunnels = [...byKey.values()].sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : a.port - b.port));
-  return { tunnels, warnings };
+  const created = Math.max(0, ...inProject.map((c) => (Number.isFinite(c.Created) ? c.Created! : 0)));
+  return { tunnels, warnings, ...(created > 0 ? { deployedAt: new Date(created * 1000).toISOString() } : {}) };
 };

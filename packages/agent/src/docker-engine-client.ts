@@ -8,6 +8,8 @@ export interface ContainerSummary {
   Id: string;
   Names?: string[];
   State: string;
+  /** Creation time, in seconds since the epoch. */
+  Created?: number;
   Labels?: Record<string, string>;
   Ports?: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[];
   NetworkSettings?: { Networks?: Record<string, { IPAddress?: string; NetworkID?: string }> };

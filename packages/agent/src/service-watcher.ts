@@ -14,8 +14,8 @@ const NETWORK_ACTIONS = ['connect', 'disconnect'] as const;
 export interface ServiceWatcherOptions {
   docker: Pick<DockerEngine, 'listContainers' | 'events'>;
   discovery: DiscoveryOptions;
-  /** Called with the full desired list whenever it differs from the previous one (first listing included). */
-  onChange: (tunnels: DesiredTunnel[]) => void;
+  /** Called with the full desired list whenever it or the deploy time differs from the previous one (first listing included). */
+  onChange: (tunnels: DesiredTunnel[], project: { deployedAt?: string }) => void;
   logger?: AgentLogger;
   /** Events within this window are coalesced into one listing: a compose up starts many containers at once. */
   debounceMs?: number;
@@ -177,13 +177,13 @@ export class ServiceWatcher implements AsyncDisposable {
       this.#warningsKey = warningsKey;
       for (const warning of result.warnings) this.#log.warn({ project: this.#discovery.project }, warning);
     }
-    const key = JSON.stringify(result.tunnels);
+    const key = JSON.stringify([result.tunnels, result.deployedAt]);
     if (this.#current !== undefined && key === this.#currentKey) return;
     this.#current = result.tunnels;
     this.#currentKey = key;
     this.#log.info({ tunnels: result.tunnels.map((t) => ({ service: t.service, port: t.port, access: t.access, target: `${t.target.host}:${t.target.port}` })) }, 'desired tunnels changed');
     try {
-      this.#onChange(result.tunnels);
+      this.#onChange(result.tunnels, result.deployedAt === undefined ? {} : { deployedAt: result.deployedAt });
     } catch (err) {
       this.#log.error({ err: describeError(err) }, 'applying the desired tunnels failed');
     }

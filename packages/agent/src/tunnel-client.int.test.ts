@@ -93,6 +93,28 @@ describe('TunnelClient against a real ssh2 server', () => {
     expect(response).toContain('origin saw /hello?x=1');
   });
 
+  it('should send its metadata with the desired services once per change and again on a new connection', async () => {
+    server = await startFakeServer(agentBlob);
+    const client = newClient({ envInfo: { branch: 'feat', pullRequest: 42 } });
+    client.start();
+    await client.reconcile([tunnel('web')], { deployedAt: '2024-05-01T10:00:00.000Z' });
+    await waitFor('metadata', () => server.metadata.length === 1);
+    expect(server.metadata[0]).toEqual({
+      branch: 'feat',
+      pullRequest: 42,
+      deployedAt: '2024-05-01T10:00:00.000Z',
+      services: [{ service: 'web', port: 80, access: 'public', name: 'web-80' }],
+    });
+    await client.reconcile([tunnel('web')]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(server.metadata).toHaveLength(1); // nothing changed: not sent again
+    await client.reconcile([tunnel('web'), tunnel('api', 'private')]);
+    await waitFor('changed metadata', () => server.metadata.length === 2);
+    expect(server.metadata[1]).toMatchObject({ deployedAt: '2024-05-01T10:00:00.000Z', services: [{ name: 'web-80' }, { name: 'api-80', access: 'private' }] });
+    for (const s of server.sockets) s.destroy();
+    await waitFor('metadata on the new connection', () => server.metadata.length === 3);
+  });
+
   it('should cancel forwards no longer wanted and request new ones, including an access change', async () => {
     server = await startFakeServer(agentBlob);
     const client = newClient();

@@ -1,6 +1,17 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EXEC_HELLO, parseHelloReply, type HelloReply, type TunnelAccess, type TunnelRejection } from '@preevy/tunnel-protocol';
+import {
+  EXEC_HELLO,
+  formatMetadataCommand,
+  MAX_METADATA_COMMAND_BYTES,
+  MAX_METADATA_SERVICES,
+  parseHelloReply,
+  type EnvInfo,
+  type EnvMetadata,
+  type HelloReply,
+  type TunnelAccess,
+  type TunnelRejection,
+} from '@preevy/tunnel-protocol';
 import { Client, type ClientChannel, type TcpConnectionDetails } from 'ssh2';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { DesiredTunnel } from './discovery.js';
@@ -54,6 +65,8 @@ export interface TunnelClientOptions {
    */
   hostKey: string;
   logger?: AgentLogger;
+  /** Where the environment's code came from, sent with its services for the server's index page. */
+  envInfo?: EnvInfo;
   /** Opens the TCP connection to the tunnel server (tests inject their own). */
   connectServer?: (server: TunnelServerAddress) => Socket;
   /** Opens the TCP connection to a service for one visitor connection. */
@@ -102,7 +115,8 @@ const withTimeout = async <T>(promise: Promise<T>, ms: number, what: string): Pr
  * forward on each new connection; visitor connections are piped to the service's target.
  */
 export class TunnelClient implements AsyncDisposable {
-  readonly #o: Required<Omit<TunnelClientOptions, 'hostKey' | 'onStateChange' | 'logger'>>;
+  readonly #o: Required<Omit<TunnelClientOptions, 'hostKey' | 'onStateChange' | 'logger' | 'envInfo'>>;
+  readonly #envInfo: EnvInfo;
   readonly #log: AgentLogger;
   readonly #onStateChange: ((state: TunnelClientState) => void) | undefined;
   readonly #hostVerifier: (key: Buffer) => boolean;
@@ -124,6 +138,9 @@ export class TunnelClient implements AsyncDisposable {
   #retryTimer: NodeJS.Timeout | undefined;
   #retryAttempt = 0;
   #hostKeyMismatch = false;
+  #deployedAt: string | undefined;
+  /** The metadata command last accepted, and on which connection: a new connection is told again. */
+  #sentMetadata: { conn: Client; command: string } | undefined;
 
   constructor(options: TunnelClientOptions) {
     this.#o = {
@@ -142,6 +159,7 @@ export class TunnelClient implements AsyncDisposable {
       now: options.now ?? Date.now,
     };
     this.#log = options.logger ?? silentLogger;
+    this.#envInfo = options.envInfo ?? {};
     this.#onStateChange = options.onStateChange;
     // Throws on a missing or malformed pin: an agent must never accept whatever key it is shown.
     const check = hostKeyCheck(options.hostKey);
@@ -162,8 +180,9 @@ export class TunnelClient implements AsyncDisposable {
    * between public and private under the same name), then requests the new ones. Resolves once
    * applied on the current connection; without one, they are requested when it comes up.
    */
-  async reconcile(desired: readonly DesiredTunnel[]): Promise<void> {
+  async reconcile(desired: readonly DesiredTunnel[], { deployedAt }: { deployedAt?: string } = {}): Promise<void> {
     this.#desired = new Map(desired.map((t) => [t.requestString, t]));
+    if (deployedAt !== undefined) this.#deployedAt = deployedAt;
     this.#emitState();
     await this.#sync();
   }
@@ -421,6 +440,9 @@ export class TunnelClient implements AsyncDisposable {
     );
     if (stale()) return;
 
+    await this.#sendMetadata(conn);
+    if (stale()) return;
+
     try {
       this.#hello = await this.#helloOn(conn);
     } catch (err) {
@@ -466,10 +488,39 @@ export class TunnelClient implements AsyncDisposable {
     return withTimeout(done, this.#o.requestTimeoutMs, method);
   }
 
+  /** The metadata for the server's index page: what `up` said, the deploy time, the desired services. */
+  #metadataCommand(): string {
+    const services = [...this.#desired.values()]
+      .slice(0, MAX_METADATA_SERVICES)
+      .map(({ service, port, access, name }) => ({ service, port, access, name }));
+    const metadata: EnvMetadata = { ...this.#envInfo, ...(this.#deployedAt ? { deployedAt: this.#deployedAt } : {}), services };
+    const command = formatMetadataCommand(metadata);
+    // Only very long service names get here; the page still shows the tunnels the server holds.
+    return Buffer.byteLength(command) <= MAX_METADATA_COMMAND_BYTES ? command : formatMetadataCommand({ ...metadata, services: [] });
+  }
+
+  /** Tells the server what changed since the last accepted metadata; a failure only costs the index page its details. */
+  async #sendMetadata(conn: Client): Promise<void> {
+    const command = this.#metadataCommand();
+    if (this.#sentMetadata?.conn === conn && this.#sentMetadata.command === command) return;
+    try {
+      await withTimeout(this.#execOn(conn, command), this.#o.requestTimeoutMs, 'metadata');
+      this.#sentMetadata = { conn, command };
+    } catch (err) {
+      this.#log.warn({ err: describeError(err) }, 'sending the environment metadata to the tunnel server failed');
+    }
+  }
+
   #helloOn(conn: Client): Promise<HelloReply> {
-    const reply = new Promise<HelloReply>((resolve, reject) => {
+    return withTimeout(this.#execOn(conn, EXEC_HELLO).then(parseHelloReply), this.#o.requestTimeoutMs, 'hello');
+  }
+
+  /** Runs one exec on the server; resolves its stdout, rejects on a non-zero exit with its stderr. */
+  #execOn(conn: Client, command: string): Promise<string> {
+    const name = command.split(' ', 1)[0];
+    return new Promise<string>((resolve, reject) => {
       try {
-        conn.exec(EXEC_HELLO, (err, stream) => {
+        conn.exec(command, (err, stream) => {
           if (err) {
             reject(err);
             return;
@@ -484,23 +535,17 @@ export class TunnelClient implements AsyncDisposable {
           });
           stream.on('error', reject);
           stream.on('close', () => {
-            const text = Buffer.concat(out).toString('utf8');
             if (exitCode !== undefined && exitCode !== 0) {
-              reject(new Error(`hello exited ${exitCode}: ${Buffer.concat(errOut).toString('utf8').trim()}`));
+              reject(new Error(`${name} exited ${exitCode}: ${Buffer.concat(errOut).toString('utf8').trim()}`));
               return;
             }
-            try {
-              resolve(parseHelloReply(text));
-            } catch (parseErr) {
-              reject(parseErr instanceof Error ? parseErr : new Error(String(parseErr)));
-            }
+            resolve(Buffer.concat(out).toString('utf8'));
           });
         });
       } catch (err) {
         reject(err instanceof Error ? err : new Error(String(err)));
       }
     });
-    return withTimeout(reply, this.#o.requestTimeoutMs, 'hello');
   }
 
   #setStatus(status: TunnelClientStatus): void {

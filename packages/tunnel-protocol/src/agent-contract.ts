@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { EnvInfo } from './env-metadata.js';
 import type { TunnelAccess } from './forward-request.js';
 
 /**
@@ -27,6 +28,8 @@ export const AGENT_ENV = Object.freeze({
   agentService: 'PREEVY_AGENT_SERVICE',
   agentNetworks: 'PREEVY_AGENT_NETWORKS',
   logLevel: 'PREEVY_LOG_LEVEL',
+  /** JSON of `EnvInfo` (branch, pull request, commit, repository and their links), for the index page. */
+  envInfo: 'PREEVY_ENV_INFO',
   dockerHost: 'DOCKER_HOST',
 });
 
@@ -79,6 +82,8 @@ export interface AgentSettings {
   defaultAccess: TunnelAccess;
   statePort: number;
   agentService: string;
+  /** Where the code came from (CI), shown on the environment's index page; absent outside CI. */
+  envInfo?: EnvInfo;
 }
 
 /** The agent service's environment for `settings`: the only writer of these variables. */
@@ -91,4 +96,6 @@ export const agentEnvironment = (s: AgentSettings): Record<string, string> => ({
   [AGENT_ENV.agentService]: s.agentService,
   [AGENT_ENV.defaultAccess]: s.defaultAccess,
   [AGENT_ENV.statePort]: String(s.statePort),
+  // Written only when known, so an environment outside CI keeps the same agent definition.
+  ...(s.envInfo && Object.keys(s.envInfo).length > 0 ? { [AGENT_ENV.envInfo]: JSON.stringify(s.envInfo) } : {}),
 });

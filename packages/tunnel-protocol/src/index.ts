@@ -37,3 +37,14 @@ export type { AgentConnectionStatus, AgentState } from './agent-state.js';
 export { formatHostKeyPin, hostKeyLine, hostKeyMatchesPin, parseHostKeyPin } from './host-key-pin.js';
 export type { HostKeyPin } from './host-key-pin.js';
 export { LOG_REDACT_CENSOR, LOG_REDACT_PATHS, LOG_SECRET_FIELDS } from './log-redaction.js';
+export {
+  EXEC_METADATA,
+  formatMetadataCommand,
+  MAX_METADATA_COMMAND_BYTES,
+  MAX_METADATA_SERVICES,
+  MAX_METADATA_TEXT,
+  MAX_METADATA_URL,
+  parseEnvInfo,
+  parseEnvMetadata,
+} from './env-metadata.js';
+export type { EnvInfo, EnvMetadata, EnvServiceInfo, ParsedMetadata } from './env-metadata.js';

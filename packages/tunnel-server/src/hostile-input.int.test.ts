@@ -426,6 +426,55 @@ describe('tunnel server under hostile input', () => {
       expect(res.text).toContain('"bytes":11');
     });
 
+    it('should bound and escape hostile metadata on the index page, and refuse an oversized or malformed document', async () => {
+      const hostile = {
+        branch: `<script>alert(1)</script>\u202e${'b'.repeat(3_000)}`,
+        branchUrl: 'https://git.example/tree/x" onmouseover="alert(1)',
+        pullRequest: 1e308,
+        pullRequestUrl: 'javascript:alert(1)',
+        commit: '"><img src=x onerror=alert(1)>',
+        repository: '</dd><img src=x onerror=alert(1)>',
+        repositoryUrl: 'data:text/html,<script>alert(1)</script>',
+        deployedAt: '<b>now</b>',
+        services: [
+          { service: '<iframe src=//evil>', port: 80, access: 'public', name: 'web-80' },
+          { service: 'x', port: 1, access: 'public', name: '"><script>' },
+          ...Array.from({ length: 120 }, (_, i) => ({ service: `s${i}`, port: 1000 + i, access: 'public', name: `s${i}-${1000 + i}` })),
+        ],
+      };
+      const reply = await agent.exec(`metadata ${JSON.stringify(hostile)}`);
+      expect(reply.code, reply.stderr).toBe(0);
+      expect((JSON.parse(reply.stdout) as { problems: string[] }).problems.length).toBeGreaterThan(5);
+
+      const res = await requestVia(server.httpPort, { host: `env-${alice.clientId}.${BASE}` });
+      expect(res.status).toBe(200);
+      expect(res.headers['content-security-policy']).toMatch(/default-src 'none'/);
+      const html = res.body.toString();
+      expect(html).not.toMatch(/<script|<img|<iframe|javascript:|data:text|onmouseover="/i);
+      expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+      expect(html).toContain('&lt;iframe src=//evil&gt;');
+      expect(html).toContain('href="https://git.example/tree/x%22%20onmouseover=%22alert(1)"');
+      expect(html).toContain('&lt;/dd&gt;&lt;img src=x onerror=alert(1)&gt;');
+      expect(html).not.toContain('\u202e');
+      expect(html).not.toContain('b'.repeat(300));
+      expect(html.match(/<tr>/g)!.length).toBeLessThanOrEqual(101 + 2); // header row, the bound, the held private tunnel
+      expect(res.body.length).toBeLessThan(64 * 1024);
+
+      const huge = await agent.exec(`metadata ${JSON.stringify({ branch: 'x'.repeat(20_000) })}`);
+      expect(huge.code).toBe(1);
+      expect(huge.stderr).toMatch(/limited to 16384 bytes/);
+      // Past SSH's packet size, ssh2 drops the connection itself: only that client's.
+      const other = await connectForwardingClient({ sshPort: server.sshPort, key: eve, envId: 'meta' });
+      await expect(other.exec(`metadata ${JSON.stringify({ branch: 'x'.repeat(40_000) })}`)).rejects.toThrow();
+      await other.close();
+      const notJson = await agent.exec('metadata {"branch":');
+      expect(notJson.code).toBe(1);
+      expect(notJson.stderr).toMatch(/not a JSON object/);
+      const notObject = await agent.exec('metadata ["a"]');
+      expect(notObject.code).toBe(1);
+      await stillServes();
+    });
+
     it('should close an SSH handshake that drips in, by its deadline', async () => {
       await using s = await startTestServer({ limits: { sshHandshakeTimeoutMs: 600 } });
       const started = Date.now();

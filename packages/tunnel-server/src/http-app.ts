@@ -2,7 +2,7 @@ import { createServer, request, type IncomingMessage, type ServerResponse } from
 import type { Socket } from 'node:net';
 import { pipeline, type Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { labelOfHost, urlOfLabel } from '@preevy/tunnel-protocol';
+import { labelOfHost } from '@preevy/tunnel-protocol';
 import {
   decideAccess,
   hostOnlySetCookie,
@@ -13,22 +13,34 @@ import {
   withoutToken,
   type AccessDecision,
 } from './access-control.js';
+import type { EnvDirectory } from './env-directory.js';
+import { envIndex } from './env-index.js';
 import { forwardingHeaders, isForwardingHeader } from './forwarding-headers.js';
 import type { Limits } from './limits.js';
 import type { Metrics } from './metrics.js';
-import { badGatewayPage, crossOriginPage, gatewayTimeoutPage, indexPage, notFoundPage, rawResponse, unauthorizedPage, unavailablePage } from './pages.js';
+import { badGatewayPage, crossOriginPage, gatewayTimeoutPage, notFoundPage, rawResponse, unauthorizedPage, unavailablePage } from './pages.js';
 import { relay } from './relay.js';
 import type { Tunnel, TunnelRegistry } from './tunnel-registry.js';
 import { channelOrStatus, reserveConnection, type Release } from './visitor-channel.js';
 
 export interface HttpAppOptions {
   registry: TunnelRegistry;
+  directory: EnvDirectory;
   baseUrl: URL;
   limits: Limits;
   metrics: Metrics;
   logger: Logger;
   now?: () => number;
 }
+
+/** Our own pages run no script and load nothing: even a field that slipped past escaping could not act. */
+const PAGE_HEADERS = {
+  'Content-Type': 'text/html; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
 
@@ -59,14 +71,14 @@ const originHeaders = (req: IncomingMessage, { cookieName, secure, keepUpgrade }
  * (credentials checked on every request and stripped before the origin), the token-for-cookie
  * exchange, environment index pages and the 404 page.
  */
-export const createHttpApp = ({ registry, baseUrl, limits, metrics, logger, now = Date.now }: HttpAppOptions) => {
+export const createHttpApp = ({ registry, directory, baseUrl, limits, metrics, logger, now = Date.now }: HttpAppOptions) => {
   const secure = baseUrl.protocol === 'https:';
   const baseHost = baseUrl.hostname.toLowerCase();
   const cookieName = sessionCookieName(secure);
 
   const send = (res: ServerResponse, status: number, html: string, outcome: string, headers: Record<string, string> = {}): void => {
     metrics.requests.inc({ outcome });
-    res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...headers });
+    res.writeHead(status, { ...PAGE_HEADERS, ...headers });
     res.end(html);
   };
 
@@ -135,11 +147,8 @@ export const createHttpApp = ({ registry, baseUrl, limits, metrics, logger, now 
           return send(res, 401, unauthorizedPage(decision.reason), 'unauthorized');
       }
     }
-    const envTunnels = label === undefined ? [] : registry.ofEnvIndex(label);
-    if (envTunnels.length) {
-      const infos = envTunnels.map((t) => ({ name: t.name, label: t.label, url: urlOfLabel(t.label, baseUrl), access: t.access, ...(t.service ? { service: t.service } : {}), ...(t.port ? { port: t.port } : {}) }));
-      return send(res, 200, indexPage(envTunnels[0]!.envId, infos), 'index');
-    }
+    const index = label === undefined ? undefined : envIndex({ indexLabel: label, registry, directory, baseUrl, now: now() });
+    if (index) return send(res, index.status, index.html, index.status === 200 ? 'index' : 'removed');
     return send(res, 404, notFoundPage(req.headers.host ?? ''), 'not-found');
   };
 

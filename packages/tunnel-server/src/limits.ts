@@ -41,6 +41,10 @@ export interface Limits {
   maxTokenLifetimeSeconds: number;
   /** How far ahead of this server's clock a token's issue time may be. */
   tokenClockSkewSeconds: number;
+  /** Environments whose last connection closed that index pages still call "removed" (oldest forgotten first)... */
+  closedEnvironments: number;
+  /** ...and for how long. */
+  closedEnvironmentSeconds: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -65,6 +69,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   aliveCheckTimeoutMs: 2_000,
   maxTokenLifetimeSeconds: 90 * 24 * 3600,
   tokenClockSkewSeconds: 60,
+  closedEnvironments: 1_000,
+  closedEnvironmentSeconds: 24 * 3600,
 });
 
 /** Limits from a partial override, refusing a value that is not a positive integer. */

@@ -5,8 +5,12 @@ import ssh2, { type AuthContext, type Connection, type ServerChannel } from 'ssh
 import {
   clientIdFromKey,
   ed25519KeyFromSshBlob,
+  envIndexLabel,
   EXEC_HELLO,
+  EXEC_METADATA,
   keyFingerprint,
+  MAX_METADATA_COMMAND_BYTES,
+  parseEnvMetadata,
   ENV_ID_RULE,
   isEnvId,
   parseForwardRequest,
@@ -17,6 +21,7 @@ import {
   type HelloReply,
   type TunnelInfo,
 } from '@preevy/tunnel-protocol';
+import type { EnvDirectory } from './env-directory.js';
 import type { Limits } from './limits.js';
 import { parseSshKey } from './parse-ssh-key.js';
 import type { Metrics } from './metrics.js';
@@ -26,6 +31,9 @@ export interface SshFrontOptions {
   hostKey: Buffer;
   baseUrl: URL;
   registry: TunnelRegistry;
+  /** What environments say about themselves (`metadata` exec), for their index pages. */
+  directory: EnvDirectory;
+  now: () => number;
   /** Fingerprints allowed to register; undefined lets any key in, each in its own namespace. */
   authorizedKeys: () => ReadonlySet<string> | undefined;
   limits: Limits;
@@ -107,7 +115,7 @@ const destroyAfterEnd = (socket: Socket, graceMs: number): void => {
 
 /** The SSH side of the tunnel server: authenticates agents and turns their reverse forwards into tunnels. */
 export const createSshFront = (opts: SshFrontOptions) => {
-  const { registry, limits, metrics, logger, baseUrl } = opts;
+  const { registry, directory, now, limits, metrics, logger, baseUrl } = opts;
   /** TCP connections not yet authenticated, by `ip:port`, with their source address. */
   const unauthenticated = new Map<string, { address: string; socket: Socket; timer: NodeJS.Timeout }>();
   const unauthenticatedByAddress = new Map<string, number>();
@@ -257,6 +265,7 @@ export const createSshFront = (opts: SshFrontOptions) => {
           client.end();
         },
       };
+      directory.connected(envIndexLabel(owner), owner.id, owner);
       logger.info({ remote, clientId: id.clientId, envId: id.envId }, 'ssh client ready');
     }));
 
@@ -305,6 +314,7 @@ export const createSshFront = (opts: SshFrontOptions) => {
           });
           if (!res.ok) return no(bindAddr, res.reason, 'name-taken');
           rejected.delete(cut(tunnelName));
+          directory.published(envIndexLabel(owner), owner.id);
           metrics.tunnels.set(registry.size);
           logger.info({ remote, label, access, replaced: res.replaced }, 'tunnel registered');
           return ok(bindPort === 0 ? 80 : undefined);
@@ -337,6 +347,38 @@ export const createSshFront = (opts: SshFrontOptions) => {
       rejected: [...rejected].map(([name, reason]) => ({ name, reason })),
     });
 
+    /**
+     * `metadata <json>`: what the environment says about itself, for its index page. Untrusted:
+     * refused unread past the size bound, then every field bounded and cleaned by the protocol's
+     * parser (the page escapes it again). The reply lists what was cut or dropped.
+     */
+    const acceptMetadata = (accept: () => ServerChannel | undefined, command: string): void => {
+      const channel = accept();
+      if (!channel) return;
+      channel.on('error', () => {});
+      const fail = (why: string): void => {
+        metrics.refused.inc({ reason: 'metadata-invalid' });
+        logger.info({ remote, why }, 'metadata refused');
+        channel.stderr.write(`${why}\n`);
+        channel.exit(1);
+        channel.end();
+      };
+      if (command.length > MAX_METADATA_COMMAND_BYTES || Buffer.byteLength(command) > MAX_METADATA_COMMAND_BYTES) {
+        return fail(`metadata is limited to ${MAX_METADATA_COMMAND_BYTES} bytes`);
+      }
+      let parsed: ReturnType<typeof parseEnvMetadata>;
+      try {
+        parsed = parseEnvMetadata(command.slice(EXEC_METADATA.length + 1));
+      } catch (err) {
+        return fail(`metadata is not a JSON object: ${cut(err instanceof Error ? err.message : String(err))}`);
+      }
+      directory.setMetadata(envIndexLabel(owner!), owner!.id, parsed.value, now());
+      if (parsed.problems.length) logger.info({ remote, problems: parsed.problems.slice(0, 5), count: parsed.problems.length }, 'metadata cleaned');
+      channel.write(`${JSON.stringify({ ok: true, problems: parsed.problems.slice(0, MAX_KEPT_REFUSALS) })}\n`);
+      channel.exit(0);
+      channel.end();
+    };
+
     /** Runs `reply` once earlier forward requests are answered, if the channel is still there. */
     const afterRequests = (channel: ServerChannel, what: string, reply: (c: ServerChannel) => void): void => {
       requestQueue
@@ -352,7 +394,9 @@ export const createSshFront = (opts: SshFrontOptions) => {
       if (!session) return;
       session.on('pty', guard('pty', (accept?: () => void) => accept?.()));
       session.on('exec', guard('exec', (accept: () => ServerChannel | undefined, reject: (() => void) | undefined, { command }: { command: string }) => {
-        if (command.trim() !== EXEC_HELLO || !owner) return void reject?.();
+        if (!owner) return void reject?.();
+        if (command.startsWith(`${EXEC_METADATA} `)) return void acceptMetadata(accept, command);
+        if (command.trim() !== EXEC_HELLO) return void reject?.();
         // Accept at once: the client may close the channel while earlier requests are answered.
         const channel = accept();
         if (!channel) return;
@@ -389,6 +433,7 @@ export const createSshFront = (opts: SshFrontOptions) => {
       if (owner) {
         owner.closed = true;
         const removed = registry.removeOwner(owner);
+        directory.disconnected(envIndexLabel(owner), owner.id, now());
         metrics.tunnels.set(registry.size);
         if (removed.length) logger.info({ remote, clientId: owner.clientId, tunnels: removed.length }, 'ssh client gone, tunnels removed');
       }

@@ -77,12 +77,55 @@ describe('tunnel server', () => {
       expect(body.length).toBe(1_000_000);
     });
 
-    it('should list an environment\'s services on its index page', async () => {
-      const res = await requestVia(server.httpPort, { host: `pr-1-${clientIdOf(alice)}.${BASE}` });
+    it('should list an environment\'s services on its index page, with what its agent reported', async () => {
+      const indexHost = `pr-1-${clientIdOf(alice)}.${BASE}`;
+      const meta = {
+        branch: 'feature/login',
+        pullRequest: 7,
+        pullRequestUrl: 'https://git.example/o/r/pull/7',
+        commit: 'abcdef0123456789',
+        deployedAt: new Date(Date.now() - 5 * 60_000).toISOString(),
+        services: [
+          { service: 'web', port: 80, access: 'public', name: 'web-80' },
+          { service: 'worker', port: 9000, access: 'public', name: 'worker-9000' },
+        ],
+      };
+      const reply = await agent.exec(`metadata ${JSON.stringify(meta)}`);
+      expect(reply).toMatchObject({ code: 0 });
+      expect(JSON.parse(reply.stdout)).toEqual({ ok: true, problems: [] });
+      const res = await requestVia(server.httpPort, { host: indexHost });
       expect(res.status).toBe(200);
+      expect(res.headers['content-security-policy']).toContain("default-src 'none'");
       const html = res.body.toString();
       expect(html).toContain(`http://${hostOf('web-80', 'pr-1', alice)}`);
-      expect(html).toMatch(/admin:8080<\/a> \(private\)/);
+      expect(html).toMatch(/admin<small>:8080<\/small>.*private<br><small>Needs a signed link: <code>preevy urls --id pr-1 --include-access-credentials<\/code>/);
+      expect(html).toContain('<a href="https://git.example/o/r/pull/7">#7</a>');
+      expect(html).toContain('<code>feature/login</code>');
+      expect(html).toContain('5 minutes ago');
+      // Reported by the agent but not held by the server: listed, and said to be down.
+      expect(html).toMatch(/worker<small>:9000<\/small>.*?<span class="state down">not connected<\/span>/);
+      expect(html.match(/<span class="state up">connected<\/span>/g)).toHaveLength(3);
+    });
+
+    it('should say an environment was removed once its last connection goes, unlike an unknown host', async () => {
+      const bob = generateTestKey();
+      const gone = await connectForwardingClient({ sshPort: server.sshPort, key: bob, envId: 'pr-9' });
+      expect(await gone.forward({ request: formatForwardRequest({ name: 'web-80', access: 'public', service: 'web', port: 80 }), target: { host: '127.0.0.1', port: web.port } })).toBe(true);
+      expect((await gone.exec('metadata {"branch":"fix/typo","pullRequest":9}')).code).toBe(0);
+      const indexHost = `pr-9-${bob.clientId}.${BASE}`;
+      expect((await requestVia(server.httpPort, { host: indexHost })).status).toBe(200);
+      await gone.close();
+      await expect.poll(async () => (await requestVia(server.httpPort, { host: indexHost })).status, { timeout: 5_000 }).toBe(410);
+      const html = (await requestVia(server.httpPort, { host: indexHost })).body.toString();
+      expect(html).toContain('This preview was removed');
+      expect(html).toContain('<code>fix/typo</code>');
+      expect(html).toMatch(/<time datetime="[^"]+">.* UTC<\/time> \(just now\)/);
+      // A connection that only asked hello published nothing: its index stays unknown.
+      const carol = generateTestKey();
+      const checker = await connectForwardingClient({ sshPort: server.sshPort, key: carol, envId: 'pr-10' });
+      await checker.hello();
+      await checker.close();
+      expect((await requestVia(server.httpPort, { host: `pr-10-${carol.clientId}.${BASE}` })).status).toBe(404);
     });
 
     it('should answer an unknown host with a small 404 page', async () => {

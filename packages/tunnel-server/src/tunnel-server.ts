@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { baseHostOf } from '@preevy/tunnel-protocol';
 import { readAuthorizedKeys } from './authorized-keys.js';
 import { loadOrCreateHostKey, type HostKey } from './host-key.js';
+import { EnvDirectory } from './env-directory.js';
 import { createHttpApp } from './http-app.js';
 import { createHttpFront } from './http-front.js';
 import { resolveLimits, type Limits } from './limits.js';
@@ -74,6 +75,8 @@ export const startTunnelServer = async (options: TunnelServerOptions): Promise<R
   const authorizedKeys = options.authorizedKeysFile ? await readAuthorizedKeys(options.authorizedKeysFile) : undefined;
   const metrics = createMetrics(limits);
   const registry = new TunnelRegistry();
+  const directory = new EnvDirectory({ maxClosed: limits.closedEnvironments, closedTtlMs: limits.closedEnvironmentSeconds * 1000 });
+  const now = options.now ?? Date.now;
 
   // Listeners first (the base URL may depend on their ports); handlers are bound once it is known.
   let onSsh: (s: Socket) => void = (s) => s.destroy();
@@ -104,8 +107,8 @@ export const startTunnelServer = async (options: TunnelServerOptions): Promise<R
     const baseUrl = typeof options.baseUrl === 'function' ? options.baseUrl({ httpPort, httpsPort }) : options.baseUrl;
     const baseHost = baseHostOf(baseUrl);
 
-    const ssh = createSshFront({ hostKey: hostKey.privateKey, baseUrl, registry, authorizedKeys: () => authorizedKeys, limits, metrics, logger });
-    const app = createHttpApp({ registry, baseUrl, limits, metrics, logger, ...(options.now ? { now: options.now } : {}) });
+    const ssh = createSshFront({ hostKey: hostKey.privateKey, baseUrl, registry, directory, now, authorizedKeys: () => authorizedKeys, limits, metrics, logger });
+    const app = createHttpApp({ registry, directory, baseUrl, limits, metrics, logger, now });
     const front = createHttpFront({ registry, baseHost, app, secure: baseUrl.protocol === 'https:', limits, metrics, logger });
     onSsh = (s) => ssh.handleSocket(s);
     onVisitor = (s) => front.handleSocket(s);

@@ -25,6 +25,8 @@ export interface FakeServer {
   sockets: Set<Socket>;
   refuseNames: Set<string>;
   acceptKeys: boolean;
+  /** Every `metadata` document received, in order. */
+  metadata: unknown[];
   close(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export const startFakeServer = async (agentPublicBlob: Buffer): Promise<FakeServ
   const forwards = new Map<Connection, Set<string>>();
   const sockets = new Set<Socket>();
   const state = { refuseNames: new Set<string>(), acceptKeys: true };
+  const metadata: unknown[] = [];
 
   const ssh = new SshServer({ hostKeys: [host.private] }, (client) => {
     let user = '';
@@ -67,6 +70,14 @@ export const startFakeServer = async (agentPublicBlob: Buffer): Promise<FakeServ
       });
       client.on('session', (acceptSession) => {
         acceptSession().on('exec', (accept, reject, info) => {
+          if (info.command.startsWith('metadata ')) {
+            metadata.push(JSON.parse(info.command.slice('metadata '.length)));
+            const stream = accept();
+            stream.write('{"ok":true,"problems":[]}\n');
+            stream.exit(0);
+            stream.end();
+            return;
+          }
           if (info.command !== 'hello') {
             reject();
             return;
@@ -104,6 +115,7 @@ export const startFakeServer = async (agentPublicBlob: Buffer): Promise<FakeServ
     hostKeyFingerprint: keyFingerprint(hostBlob),
     forwards,
     sockets,
+    metadata,
     get refuseNames() {
       return state.refuseNames;
     },

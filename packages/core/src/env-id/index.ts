@@ -8,3 +8,4 @@ export { projectEnvId } from './project-env-id.js';
 export type { ProjectEnvIdDeps } from './project-env-id.js';
 export { ciInfoFromEnv } from './ci-info.js';
 export type { CiInfo } from './ci-info.js';
+export { envInfoFromCi, envInfoFromEnv } from './env-info.js';

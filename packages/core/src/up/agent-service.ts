@@ -1,4 +1,4 @@
-import { AGENT_SERVICE, agentEnvironment, agentStatePort, LABELS, type AgentNetwork, type TunnelAccess } from '@preevy/tunnel-protocol';
+import { AGENT_SERVICE, agentEnvironment, agentStatePort, LABELS, type AgentNetwork, type EnvInfo, type TunnelAccess } from '@preevy/tunnel-protocol';
 
 export const AGENT_KEY_SECRET = 'preevy_agent_key';
 /**
@@ -31,10 +31,12 @@ export interface AgentServiceInput {
   labels: Record<string, string>;
   /** The project's networks, which the agent joins when not on the host network. */
   networks: readonly string[];
+  /** Branch, pull request and commit for the tunnel server's index page (from the CI). */
+  envInfo?: EnvInfo;
 }
 
 /** The compose service of the agent: Docker socket mounted, key as a secret, never published. */
-export const agentService = ({ image, envId, project, tunnel, defaultAccess, labels, networks }: AgentServiceInput): Record<string, unknown> => ({
+export const agentService = ({ image, envId, project, tunnel, defaultAccess, labels, networks, envInfo }: AgentServiceInput): Record<string, unknown> => ({
   image,
   restart: 'unless-stopped',
   environment: agentEnvironment({
@@ -46,6 +48,7 @@ export const agentService = ({ image, envId, project, tunnel, defaultAccess, lab
     agentService: AGENT_SERVICE,
     defaultAccess,
     statePort: agentStatePort(envId, tunnel.agentNetwork),
+    ...(envInfo ? { envInfo } : {}),
   }),
   volumes: [{ type: 'bind', source: '/var/run/docker.sock', target: '/var/run/docker.sock', read_only: true }],
   secrets: [{ source: AGENT_KEY_SECRET, target: AGENT_KEY_SECRET, mode: 0o400 }],

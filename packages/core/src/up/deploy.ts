@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AGENT_SERVICE, type TunnelAccess } from '@preevy/tunnel-protocol';
+import { AGENT_SERVICE, type EnvInfo, type TunnelAccess } from '@preevy/tunnel-protocol';
 import type { ComposeModel } from '../compose/compose-model.js';
 import { dockerEnv, type DockerConnection } from '../driver/docker-host-driver.js';
 import { bindSources, rewriteBindMounts, syncBindMounts } from '../sync/sync-bind-mounts.js';
@@ -43,6 +43,7 @@ export interface DeployInput {
   defaultAccess: TunnelAccess;
   serviceLabels: ServiceLabels;
   dockerHost: string | undefined;
+  envInfo?: EnvInfo;
 }
 
 /**
@@ -54,7 +55,7 @@ export const deploy = async (ctx: UpContext, target: UpTarget, input: DeployInpu
   const { request, run, progress } = ctx;
   const { envId, project, labels, stopIfInterrupted } = target;
   const composeFile = join(await envWorkDir(ctx, envId), 'compose.json');
-  const deployed = transformModel({ raw: input.raw, envId, project, labels, agentImage: input.agentImage, tunnel: input.tunnel, defaultAccess: input.defaultAccess, serviceLabels: input.serviceLabels });
+  const deployed = transformModel({ raw: input.raw, envId, project, labels, agentImage: input.agentImage, tunnel: input.tunnel, defaultAccess: input.defaultAccess, serviceLabels: input.serviceLabels, ...(input.envInfo ? { envInfo: input.envInfo } : {}) });
   await writeFile(composeFile, JSON.stringify(deployed, null, 2));
   await recordEnv(ctx, target, 'provisioning');
 

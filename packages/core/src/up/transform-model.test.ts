@@ -54,4 +54,11 @@ describe('transformModel', () => {
     expect(agentStatePort('a', 'host')).not.toBe(agentStatePort('b', 'host'));
     expect(agentStatePort('a', 'host')).toBeGreaterThanOrEqual(20_000);
   });
+
+  it('should hand the agent the CI info for the index page, and nothing outside CI', () => {
+    const envOf = (o: Record<string, unknown>) => ((o.services as Record<string, Record<string, unknown>>)[AGENT_SERVICE]!.environment as Record<string, string>);
+    const withInfo = transformModel({ raw, envId: 'e', project: 'e', labels, agentImage: 'a', tunnel, defaultAccess: 'public', envInfo: { branch: 'feat', pullRequest: 4 } });
+    expect(JSON.parse(envOf(withInfo).PREEVY_ENV_INFO!)).toEqual({ branch: 'feat', pullRequest: 4 });
+    expect(envOf(transformModel({ raw, envId: 'e', project: 'e', labels, agentImage: 'a', tunnel, defaultAccess: 'public', envInfo: {} }))).not.toHaveProperty('PREEVY_ENV_INFO');
+  });
 });

@@ -1,4 +1,4 @@
-import { AGENT_SERVICE, type TunnelAccess } from '@preevy/tunnel-protocol';
+import { AGENT_SERVICE, type EnvInfo, type TunnelAccess } from '@preevy/tunnel-protocol';
 import { AGENT_KEY_ENV, AGENT_KEY_SECRET, agentService, type TunnelEndpoint } from './agent-service.js';
 import type { ServiceLabels } from './service-settings.js';
 
@@ -12,6 +12,8 @@ export interface TransformInput {
   defaultAccess: TunnelAccess;
   /** Per-service labels from x-preevy's service settings (`serviceSettingLabels`), which the agent reads. */
   serviceLabels?: ServiceLabels;
+  /** What the agent tells the tunnel server's index page about the code (CI branch, pull request, commit). */
+  envInfo?: EnvInfo;
 }
 
 const record = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -20,7 +22,7 @@ const record = (v: unknown): Record<string, unknown> => (typeof v === 'object' &
  * The project as deployed: every service, network and volume labelled as this environment's (so
  * `down` and `ls` find them by label), the agent service and its key secret added. Pure.
  */
-export const transformModel = ({ raw, envId, project, labels, agentImage, tunnel, defaultAccess, serviceLabels = {} }: TransformInput): Record<string, unknown> => {
+export const transformModel = ({ raw, envId, project, labels, agentImage, tunnel, defaultAccess, serviceLabels = {}, envInfo }: TransformInput): Record<string, unknown> => {
   const services = Object.fromEntries(
     Object.entries(record(raw.services)).map(([name, svc]) => {
       const s = record(svc);
@@ -47,7 +49,7 @@ export const transformModel = ({ raw, envId, project, labels, agentImage, tunnel
     name: project,
     services: {
       ...services,
-      [AGENT_SERVICE]: agentService({ image: agentImage, envId, project, tunnel, defaultAccess, labels, networks: Object.keys(networks) }),
+      [AGENT_SERVICE]: agentService({ image: agentImage, envId, project, tunnel, defaultAccess, labels, networks: Object.keys(networks), ...(envInfo ? { envInfo } : {}) }),
     },
     networks,
     volumes: labelAll(raw.volumes),

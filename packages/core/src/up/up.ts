@@ -1,4 +1,5 @@
 import { agentStatePort, serviceTunnelName, tunnelLabel, urlOfLabel } from '@preevy/tunnel-protocol';
+import { envInfoFromEnv } from '../env-id/env-info.js';
 import { engineAnswers, LOCAL_ENGINE } from '../images/inspect-image.js';
 import { pipeProcesses } from '../process/pipe-processes.js';
 import { execFileRunner } from '../process/process-runner.js';
@@ -69,7 +70,9 @@ export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> =>
 
   // 7. docker compose up, the agent injected.
   const agentKey = await store.readPrivateKey(profile.name);
-  await deploy(ctx, target, { raw, workingDir: loaded.model.workingDir, agentImage: agent.tag, agentKey, tunnel, defaultAccess, serviceLabels, dockerHost: conn.dockerHost });
+  // For the index page; only changes with the commit, so an unchanged `up` keeps the agent as it is.
+  const envInfo = await envInfoFromEnv(env);
+  await deploy(ctx, target, { raw, workingDir: loaded.model.workingDir, agentImage: agent.tag, agentKey, tunnel, defaultAccess, serviceLabels, dockerHost: conn.dockerHost, envInfo });
 
   // 8. The agent's tunnels, then every URL probed through its tunnel.
   const expected = expectedTunnels(final.model, request.services, defaultAccess, serviceLabels);

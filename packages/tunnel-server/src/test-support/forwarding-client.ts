@@ -28,6 +28,8 @@ export interface ForwardingClient extends AsyncDisposable {
   /** Resolves true when the server accepted the forward. */
   forward(f: Forward): Promise<boolean>;
   hello(): Promise<HelloReply>;
+  /** Any exec command, e.g. `metadata {...}`, with its exit code and output. */
+  exec(command: string): Promise<{ code: number | undefined; stdout: string; stderr: string }>;
   close(): Promise<void>;
 }
 
@@ -79,6 +81,18 @@ export const connectForwardingClient = async ({ sshPort, key, envId }: { sshPort
               reject(e instanceof Error ? e : new Error(String(e)));
             }
           });
+        }),
+      ),
+    exec: (command) =>
+      new Promise((resolve, reject) =>
+        conn.exec(command, (err, stream) => {
+          if (err) return reject(err);
+          let stdout = '';
+          let stderr = '';
+          let code: number | undefined;
+          stream.on('exit', (c: number | null) => (code = c ?? undefined));
+          stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+          stream.on('data', (d: Buffer) => (stdout += d.toString())).on('close', () => resolve({ code, stdout, stderr }));
         }),
       ),
     close,
