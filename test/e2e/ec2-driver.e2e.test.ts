@@ -151,7 +151,9 @@ describe('preevy up --driver ec2 (built binary, moto + stand-in host behind a pr
     const ls = await execFile(process.execPath, [CLI_BIN, 'ls', '--json'], { cwd: project, env: fresh });
     expect(ls.exitCode, ls.stderr).toBe(0);
     const [entry] = JSON.parse(ls.stdout) as Array<{ envId: string; source: string; lastUpAt?: string }>;
-    expect(entry).toMatchObject({ envId, source: 'driver' });
+    expect(entry).toMatchObject({ envId, source: 'driver', host: 'running t3.small' });
+    const table = await execFile(process.execPath, [CLI_BIN, 'ls'], { cwd: project, env: fresh });
+    expect(table.stdout).toMatch(new RegExp(`${envId} +running \\(no local record\\) +ec2 +running t3.small +(<1|\\d+)m ago`));
     expect(Date.now() - Date.parse(entry!.lastUpAt ?? '')).toBeLessThan(10 * 60_000);
   });
 

@@ -15,10 +15,19 @@ export default class Ls extends BaseCommand<typeof Ls> {
     const driver = await commandDriver(store, profile, f)({});
     const entries = await listEnvironments({ envs: store.envs(profile.name), driver, profileId: profile.name });
     const now = new Date();
+    // A driver that lists hosts says what they are (a machine's state and type): a column only then.
+    const hosts = entries.some((e) => e.host);
     this.log(
       renderTable(
-        ['env id', 'status', 'driver', 'last up', 'urls'],
-        entries.map((e) => [e.envId, e.status ?? 'running (no local record)', e.driver, e.lastUpAt ? `${formatAge(e.lastUpAt, now)} ago` : '-', e.urls ? String(e.urls.length) : '']),
+        ['env id', 'status', 'driver', ...(hosts ? ['host'] : []), 'last up', 'urls'],
+        entries.map((e) => [
+          e.envId,
+          e.status ?? 'running (no local record)',
+          e.driver,
+          ...(hosts ? [e.host ?? ''] : []),
+          e.lastUpAt ? `${formatAge(e.lastUpAt, now)} ago` : '-',
+          e.urls ? String(e.urls.length) : '',
+        ]),
       ),
     );
     return entries;

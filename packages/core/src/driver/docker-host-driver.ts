@@ -11,6 +11,8 @@ export interface DockerHost {
 /** A host as the infrastructure lists it; `lastUpAt` (ISO time) when the driver keeps when an `up` last ran there. */
 export interface ListedHost extends DockerHost {
   lastUpAt?: string;
+  /** What `ls` shows of the host itself, e.g. `running t3.small`. */
+  summary?: string;
 }
 
 /**

@@ -34,11 +34,11 @@ describe('listEnvironments', () => {
   it('should merge records with listed hosts and take the later of their last-up times', async () => {
     const entries = await listEnvironments({
       envs: listOnly([record('a', { lastUpAt: daysAgo(9) }), record('b', { lastUpAt: daysAgo(2) }), record('old', { updatedAt: daysAgo(20) })]),
-      driver: driverListing([host('a', daysAgo(1)), host('c', daysAgo(3)), host('d')]),
+      driver: driverListing([{ ...host('a', daysAgo(1)), summary: 'running t3.small' }, host('c', daysAgo(3)), host('d')]),
       profileId: 'p',
     });
     expect(entries).toEqual([
-      expect.objectContaining({ envId: 'a', lastUpAt: daysAgo(1), source: 'both' }),
+      expect.objectContaining({ envId: 'a', lastUpAt: daysAgo(1), host: 'running t3.small', source: 'both' }),
       expect.objectContaining({ envId: 'b', lastUpAt: daysAgo(2), source: 'record' }),
       { envId: 'c', driver: 'kube-pod', lastUpAt: daysAgo(3), source: 'driver' },
       { envId: 'd', driver: 'kube-pod', source: 'driver' },

@@ -167,7 +167,11 @@ export const createEc2Driver = (options: Ec2Options, context: DriverContext = {}
     },
 
     async listHosts({ profileId }) {
-      return (await listMachines(ec2(), profileId)).map((m) => ({ ...hostOf(m, m.tags[EC2_HOST_KEY_TAG]), ...(m.tags[EC2_LAST_UP_TAG] ? { lastUpAt: m.tags[EC2_LAST_UP_TAG] } : {}) }));
+      return (await listMachines(ec2(), profileId)).map((m) => ({
+        ...hostOf(m, m.tags[EC2_HOST_KEY_TAG]),
+        summary: `${m.state} ${m.instanceType}`,
+        ...(m.tags[EC2_LAST_UP_TAG] ? { lastUpAt: m.tags[EC2_LAST_UP_TAG] } : {}),
+      }));
     },
 
     async findHost({ profileId, envId }) {
