@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EMBEDDED_IDLE_ENV, embeddedPaths, ensureEmbeddedTunnelServer, stopEmbeddedTunnelServer } from '@preevy/cli';
 import { LocalProfileStore } from '@preevy/core';
+import { keyFingerprint } from '@preevy/tunnel-protocol';
 import { execFile } from '../support/exec-file.js';
 import { CLI_BIN } from '../support/paths.js';
 
@@ -36,6 +37,18 @@ describe('the embedded tunnel server lifecycle (built binary)', () => {
   afterAll(async () => {
     for (const home of homes) await stopEmbeddedTunnelServer(home);
     rmSync(root, { recursive: true, force: true });
+  });
+
+  it('should give two homes started at the same moment a server each, never the other home\'s', async () => {
+    const [a, b] = [newHome('race-a'), newHome('race-b')];
+    // Both prefer the same default ports: one loses the bind, and must not take the winner's server as its own.
+    const [endA, endB] = await Promise.all([start(a, '600'), start(b, '600')]);
+    expect(endA.hostKey).not.toBe(endB.hostKey);
+    for (const [home, end] of [[a, endA], [b, endB]] as const) {
+      const health = (await (await fetch(`http://127.0.0.1:${stateOf(home).adminPort}/healthz`)).json()) as { hostKey: string };
+      expect(health.hostKey).toBe(keyFingerprint(Buffer.from(end.hostKey.split(' ')[1]!, 'base64')));
+    }
+    expect(new Set([endA.sshPort, endB.sshPort, stateOf(a).adminPort, stateOf(b).adminPort]).size).toBe(4);
   });
 
   it('should stop by itself once its home has had no environment for the idle time', async () => {

@@ -5,6 +5,7 @@ import { request } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PreevyError, properLock, type TunnelEndpoint } from '@preevy/core';
+import { keyFingerprint } from '@preevy/tunnel-protocol';
 import { DEFAULT_PORTS } from '@preevy/tunnel-server/config';
 import { embeddedIdleMs } from './embedded-idle-time.js';
 import { preevyErrorOfTunnelServer } from './tunnel-server-error.js';
@@ -38,12 +39,27 @@ const freePort = (): Promise<number> =>
 /** The preferred port while it is free (stable URLs across restarts), else any free one. */
 const pickPort = async (preferred: number | undefined): Promise<number> => (preferred !== undefined && (await isFree(preferred)) ? preferred : freePort());
 
-// node:http, not fetch: every `up` asks, and fetch's first call costs ~30 ms of CPU to set up undici.
-const healthy = (adminPort: number): Promise<boolean> =>
+/** `SHA256:…` of a key line, as the server's /healthz reports its own. */
+const fingerprintOf = (keyLine: string): string => keyFingerprint(Buffer.from(keyLine.split(' ')[1] ?? '', 'base64'));
+
+/**
+ * True when the server on `adminPort` answers AND holds `hostKey`: another home's embedded server
+ * on the same port (two homes started at once) answers too, with its own key, and is not ours.
+ * node:http, not fetch: every `up` asks, and fetch's first call costs ~30 ms of CPU to set up undici.
+ */
+const healthy = (adminPort: number, hostKey: string): Promise<boolean> =>
   new Promise((resolve) => {
     const req = request({ host: '127.0.0.1', port: adminPort, path: '/healthz', timeout: 1_000, agent: false }, (res) => {
-      res.resume();
-      resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300);
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body = (body + c).slice(0, 4096)));
+      res.on('end', () => {
+        if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300) return resolve(false);
+        try {
+          resolve((JSON.parse(body) as { hostKey?: unknown }).hostKey === fingerprintOf(hostKey));
+        } catch {
+          resolve(false);
+        }
+      });
     });
     req.on('timeout', () => req.destroy()).on('error', () => resolve(false)).end();
   });
@@ -68,7 +84,7 @@ export const ensureEmbeddedTunnelServer = async ({ home, cliBin, env = process.e
   const release = await properLock(dir);
   try {
     const previous = await readEmbeddedState(home);
-    if (previous && (await healthy(previous.adminPort))) {
+    if (previous && (await healthy(previous.adminPort, previous.hostKey))) {
       // The claim: the server's idle watch counts it as activity, so it cannot retire between
       // this reuse and the moment `up` writes the environment's record.
       const now = new Date();
@@ -83,29 +99,42 @@ export const ensureEmbeddedTunnelServer = async ({ home, cliBin, env = process.e
     const hostKey = await loadOrCreateHostKey(join(dir, 'ssh_host_ed25519_key')).catch((err: unknown) => {
       throw preevyErrorOfTunnelServer(err) ?? err;
     });
-    const sshPort = await pickPort(previous?.sshPort ?? DEFAULT_PORTS.ssh);
-    const httpPort = await pickPort(previous?.httpPort ?? DEFAULT_PORTS.http);
-    const adminPort = await pickPort(previous?.adminPort ?? DEFAULT_PORTS.admin);
-    const log = openSync(embeddedPaths(home).log, 'a', 0o600);
-    const child = spawn(
-      process.execPath,
-      [cliBin, 'tunnel-server', '--embedded', '--ssh-port', String(sshPort), '--http-port', String(httpPort), '--admin-port', String(adminPort),
-        '--host-key-file', join(dir, 'ssh_host_ed25519_key'), '--base-url', `http://localhost:${httpPort}`],
-      // Its idle watch reads this home's profile store, whatever home the caller was given.
-      { detached: true, stdio: ['ignore', log, log], env: { ...env, PREEVY_HOME: home } },
-    );
-    child.unref();
-    const state: EmbeddedState = { pid: child.pid ?? 0, sshPort, httpPort, adminPort, hostKey: hostKey.publicKey };
-    const deadline = Date.now() + 15_000;
-    while (!(await healthy(adminPort))) {
-      if (child.exitCode !== null || Date.now() > deadline) {
-        throw new PreevyError('The local tunnel server did not start', {
-          code: 'EMBEDDED_TUNNEL_FAILED',
-          kind: 'unavailable',
-          suggestions: [`Read its log: ${embeddedPaths(home).log}`, 'Or use a tunnel server of your own: preevy profile config update --tunnel-url ssh://HOST:PORT'],
-        });
+    const start = async (preferred: Partial<Pick<EmbeddedState, 'sshPort' | 'httpPort' | 'adminPort'>>): Promise<EmbeddedState | undefined> => {
+      const sshPort = await pickPort(preferred.sshPort);
+      const httpPort = await pickPort(preferred.httpPort);
+      const adminPort = await pickPort(preferred.adminPort);
+      const log = openSync(embeddedPaths(home).log, 'a', 0o600);
+      const child = spawn(
+        process.execPath,
+        [cliBin, 'tunnel-server', '--embedded', '--ssh-port', String(sshPort), '--http-port', String(httpPort), '--admin-port', String(adminPort),
+          '--host-key-file', join(dir, 'ssh_host_ed25519_key'), '--base-url', `http://localhost:${httpPort}`],
+        // Its idle watch reads this home's profile store, whatever home the caller was given.
+        { detached: true, stdio: ['ignore', log, log], env: { ...env, PREEVY_HOME: home } },
+      );
+      child.unref();
+      const state: EmbeddedState = { pid: child.pid ?? 0, sshPort, httpPort, adminPort, hostKey: hostKey.publicKey };
+      const deadline = Date.now() + 15_000;
+      while (!(await healthy(adminPort, hostKey.publicKey))) {
+        // Exited: most likely another home's server took a port between the check and the bind.
+        if (child.exitCode !== null) return undefined;
+        if (Date.now() > deadline) {
+          child.kill('SIGTERM');
+          return undefined;
+        }
+        await new Promise((r) => setTimeout(r, 100));
       }
-      await new Promise((r) => setTimeout(r, 100));
+      return state;
+    };
+    const state =
+      (await start({ sshPort: previous?.sshPort ?? DEFAULT_PORTS.ssh, httpPort: previous?.httpPort ?? DEFAULT_PORTS.http, adminPort: previous?.adminPort ?? DEFAULT_PORTS.admin })) ??
+      // The preferred ports were lost to a race: any free ones (the URLs' port changes, they still work).
+      (await start({}));
+    if (!state) {
+      throw new PreevyError('The local tunnel server did not start', {
+        code: 'EMBEDDED_TUNNEL_FAILED',
+        kind: 'unavailable',
+        suggestions: [`Read its log: ${embeddedPaths(home).log}`, 'Or use a tunnel server of your own: preevy profile config update --tunnel-url ssh://HOST:PORT'],
+      });
     }
     await writeFile(stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
     return endpointOf(state);
@@ -144,7 +173,8 @@ export interface StopEmbeddedResult {
 export interface StopEmbeddedDeps {
   kill?: (pid: number, signal: NodeJS.Signals) => void;
   alive?: (pid: number) => boolean;
-  answers?: (adminPort: number) => Promise<boolean>;
+  /** The server on the admin port answers and holds the recorded host key. */
+  answers?: (adminPort: number, hostKey: string) => Promise<boolean>;
   /** How long it may drain before it is killed (its own drain time is 10 s). */
   timeoutMs?: number;
 }
@@ -162,7 +192,7 @@ export const stopEmbeddedTunnelServer = async (
   if (!state) return { wasRunning: false };
   const release = await properLock(dir);
   try {
-    const running = state.pid > 0 && alive(state.pid) && (await answers(state.adminPort));
+    const running = state.pid > 0 && alive(state.pid) && (await answers(state.adminPort, state.hostKey));
     if (running) {
       kill(state.pid, 'SIGTERM');
       const deadline = Date.now() + timeoutMs;

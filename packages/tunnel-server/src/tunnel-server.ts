@@ -121,7 +121,7 @@ export const startTunnelServer = async (options: TunnelServerOptions): Promise<R
             () => res.writeHead(500).end(),
           );
         } else if (req.url === '/healthz') {
-          res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ status: 'ok', sshClients: ssh.clientCount, tunnels: registry.size }));
+          res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ status: 'ok', hostKey: hostKey.fingerprint, sshClients: ssh.clientCount, tunnels: registry.size }));
         } else res.writeHead(404).end();
       });
     }
