@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +9,7 @@ import { MOTO_CREDENTIALS, startMoto, type Moto } from '../support/moto.js';
 import { CLI_BIN, REPO_ROOT } from '../support/paths.js';
 import { freePort, getViaLoopback as get, offlineEnv } from '../support/preevy-e2e.js';
 import { bridgeGatewayAddress, startSshHost, type SshTestHost } from '../support/ssh-host.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { startTestTunnelServer, type TestTunnelServer } from '../support/test-tunnel-server.js';
 
 interface UpJson {
   envId: string;
@@ -42,8 +41,7 @@ describe('preevy up --driver ec2 (built binary, moto + stand-in host behind a pr
   let moto: Moto;
   let client: EC2Client;
   let host: SshTestHost;
-  let server: ChildProcess | undefined;
-  let visitors: TcpProxy | undefined;
+  let tunnel: TestTunnelServer | undefined;
   let ec2Args: string[] = [];
   const preevy = (...args: string[]): Promise<ExecResult> => execFile(process.execPath, [CLI_BIN, ...args], { cwd: project, env, timeoutMs: 300_000 });
   const instances = async (): Promise<Instance[]> =>
@@ -63,20 +61,12 @@ describe('preevy up --driver ec2 (built binary, moto + stand-in host behind a pr
     host = await startSshHost(`preevy-e2e-ec2-${randomBytes(3).toString('hex')}`, root);
     env = { ...offlineEnv(home), ...moto.env, AWS_ACCESS_KEY_ID: CLI_ACCESS_KEY, PREEVY_SYNC_IMAGE: 'preevy-test/busybox:latest', PROXY_LOG: proxyLog };
     cpSync(join(REPO_ROOT, 'examples/hello'), project, { recursive: true });
-    const [ssh, http, admin] = [await freePort(), await freePort(), await freePort()];
-    visitors = await startTcpProxy({ host: gateway, port: http });
-    server = spawn(process.execPath, [CLI_BIN, 'tunnel-server', '--listen-host', gateway, '--ssh-port', String(ssh), '--http-port', String(http), '--admin-port', String(admin),
-      '--base-url', `http://ec2.localhost:${visitors.port}`, '--host-key-file', join(root, 'tunnel_host_key')], { stdio: 'ignore', env: { ...process.env, PREEVY_HOME: home } });
-    const deadline = Date.now() + 15_000;
-    while (!(await fetch(`http://127.0.0.1:${admin}/healthz`).then((r) => r.ok, () => false))) {
-      if (Date.now() > deadline) throw new Error('the tunnel server did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    tunnel = await startTestTunnelServer({ listenHost: gateway, home, dir: root, name: 'ec2' });
     // The proxy command is what keeps this test off moto's invented addresses: never run without it.
     const proxyCommand = `${process.execPath} ${join(REPO_ROOT, 'test/support/stdio-proxy.mjs')} 127.0.0.1 ${host.port}`;
     ec2Args = ['--ec2-endpoint', moto.endpoint, '--ec2-region', 'us-east-1', '--ec2-ami', ami, '--ec2-ssh-user', 'tester', '--ec2-ssh-proxy-command', proxyCommand, '--ec2-ready-timeout', '60'];
     expect(ec2Args).toContain('--ec2-ssh-proxy-command');
-    const created = await preevy('profile', 'create', 'ec2', '--driver', 'ec2', ...ec2Args, '--tunnel-url', `ssh://${gateway}:${ssh}`, '--use', '--json');
+    const created = await preevy('profile', 'create', 'ec2', '--driver', 'ec2', ...ec2Args, '--tunnel-url', tunnel.tunnelUrl, '--use', '--json');
     expect(created.exitCode, created.stderr).toBe(0);
     // cloud-init would authorize the profile's key on a real machine; the stand-in gets it here.
     const { publicKey } = JSON.parse(created.stdout) as { publicKey: string };
@@ -87,8 +77,7 @@ describe('preevy up --driver ec2 (built binary, moto + stand-in host behind a pr
   }, 180_000);
 
   afterAll(async () => {
-    if (server && server.exitCode === null) server.kill('SIGTERM');
-    await visitors?.close();
+    await tunnel?.stop();
     await host?.remove();
     client?.destroy();
     await moto?.stop();

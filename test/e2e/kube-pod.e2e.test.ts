@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +10,7 @@ import { execFile, type ExecResult } from '../support/exec-file.js';
 import { KUBE_DIND_IMAGE, KUBE_HOST_IP, KUBECONFIG_FILE, requireKubeCluster } from '../support/kube-cluster.js';
 import { CLI_BIN, REPO_ROOT } from '../support/paths.js';
 import { freePort, getViaLoopback as get, offlineEnv } from '../support/preevy-e2e.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { startTestTunnelServer, type TestTunnelServer } from '../support/test-tunnel-server.js';
 
 interface UpJson {
   envId: string;
@@ -37,8 +36,7 @@ describe('preevy up --driver kube-pod (built binary, test cluster)', () => {
   const envB = `kube-b-${randomBytes(3).toString('hex')}`;
   const env: NodeJS.ProcessEnv = { ...offlineEnv(home), PREEVY_SYNC_IMAGE: 'preevy-test/busybox:latest' };
   let kc: KubeConfig;
-  let server: ChildProcess | undefined;
-  let visitors: TcpProxy | undefined;
+  let tunnel: TestTunnelServer | undefined;
   let sshPort = 0;
   const preevy = (...args: string[]): Promise<ExecResult> => execFile(process.execPath, [CLI_BIN, ...args], { cwd: project, env, timeoutMs: 300_000 });
   const upJson = async (...args: string[]): Promise<UpJson> => {
@@ -83,18 +81,10 @@ describe('preevy up --driver kube-pod (built binary, test cluster)', () => {
     // Also checks the node's veth exists: without it KUBE_HOST_IP is not this machine's.
     kc = await requireKubeCluster();
     cpSync(join(REPO_ROOT, 'examples/hello'), project, { recursive: true });
-    const [ssh, http, admin] = [await freePort(), await freePort(), await freePort()];
-    sshPort = ssh;
-    visitors = await startTcpProxy({ host: KUBE_HOST_IP, port: http });
-    server = spawn(process.execPath, [CLI_BIN, 'tunnel-server', '--listen-host', KUBE_HOST_IP, '--ssh-port', String(ssh), '--http-port', String(http), '--admin-port', String(admin),
-      '--base-url', `http://kube.localhost:${visitors.port}`, '--host-key-file', join(root, 'host_key')], { stdio: 'ignore', env: { ...process.env, PREEVY_HOME: home } });
-    const deadline = Date.now() + 15_000;
-    while (!(await fetch(`http://127.0.0.1:${admin}/healthz`).then((r) => r.ok, () => false))) {
-      if (Date.now() > deadline) throw new Error('the tunnel server did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    tunnel = await startTestTunnelServer({ listenHost: KUBE_HOST_IP, home, dir: root, name: 'kube' });
+    sshPort = tunnel.sshPort;
     const created = await preevy('profile', 'create', 'kube', '--driver', 'kube-pod', '--kube-pod-namespace', namespace, '--kube-pod-kubeconfig', KUBECONFIG_FILE,
-      '--kube-pod-dind-image', KUBE_DIND_IMAGE, '--kube-pod-create-namespace', '--tunnel-url', `ssh://${KUBE_HOST_IP}:${ssh}`, '--use');
+      '--kube-pod-dind-image', KUBE_DIND_IMAGE, '--kube-pod-create-namespace', '--tunnel-url', tunnel.tunnelUrl, '--use');
     expect(created.exitCode, created.stderr).toBe(0);
     const [web, api] = [await freePort(), await freePort()];
     Object.assign(env, { WEB_PORT: String(web), API_PORT: String(api) });
@@ -103,8 +93,7 @@ describe('preevy up --driver kube-pod (built binary, test cluster)', () => {
   afterAll(async () => {
     for (const id of [envA, envB]) await preevy('down', '--id', id);
     await kc?.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace }).catch(() => undefined);
-    if (server && server.exitCode === null) server.kill('SIGTERM');
-    await visitors?.close();
+    await tunnel?.stop();
     rmSync(root, { recursive: true, force: true });
   }, 180_000);
 

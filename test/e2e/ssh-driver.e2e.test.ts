@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +7,7 @@ import { execFile, type ExecResult } from '../support/exec-file.js';
 import { CLI_BIN, REPO_ROOT } from '../support/paths.js';
 import { freePort, getViaLoopback as get, offlineEnv } from '../support/preevy-e2e.js';
 import { bridgeGatewayAddress, startSshHost, type SshTestHost } from '../support/ssh-host.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { startTestTunnelServer, type TestTunnelServer } from '../support/test-tunnel-server.js';
 
 interface UpJson {
   envId: string;
@@ -28,8 +27,7 @@ describe('preevy up --driver ssh (built binary, stand-in SSH host)', () => {
   const envId = `ssh-${randomBytes(3).toString('hex')}`;
   const env: NodeJS.ProcessEnv = { ...offlineEnv(home), PREEVY_SYNC_IMAGE: 'preevy-test/busybox:latest' };
   let host: SshTestHost;
-  let server: ChildProcess | undefined;
-  let visitors: TcpProxy | undefined;
+  let tunnel: TestTunnelServer | undefined;
   let tunnelUrl = '';
   const preevy = (...args: string[]): Promise<ExecResult> => execFile(process.execPath, [CLI_BIN, ...args], { cwd: project, env, timeoutMs: 300_000 });
   const urlOf = (out: UpJson, service: string): string => out.urls.find((u) => u.service === service)!.url;
@@ -54,17 +52,9 @@ describe('preevy up --driver ssh (built binary, stand-in SSH host)', () => {
     const gateway = await bridgeGatewayAddress();
     host = await startSshHost(`preevy-e2e-ssh-${randomBytes(3).toString('hex')}`, root);
     cpSync(join(REPO_ROOT, 'examples/hello'), project, { recursive: true });
-    const [ssh, http, admin] = [await freePort(), await freePort(), await freePort()];
-    visitors = await startTcpProxy({ host: gateway, port: http });
-    server = spawn(process.execPath, [CLI_BIN, 'tunnel-server', '--listen-host', gateway, '--ssh-port', String(ssh), '--http-port', String(http), '--admin-port', String(admin),
-      '--base-url', `http://ssh.localhost:${visitors.port}`, '--host-key-file', join(root, 'tunnel_host_key')], { stdio: 'ignore', env: { ...process.env, PREEVY_HOME: home } });
-    const deadline = Date.now() + 15_000;
-    while (!(await fetch(`http://127.0.0.1:${admin}/healthz`).then((r) => r.ok, () => false))) {
-      if (Date.now() > deadline) throw new Error('the tunnel server did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    tunnel = await startTestTunnelServer({ listenHost: gateway, home, dir: root, name: 'ssh' });
     const created = await preevy('profile', 'create', 'ssh', '--driver', 'ssh', '--ssh-host', host.target, '--ssh-identity-file', host.identityFile,
-      '--tunnel-url', (tunnelUrl = `ssh://${gateway}:${ssh}`), '--use');
+      '--tunnel-url', (tunnelUrl = tunnel.tunnelUrl), '--use');
     expect(created.exitCode, created.stderr).toBe(0);
     const [web, api] = [await freePort(), await freePort()];
     Object.assign(env, { WEB_PORT: String(web), API_PORT: String(api) });
@@ -72,8 +62,7 @@ describe('preevy up --driver ssh (built binary, stand-in SSH host)', () => {
 
   afterAll(async () => {
     if (host) await preevy('down', '--id', envId, '--force');
-    if (server && server.exitCode === null) server.kill('SIGTERM');
-    await visitors?.close();
+    await tunnel?.stop();
     await host?.remove();
     rmSync(root, { recursive: true, force: true });
   }, 120_000);

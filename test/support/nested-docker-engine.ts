@@ -37,6 +37,20 @@ export interface NestedDockerEngine {
 }
 
 /**
+ * `docker run` for a container that runs its own dockerd, with the explicit recipe instead of
+ * `--privileged` (which fails here, see machine-facts): every capability the engine may grant,
+ * no AppArmor or seccomp profile, all devices, the cgroup hierarchy writable, /var/lib/docker a volume.
+ */
+export const nestedDockerdRunArgs = async (name: string, volume: string): Promise<string[]> => [
+  'run', '--detach', '--name', name, ...grantableCaps(await boundingSet()).flatMap((c) => ['--cap-add', c]),
+  '--security-opt', 'apparmor=unconfined', '--security-opt', 'seccomp=unconfined',
+  '--device-cgroup-rule', 'a *:* rwm',
+  // Without it nested containers fail: "mkdir /sys/fs/cgroup/cpuset/docker: read-only file system".
+  '--volume', '/sys/fs/cgroup:/sys/fs/cgroup:rw',
+  '--volume', `${volume}:/var/lib/docker`,
+];
+
+/**
  * A real second Docker engine for int tests: dockerd in the dind image, run by the local engine
  * with the explicit recipe instead of `--privileged`, its API published on 127.0.0.1 only.
  */
@@ -49,17 +63,7 @@ export const startNestedDockerEngine = async (name: string, { timeoutMs = 60_000
     await execFile('docker', ['volume', 'rm', '--force', volume]);
   };
   await remove();
-  const caps = grantableCaps(await boundingSet()).flatMap((c) => ['--cap-add', c]);
-  const run = await execFile('docker', [
-    'run', '--detach', '--name', name, ...caps,
-    '--security-opt', 'apparmor=unconfined', '--security-opt', 'seccomp=unconfined',
-    '--device-cgroup-rule', 'a *:* rwm',
-    // Without it nested containers fail: "mkdir /sys/fs/cgroup/cpuset/docker: read-only file system".
-    '--volume', '/sys/fs/cgroup:/sys/fs/cgroup:rw',
-    '--volume', `${volume}:/var/lib/docker`,
-    '--publish', '127.0.0.1::2375',
-    DIND_IMAGE,
-  ]);
+  const run = await execFile('docker', [...(await nestedDockerdRunArgs(name, volume)), '--publish', '127.0.0.1::2375', DIND_IMAGE]);
   if (run.exitCode !== 0) throw new Error(`starting the nested engine failed: ${run.stderr.trim()}`);
   const port = await execFile('docker', ['port', name, '2375/tcp']);
   const address = port.stdout.split('\n').find((l) => l.startsWith('127.0.0.1:'));

@@ -2,7 +2,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { utils } from 'ssh2';
 import { execFile, type ExecResult } from './exec-file.js';
-import { boundingSet, grantableCaps } from './nested-docker-engine.js';
+import { nestedDockerdRunArgs } from './nested-docker-engine.js';
 
 /** Built by test/infra/ssh-host.sh: sshd + dockerd (unix socket only), user `tester` in the docker group. */
 export const SSH_HOST_IMAGE = 'preevy-test/ssh-host:bookworm';
@@ -69,13 +69,8 @@ export const startSshHost = async (name: string, dir: string, { timeoutMs = 90_0
   const identityFile = join(dir, `${name}-id_ed25519`);
   writeFileSync(identityFile, keys.private, { mode: 0o600 });
   chmodSync(identityFile, 0o600);
-  const caps = grantableCaps(await boundingSet()).flatMap((c) => ['--cap-add', c]);
   const run = await execFile('docker', [
-    'run', '--detach', '--name', name, ...caps,
-    '--security-opt', 'apparmor=unconfined', '--security-opt', 'seccomp=unconfined',
-    '--device-cgroup-rule', 'a *:* rwm',
-    '--volume', '/sys/fs/cgroup:/sys/fs/cgroup:rw',
-    '--volume', `${volume}:/var/lib/docker`,
+    ...(await nestedDockerdRunArgs(name, volume)),
     '--publish', '127.0.0.1::22',
     '--env', `AUTHORIZED_KEY=${keys.public}`,
     '--label', 'preevy-test.ssh-host=1',

@@ -1,5 +1,5 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { LABELS, MANAGED_BY, PreevyError, type DockerHost, type DockerHostDriver, type DriverFactory, type TunnelAddress } from '@preevy/core';
+import { LABELS, MANAGED_BY, PreevyError, remoteAgentReaches, type DockerHost, type DockerHostDriver, type DriverFactory, type TunnelAddress } from '@preevy/core';
 import { applyObjects } from './apply-objects.js';
 import { deleteEnvironmentObjects, pruneEnvironmentObjects, type ObjectKind } from './delete-objects.js';
 import { ensureNamespace } from './ensure-namespace.js';
@@ -23,8 +23,6 @@ export interface KubePodHostState extends Record<string, unknown> {
   /** Every kind the template had, so `down` deletes each (by the env's labels). */
   kinds: ObjectKind[];
 }
-
-const isLoopback = (host: string): boolean => /^127\./.test(host) || host === '::1' || host === '0.0.0.0' || host === 'localhost' || host.endsWith('.localhost');
 
 const envLabels = (profileId: string, envId?: string): Record<string, string> => ({
   [LABELS.managedBy]: MANAGED_BY,
@@ -89,12 +87,7 @@ export const createKubePodDriver = (
     name: 'kube-pod',
     hostPerEnvironment: true,
     agentReaches(address: TunnelAddress) {
-      if (!isLoopback(address.host)) return { ok: true };
-      return {
-        ok: false,
-        reason: `${address.host} is this machine's loopback, which no pod can reach`,
-        suggestions: ['Run the tunnel server on an address the cluster reaches (or use a public one).'],
-      };
+      return remoteAgentReaches(address, 'a pod');
     },
 
     async ensureHost({ envId, profileId, labels, progress, previous, signal }) {

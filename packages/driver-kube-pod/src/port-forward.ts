@@ -1,7 +1,7 @@
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { PassThrough, Writable } from 'node:stream';
 import { PortForward, type KubeConfig } from '@kubernetes/client-node';
-import { PreevyError } from '@preevy/core';
+import { listenOnLoopback, type LoopbackListener } from '@preevy/core';
 import { messageOf } from './kube-errors.js';
 
 /** Finds the pod to forward to, e.g. the ready pod of a Deployment. */
@@ -17,14 +17,8 @@ export interface PodPort {
   port: number;
 }
 
-/** A local listener on 127.0.0.1 whose every connection reaches a pod's port through the API server. */
-export interface LocalPortForward extends AsyncDisposable {
-  readonly host: '127.0.0.1';
-  readonly port: number;
-  /** The last error the API server reported for a connection (e.g. nothing listens on the pod port). */
-  readonly lastError: string | undefined;
-  close(): Promise<void>;
-}
+/** A local listener on 127.0.0.1 whose every connection reaches a pod's port through the API server; `lastError` is what the API server last reported (e.g. nothing listens on the pod port). */
+export type LocalPortForward = LoopbackListener;
 
 export interface PortForwardOptions {
   /** 0 (the default) picks a free port. */
@@ -87,14 +81,9 @@ export const forwardPort = async (
   { namespace, pod, port }: PodPort,
   { localPort = 0, portForward = new PortForward(kc) }: PortForwardOptions = {},
 ): Promise<LocalPortForward> => {
-  const open = new Set<Socket>();
   const target = podCache(pod);
-  let lastError: string | undefined;
 
-  const relay = (socket: Socket) => {
-    open.add(socket);
-    socket.setNoDelay(true);
-    socket.once('close', () => open.delete(socket)).on('error', () => socket.destroy());
+  const relay = (socket: Socket, fail: (why: string) => void) => {
     let ws: WebSocket | undefined;
     let draining = false;
     // Replies from the pod, paused at the WebSocket while the local reader is slow (frames it had
@@ -118,7 +107,7 @@ export const forwardPort = async (
     const errors = new Writable({
       write(chunk: Buffer, _encoding, done) {
         if (chunk.length > 0) {
-          lastError = chunk.toString('utf8').trim();
+          fail(chunk.toString('utf8').trim());
           // Also the sign of a pod on its way out: the next connection looks it up again. This
           // one cannot be retried, its first bytes are already gone.
           if (podName) target.forget(podName);
@@ -137,14 +126,14 @@ export const forwardPort = async (
           if (socket.destroyed) return ws.close();
           ws.once('close', () => socket.end());
           ws.once('error', (e: Error) => {
-            lastError = e.message;
+            fail(e.message);
             socket.destroy();
           });
           socket.once('close', () => ws?.close());
           pumpToPod(socket, ws);
         },
         (e: unknown) => {
-          lastError = messageOf(e);
+          fail(messageOf(e));
           target.forget(name);
           // A remembered pod that refuses the stream was most likely replaced: nothing was read
           // from the local socket yet, so one fresh lookup is safe.
@@ -156,31 +145,5 @@ export const forwardPort = async (
     connect(false);
   };
 
-  // Accepted paused, so nothing is read before the stream exists; half-open, so a local EOF does
-  // not end the reply.
-  const server = createServer({ pauseOnConnect: true, allowHalfOpen: true }, relay);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject).listen(localPort, '127.0.0.1', () => resolve());
-  }).catch((cause: unknown) => {
-    throw new PreevyError(`Cannot listen on 127.0.0.1:${localPort} for the port-forward to ${namespace}/${typeof pod === 'string' ? pod : '(its pod)'}:${port}`, {
-      code: 'PORT_IN_USE',
-      kind: 'conflict',
-      suggestions: ['Choose another local port, or 0 for any free one.'],
-      cause,
-    });
-  });
-  const close = () =>
-    new Promise<void>((resolve) => {
-      for (const s of open) s.destroy();
-      server.close(() => resolve());
-    });
-  return {
-    host: '127.0.0.1',
-    port: (server.address() as AddressInfo).port,
-    get lastError() {
-      return lastError;
-    },
-    close,
-    [Symbol.asyncDispose]: close,
-  };
+  return listenOnLoopback(relay, { localPort, describe: `${namespace}/${typeof pod === 'string' ? pod : '(its pod)'}:${port}` });
 };

@@ -1,4 +1,4 @@
-import { PreevyError, type DockerHost, type DockerHostDriver, type DriverFactory, type TunnelAddress } from '@preevy/core';
+import { PreevyError, remoteAgentReaches, type DockerHost, type DockerHostDriver, type DriverFactory, type TunnelAddress } from '@preevy/core';
 import { keyFingerprint } from '@preevy/tunnel-protocol';
 import { SSH_OPTIONS, type SshDriverOptions } from './options.js';
 import { checkDockerAnswers, forwardDockerSocket, type SshDockerConnection } from './ssh/docker-over-ssh.js';
@@ -22,8 +22,6 @@ export interface SshHostState extends Record<string, unknown> {
 export interface SshDriverDeps extends Pick<SshAuthSources, 'env' | 'home' | 'read'> {
   spawnProxy?: ProxySpawner;
 }
-
-const isLoopback = (host: string): boolean => /^127\./.test(host) || host === '::1' || host === '0.0.0.0' || host === 'localhost' || host.endsWith('.localhost');
 
 const hostMissing = (): PreevyError =>
   new PreevyError('The ssh driver needs the machine to use: no --ssh-host', {
@@ -71,12 +69,7 @@ export const createSshDriver = (options: SshDriverOptions, deps: SshDriverDeps =
     name: 'ssh',
     hostPerEnvironment: false,
     agentReaches(address: TunnelAddress) {
-      if (!isLoopback(address.host)) return { ok: true };
-      return {
-        ok: false,
-        reason: `${address.host} is this machine's loopback, which the agent on ${options.host ?? 'the SSH host'} cannot reach`,
-        suggestions: ['Run the tunnel server on an address the SSH host reaches (or use a public one).'],
-      };
+      return remoteAgentReaches(address, `the agent on ${options.host ?? 'the SSH host'}`);
     },
 
     async ensureHost({ envId, progress, previous, signal }) {

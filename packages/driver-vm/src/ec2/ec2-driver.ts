@@ -1,5 +1,5 @@
 import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { PreevyError, environmentLabels, type DockerHost, type DockerHostDriver, type DriverContext, type DriverFactory, type TunnelAddress } from '@preevy/core';
+import { PreevyError, remoteAgentReaches, environmentLabels, type DockerHost, type DockerHostDriver, type DriverContext, type DriverFactory, type TunnelAddress } from '@preevy/core';
 import { keyFingerprint } from '@preevy/tunnel-protocol';
 import { checkDockerAnswers, forwardDockerSocket } from '../ssh/docker-over-ssh.js';
 import { pinInForce, type SshHostKeyPin } from '../ssh/host-key-pin.js';
@@ -29,8 +29,6 @@ export interface Ec2DriverDeps {
   now?: () => Date;
   pollMs?: number;
 }
-
-const isLoopback = (host: string): boolean => /^127\./.test(host) || host === '::1' || host === '0.0.0.0' || host === 'localhost' || host.endsWith('.localhost');
 
 const noKey = (): PreevyError =>
   new PreevyError('The ec2 driver needs the profile key to log in to its machines', { code: 'EC2_PROFILE_KEY_MISSING', kind: 'internal', suggestions: ['This is a bug in preevy: the CLI passes the profile key to VM drivers.'] });
@@ -93,8 +91,7 @@ export const createEc2Driver = (options: Ec2Options, context: DriverContext = {}
     name: 'ec2',
     hostPerEnvironment: true,
     agentReaches(address: TunnelAddress) {
-      if (!isLoopback(address.host)) return { ok: true };
-      return { ok: false, reason: `${address.host} is this machine's loopback, which an EC2 machine cannot reach`, suggestions: ['Use a tunnel server the machine reaches (the profile\'s --tunnel-url).'] };
+      return remoteAgentReaches(address, 'an EC2 machine');
     },
 
     async ensureHost({ envId, profileId, progress, previous, signal }) {
