@@ -1,11 +1,12 @@
-// `preevy up` on the kube-pod driver (a dind pod on the test cluster) beside the docker driver
-// (the local engine), interleaved run by run so both see the same machine load:
+// `preevy up` on the kube-pod driver (a dind pod on the test cluster) and the ssh driver (the
+// stand-in SSH host: a container with sshd and dockerd) beside the docker driver (the local
+// engine), interleaved run by run so all see the same machine load:
 //   cold:      a new env id (kube-pod: a new pod; docker: new containers), project images removed
 //   no change: `up` again on a deployed environment
 //   edit:      `up` after changing one bind-mounted file
 //   down:      removing a deployed environment
 // Both columns use `--build-local` on kube-pod (the pod may reach no registry) and a tunnel server
-// the pod reaches (on the node's veth, checked by run.sh). Then one line: image transfer MB/s of
+// the pod and the stand-in reach (on the node's veth, checked by run.sh). Then one line: image transfer MB/s of
 // the agent image by preevy vs `docker save | docker load` piped by hand through
 // `kubectl port-forward`. Medians and kube-pod/docker ratios; nothing is asserted.
 import { spawn } from 'node:child_process';
@@ -14,6 +15,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exec, freePort, loopbackProxy, median, sec, stepDurations, table } from '../lib.mjs';
+
+// The stand-in SSH host of the tests, from their own support module (bundled by esbuild, as the build does).
+// Written under node_modules/.cache so its external imports (ssh2) resolve from the repo's node_modules.
+const standInModule = join(new URL('../../', import.meta.url).pathname, 'node_modules/.cache/preevy-bench/ssh-host.mjs');
+const bundled = await exec(process.execPath, [join(new URL('../../', import.meta.url).pathname, 'scripts/bundle-node.mjs'), 'test/support/ssh-host.ts', standInModule]);
+if (bundled.exitCode !== 0) throw new Error(`bundling the stand-in host support failed:\n${bundled.stderr}`);
+const { startSshHost } = await import(standInModule);
 
 const REPO = new URL('../../', import.meta.url).pathname;
 const CLI = join(REPO, 'packages/cli/bin/run.js');
@@ -66,14 +74,17 @@ for (let i = 0; !(await fetch(`http://127.0.0.1:${admin}/healthz`).then((r) => r
 const tunnel = ['--tunnel-url', `ssh://${HOST_IP}:${ssh}`];
 await must('profile create (docker)', preevy('profile', 'create', 'dock', ...tunnel));
 await must('profile create (kube-pod)', preevy('profile', 'create', 'kube', '--driver', 'kube-pod', '--kube-pod-namespace', namespace, '--kube-pod-kubeconfig', KUBECONFIG, '--kube-pod-dind-image', DIND, '--kube-pod-create-namespace', ...tunnel));
+const standIn = await startSshHost(`preevy-bench-ssh-${process.pid}`, root);
+await must('profile create (ssh)', preevy('profile', 'create', 'box', '--driver', 'ssh', '--ssh-host', standIn.target, '--ssh-identity-file', standIn.identityFile, '--ssh-host-key', await standIn.hostKey(), ...tunnel));
 
 const columns = [
   { name: 'docker', args: ['--profile', 'dock'] },
   { name: 'kube-pod', args: ['--profile', 'kube', '--build-local'] },
+  { name: 'ssh', args: ['--profile', 'box', '--build-local'] },
 ];
 const samples = Object.fromEntries(columns.map((c) => [c.name, { cold: [], noChange: [], edit: [], down: [] }]));
 // Step titles name the env, its host and namespace: one name per step across runs.
-const stepName = (title) => title.replace(/\bpreevy-bench-\d+|\bbench-[\w.-]+/g, '…');
+const stepName = (title) => title.replace(/\bpreevy-bench-\d+|\bbench-[\w.-]+|(?<=127\.0\.0\.1:)\d+/g, '…');
 const steps = Object.fromEntries(columns.map((c) => [c.name, []]));
 const up = async (c, id, scenario) => {
   const { ms, res } = await timed(() => must(`${c.name} up ${id}`, preevy('up', '--id', id, '--json', ...c.args)));
@@ -84,7 +95,7 @@ const down = async (c, id) => (await timed(() => must(`${c.name} down ${id}`, pr
 let transfer;
 try {
   for (let i = 0; i < runs; i++) {
-    for (const c of i % 2 ? [...columns].reverse() : columns) {
+    for (const c of columns.map((_, k) => columns[(k + i) % columns.length])) {
       const id = `bench-${c.name}-${i}`;
       await exec('docker', ['image', 'rm', '-f', `${id}-web`, `${id}-api`]);
       samples[c.name].cold.push(await up(c, id, 'cold'));
@@ -99,6 +110,7 @@ try {
 } finally {
   server.kill('SIGTERM');
   visitors.close();
+  await standIn.remove();
   await exec(KUBECTL, ['--kubeconfig', KUBECONFIG, 'delete', 'namespace', namespace, '--wait=false']);
   rmSync(root, { recursive: true, force: true });
 }
@@ -137,9 +149,15 @@ async function measureTransfer() {
 }
 
 const SCENARIOS = [['cold', 'cold up'], ['noChange', 'up, no change'], ['edit', 'up, 1 file edited'], ['down', 'down']];
-const summary = Object.fromEntries(SCENARIOS.map(([s]) => [s, { docker: median(samples.docker[s]), kube: median(samples['kube-pod'][s]) }]));
+const summary = Object.fromEntries(SCENARIOS.map(([s]) => [s, { docker: median(samples.docker[s]), kube: median(samples['kube-pod'][s]), ssh: median(samples.ssh[s]) }]));
+const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
 console.log(`median of ${runs} runs each, same machine, interleaved`);
-console.log(table(['scenario', 'docker', 'kube-pod', 'kube-pod / docker'], SCENARIOS.map(([s, label]) => [label, sec(summary[s].docker), sec(summary[s].kube), `${(summary[s].kube / summary[s].docker).toFixed(2)}x`])));
+console.log(
+  table(
+    ['scenario', 'docker', 'kube-pod', 'ssh', 'kube-pod / docker', 'ssh / docker'],
+    SCENARIOS.map(([s, label]) => [label, sec(summary[s].docker), sec(summary[s].kube), sec(summary[s].ssh), ratio(summary[s].kube, summary[s].docker), ratio(summary[s].ssh, summary[s].docker)]),
+  ),
+);
 console.log(`\ntargets: no-change up on kube-pod <= 1.5x docker's: ${(summary.noChange.kube / summary.noChange.docker).toFixed(2)}x (${summary.noChange.kube <= 1.5 * summary.noChange.docker ? 'met' : 'missed'}); cold up <= 60 s: ${sec(summary.cold.kube)} (${summary.cold.kube <= 60_000 ? 'met' : 'missed'})`);
 // Where the time goes in an unchanged up: the median of each progress step, and of the rest.
 const OTHER = '(start-up, records, output)';
