@@ -156,11 +156,15 @@ describe('preevy up --driver ec2 (built binary, moto + stand-in host behind a pr
     expect((await instances()).find((i) => i.InstanceId === before!.InstanceId)?.State?.Name).toBe('terminated');
   });
 
-  it('should refuse the machine once its host key changed', async () => {
+  it('should refuse the machine once its host key changed, naming the option that re-pins it, and go on once it is pinned', async () => {
     await host.replaceHostKeys();
+    const fresh = await host.hostKey();
     const res = await preevy('up', '--id', envId, '--build-local', '--ec2-instance-type', 't3.medium');
     expectRefused(res, 'SSH_HOST_KEY_CHANGED');
     expect(res.exitCode).toBe(5);
+    expect(res.stderr).toContain(`preevy up --ec2-host-key '${fresh}'`);
+    const repinned = await preevy('up', '--id', envId, '--build-local', '--ec2-instance-type', 't3.medium', '--ec2-host-key', fresh);
+    expect(repinned.exitCode, repinned.stderr).toBe(0);
   });
 
   it('should terminate the machine and delete its key pair and group on down, twice safely', async () => {

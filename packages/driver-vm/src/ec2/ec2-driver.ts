@@ -1,4 +1,4 @@
-import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, EC2Client, GetConsoleOutputCommand } from '@aws-sdk/client-ec2';
 import { PreevyError, remoteAgentReaches, environmentLabels, type DockerHost, type DockerHostDriver, type DriverContext, type DriverFactory, type TunnelAddress } from '@preevy/core';
 import { keyFingerprint } from '@preevy/tunnel-protocol';
 import { checkDockerAnswers, forwardDockerSocket } from '../ssh/docker-over-ssh.js';
@@ -7,6 +7,7 @@ import type { SshAuth } from '../ssh/ssh-auth.js';
 import { openSshSession, type ProxySpawner, type SshSession } from '../ssh/ssh-session.js';
 import type { SshTarget } from '../ssh/ssh-target.js';
 import { validRegion } from './ec2-errors.js';
+import { hostKeyFromConsole } from './console-host-key.js';
 import { ec2Call, ensureMachine, findMachines, listMachines, removeMachine, resolveAmi, type Machine } from './ec2-machine.js';
 import { EC2_OPTIONS, type Ec2Options } from './ec2-options.js';
 import { renderUserData } from './user-data.js';
@@ -64,13 +65,20 @@ export const createEc2Driver = (options: Ec2Options, context: DriverContext = {}
     return { user: options['ssh-user'], host, port: 22 };
   };
   const dial = async (target: SshTarget, pin: SshHostKeyPin | undefined, signal?: AbortSignal): Promise<SshSession> =>
-    openSshSession({ target, auth: await auth(), pin, proxyCommand, timeoutMs: 30_000, signal, ...(deps.spawnProxy ? { spawnProxy: deps.spawnProxy } : {}) });
+    openSshSession({ target, auth: await auth(), pin, proxyCommand, timeoutMs: 30_000, signal, hostKeyFlag: '--ec2-host-key', ...(deps.spawnProxy ? { spawnProxy: deps.spawnProxy } : {}) });
+  /** The ed25519 key cloud-init printed on the console at first boot, if EC2 has the output yet: a pin that needs no trust. */
+  const consoleHostKey = async (instanceId: string, signal?: AbortSignal): Promise<string | undefined> => {
+    const out = await ec2Call<{ Output?: string }>(ec2(), new GetConsoleOutputCommand({ InstanceId: instanceId, Latest: true }), `reading the console output of ${instanceId}`, signal).catch(() => undefined);
+    return out?.Output ? hostKeyFromConsole(Buffer.from(out.Output, 'base64').toString('utf8')) : undefined;
+  };
   /** A booting machine refuses SSH for a while: dial until it answers, a refused key is final. */
-  const dialUntilUp = async (target: SshTarget, pin: SshHostKeyPin | undefined, signal?: AbortSignal): Promise<SshSession> => {
+  const dialUntilUp = async (instanceId: string, target: SshTarget, pinned: SshHostKeyPin | undefined, signal?: AbortSignal): Promise<SshSession> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      // Not pinned yet: the console may have printed the key by now (cloud-init does at boot).
+      const printed = pinned ? undefined : await consoleHostKey(instanceId, signal);
       try {
-        return await dial(target, pin, signal);
+        return await dial(target, pinned ?? pinInForce({ console: printed }), signal);
       } catch (err) {
         const code = (err as PreevyError).code;
         if (!['SSH_UNREACHABLE', 'SSH_CONNECTION_FAILED'].includes(code) || Date.now() > deadline || signal?.aborted) throw err;
@@ -112,11 +120,13 @@ export const createEc2Driver = (options: Ec2Options, context: DriverContext = {}
       // A new machine has a new host key: a pin kept for the one it replaced means nothing.
       const prior = previous && stateOf(previous).instanceId === machine.instanceId ? stateOf(previous).hostKey : undefined;
       const target = targetOf(machine);
-      const session = await progress.step(`Waiting until ${machine.instanceId} answers SSH (${action})`, () => dialUntilUp(target, pinInForce({ recorded: prior }), signal));
+      const session = await progress.step(`Waiting until ${machine.instanceId} answers SSH (${action})`, () => dialUntilUp(machine.instanceId, target, pinInForce({ option: options['host-key'], recorded: prior }), signal));
       try {
+        const fingerprint = keyFingerprint(Buffer.from(session.hostKey.split(' ')[1] ?? '', 'base64'));
         if (session.verdict === 'first-use') {
-          const fingerprint = keyFingerprint(Buffer.from(session.hostKey.split(' ')[1] ?? '', 'base64'));
-          await progress.step(`Trusting the host key of ${machine.instanceId} on first use: ${fingerprint}`, async () => undefined);
+          await progress.step(`Trusting the host key of ${machine.instanceId} on first use: ${fingerprint} (its console output had none yet; --ec2-host-key pins it up front)`, async () => undefined);
+        } else if (!prior && !options['host-key']) {
+          await progress.step(`Pinned the host key of ${machine.instanceId} from its console output: ${fingerprint}`, async () => undefined);
         }
         const conn = await forwardDockerSocket(session, '/var/run/docker.sock', () => dial(target, pinInForce({ recorded: session.hostKey }), signal));
         try {
@@ -151,9 +161,13 @@ export const createEc2Driver = (options: Ec2Options, context: DriverContext = {}
     async connect(host) {
       const state = stateOf(host);
       const target = targetOf({ instanceId: state.instanceId, publicIp: state.address, privateIp: undefined });
-      const pin = pinInForce({ recorded: state.hostKey });
+      const pin = pinInForce({ option: options['host-key'], recorded: state.hostKey });
       if (!pin) {
-        throw new PreevyError(`No host key is known for ${state.instanceId}`, { code: 'SSH_HOST_KEY_NOT_PINNED', kind: 'invalid-input', suggestions: ['Run `preevy up` for this environment: it pins the machine\'s key.'] });
+        throw new PreevyError(`No host key is known for ${state.instanceId}`, {
+          code: 'SSH_HOST_KEY_NOT_PINNED',
+          kind: 'invalid-input',
+          suggestions: ["Run `preevy up` for this environment (it pins the machine's key), or pin it with --ec2-host-key."],
+        });
       }
       const first = await dial(target, pin);
       return forwardDockerSocket(first, '/var/run/docker.sock', () => dial(target, pinInForce({ recorded: first.hostKey })));

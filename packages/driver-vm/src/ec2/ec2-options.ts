@@ -16,6 +16,7 @@ export interface Ec2Options extends Record<string, unknown> {
   'ssh-user': string;
   endpoint?: string | undefined;
   'ssh-proxy-command'?: string | undefined;
+  'host-key'?: string | undefined;
   'ready-timeout': number;
 }
 
@@ -36,5 +37,6 @@ export const EC2_OPTIONS: readonly DriverOptionDescriptor[] = [
   { name: 'ssh-user', type: 'string', env: 'PREEVY_EC2_SSH_USER', default: 'preevy', description: 'User that cloud-init creates and SSH logs in as.' },
   { name: 'endpoint', type: 'string', env: 'PREEVY_EC2_ENDPOINT', description: 'EC2 API endpoint override (an emulator, a VPC endpoint).' },
   { name: 'ssh-proxy-command', type: 'string', env: 'PREEVY_EC2_SSH_PROXY_COMMAND', description: 'OpenSSH ProxyCommand for a bastion or SSM (%h host, %p port); the instance address is never dialled directly.' },
+  { name: 'host-key', type: 'string', env: 'PREEVY_EC2_HOST_KEY', description: "Pin the machine's SSH host key ('ssh-ed25519 AAAA...' or 'SHA256:...'); default: the key its console printed at boot, else trust on first use." },
   { name: 'ready-timeout', type: 'number', env: 'PREEVY_EC2_READY_TIMEOUT', default: 600, description: 'Seconds to wait for the machine to run, answer SSH and run Docker.' },
 ];

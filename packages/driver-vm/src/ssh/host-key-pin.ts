@@ -4,8 +4,8 @@ import { hostKeyLine, hostKeyMatchesPin, keyFingerprint, parseHostKeyPin, type H
 /** The pin in force for a connection, and where it came from (the remedy differs). */
 export interface SshHostKeyPin {
   pin: HostKeyPin;
-  /** `option`: --ssh-host-key and its layers; `record`: pinned in the environment's record on first use. */
-  source: 'option' | 'record';
+  /** `option`: --ssh-host-key and its layers; `record`: pinned in the environment's record on first use; `console`: the key the machine printed on its console at first boot. */
+  source: 'option' | 'record' | 'console';
 }
 
 /** Reads a pin given as an option or kept in a record (a public key line or a `SHA256:` fingerprint). */
@@ -20,11 +20,14 @@ export const parseSshHostKey = (text: string, where: string): HostKeyPin => {
 };
 
 /** An explicit pin (an option) wins over the record's: that is how a user re-pins a host whose key changed. */
-export const pinInForce = ({ option, recorded }: { option?: string | undefined; recorded?: string | undefined }): SshHostKeyPin | undefined => {
+export const pinInForce = ({ option, recorded, console: printed }: { option?: string | undefined; recorded?: string | undefined; console?: string | undefined }): SshHostKeyPin | undefined => {
   if (option) return { pin: parseSshHostKey(option, '--ssh-host-key'), source: 'option' };
   if (recorded) return { pin: parseSshHostKey(recorded, "the environment's record"), source: 'record' };
+  if (printed) return { pin: parseSshHostKey(printed, "the machine's console output"), source: 'console' };
   return undefined;
 };
+
+const PIN_SOURCES: Readonly<Record<SshHostKeyPin['source'], string>> = { option: '--ssh-host-key', record: "the environment's record", console: "the machine's console output" };
 
 /** How a presented host key stands against the pin: trusted, new (no pin: trust on first use), or refused. */
 export type HostKeyVerdict = 'match' | 'first-use' | 'mismatch';
@@ -38,18 +41,20 @@ export const judgeHostKey = (pin: SshHostKeyPin | undefined, presented: Uint8Arr
 export const recordedHostKey = (presented: Uint8Array): string => hostKeyLine(presented);
 
 /** A host showing another key than the pinned one: maybe an impostor, so nothing was sent to it. */
-export const sshHostKeyChanged = ({ target, pin, presented }: { target: string; pin: SshHostKeyPin; presented: Uint8Array }): PreevyError => {
+/** `flag`: the option that pins this driver's hosts (`--ssh-host-key`, `--ec2-host-key`). */
+export const sshHostKeyChanged = ({ target, pin, presented, flag = '--ssh-host-key' }: { target: string; pin: SshHostKeyPin; presented: Uint8Array; flag?: string }): PreevyError => {
   const line = hostKeyLine(presented);
+  const source = pin.source === 'option' ? flag : PIN_SOURCES[pin.source];
   return new PreevyError(
-    `The SSH host ${target} presented host key ${keyFingerprint(presented)}, but ${pin.source === 'option' ? '--ssh-host-key' : "the environment's record"} pins ${pin.pin.fingerprint}: refusing to connect (another machine may be answering at that address).`,
+    `The SSH host ${target} presented host key ${keyFingerprint(presented)}, but ${source} pins ${pin.pin.fingerprint}: refusing to connect (another machine may be answering at that address).`,
     {
       code: 'SSH_HOST_KEY_CHANGED',
       kind: 'conflict',
       suggestions: [
         "Check with the host's administrator whether its key changed (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the host prints it).",
         pin.source === 'option'
-          ? `If the host is right, correct the pin (--ssh-host-key, PREEVY_SSH_HOST_KEY, x-preevy.drivers.ssh.host-key or the profile's) to '${line}'.`
-          : `If it did change, pin the new key: preevy up --ssh-host-key '${line}' (the record keeps it from then on).`,
+          ? `If the host is right, correct the pin (${flag}, its environment variable, x-preevy or the profile's) to '${line}'.`
+          : `If it did change, pin the new key: preevy up ${flag} '${line}' (the record keeps it from then on).`,
       ],
     },
   );

@@ -22,6 +22,8 @@ export interface SshSessionOptions {
   timeoutMs?: number;
   signal?: AbortSignal | undefined;
   spawnProxy?: ProxySpawner;
+  /** The option that pins this driver's hosts, named in a refusal's remedy (default --ssh-host-key). */
+  hostKeyFlag?: string;
 }
 
 /** A logged-in SSH connection; `hostKey` is the key line the host presented, `firstUse` when no pin judged it. */
@@ -70,7 +72,7 @@ const UNREACHABLE = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|E
  * Dials the host (directly, or through the proxy command's stdio), checks its host key against
  * the pin inside the handshake, before any credential is offered, and logs in with the given keys.
  */
-export const openSshSession = async ({ target, auth, pin, proxyCommand, timeoutMs = 30_000, signal, spawnProxy = defaultSpawn }: SshSessionOptions): Promise<SshSession> => {
+export const openSshSession = async ({ target, auth, pin, proxyCommand, timeoutMs = 30_000, signal, spawnProxy = defaultSpawn, hostKeyFlag }: SshSessionOptions): Promise<SshSession> => {
   const name = formatSshTarget(target);
   const proxy = proxyCommand ? await startProxy(proxyCommandArgv(proxyCommand, target), spawnProxy) : undefined;
   const client = new Client();
@@ -96,7 +98,7 @@ export const openSshSession = async ({ target, auth, pin, proxyCommand, timeoutM
   };
 
   const failure = (err: Error & { level?: string }): PreevyError => {
-    if (verdict === 'mismatch' && presented && pin) return sshHostKeyChanged({ target: name, pin, presented });
+    if (verdict === 'mismatch' && presented && pin) return sshHostKeyChanged({ target: name, pin, presented, ...(hostKeyFlag ? { flag: hostKeyFlag } : {}) });
     const via = proxyCommand ? ` through the proxy command${proxy?.stderr() ? ` (its stderr: ${proxy.stderr()})` : ''}` : '';
     if (err.level === 'client-authentication') {
       return new PreevyError(`SSH login to ${name} refused every key offered (${auth.tried.join(', ')})`, {
