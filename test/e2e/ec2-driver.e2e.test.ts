@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeImagesCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeSecurityGroupsCommand, EC2Client, StopInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand, DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeSecurityGroupsCommand, EC2Client, StopInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { execFile, type ExecResult } from '../support/exec-file.js';
 import { MOTO_CREDENTIALS, startMoto, type Moto } from '../support/moto.js';
 import { CLI_BIN, REPO_ROOT } from '../support/paths.js';
@@ -43,6 +44,7 @@ describe('preevy up --driver ec2 (built binary, moto + stand-in host behind a pr
   let host: SshTestHost;
   let tunnel: TestTunnelServer | undefined;
   let ec2Args: string[] = [];
+  let webUrl = '';
   const preevy = (...args: string[]): Promise<ExecResult> => execFile(process.execPath, [CLI_BIN, ...args], { cwd: project, env, timeoutMs: 300_000 });
   const instances = async (): Promise<Instance[]> =>
     (await client.send(new DescribeInstancesCommand({ Filters: [{ Name: `tag:${ENV_LABEL}`, Values: [envId] }] }))).Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
@@ -64,13 +66,13 @@ describe('preevy up --driver ec2 (built binary, moto + stand-in host behind a pr
     tunnel = await startTestTunnelServer({ listenHost: gateway, home, dir: root, name: 'ec2' });
     // The proxy command is what keeps this test off moto's invented addresses: never run without it.
     const proxyCommand = `${process.execPath} ${join(REPO_ROOT, 'test/support/stdio-proxy.mjs')} 127.0.0.1 ${host.port}`;
-    ec2Args = ['--ec2-endpoint', moto.endpoint, '--ec2-region', 'us-east-1', '--ec2-ami', ami, '--ec2-ssh-user', 'tester', '--ec2-ssh-proxy-command', proxyCommand, '--ec2-ready-timeout', '60'];
+    ec2Args = ['--ec2-endpoint', moto.endpoint, '--ec2-region', 'us-east-1', '--ec2-ami', ami, '--ec2-ssh-user', 'tester', '--ec2-ssh-proxy-command', proxyCommand, '--ec2-ready-timeout', '60', '--ec2-inactivity-timeout', '1'];
     expect(ec2Args).toContain('--ec2-ssh-proxy-command');
     const created = await preevy('profile', 'create', 'ec2', '--driver', 'ec2', ...ec2Args, '--tunnel-url', tunnel.tunnelUrl, '--use', '--json');
     expect(created.exitCode, created.stderr).toBe(0);
     // cloud-init would authorize the profile's key on a real machine; the stand-in gets it here.
     const { publicKey } = JSON.parse(created.stdout) as { publicKey: string };
-    const authorized = await host.exec(['sh', '-c', `printf '%s\\n' '${publicKey}' >> /home/tester/.ssh/authorized_keys`]);
+    const authorized = await host.exec(['sh', '-c', `printf '%s\\n' '${publicKey}' >> /home/tester/.ssh/authorized_keys && install -d -o tester -m 0755 /var/lib/preevy`]);
     expect(authorized.exitCode, authorized.stderr).toBe(0);
     const [web, api] = [await freePort(), await freePort()];
     Object.assign(env, { WEB_PORT: String(web), API_PORT: String(api) });
@@ -82,7 +84,7 @@ describe('preevy up --driver ec2 (built binary, moto + stand-in host behind a pr
     client?.destroy();
     await moto?.stop();
     rmSync(root, { recursive: true, force: true });
-  }, 120_000);
+  }, 180_000);
 
   it('should refuse an unknown AMI, leaving nothing behind', async () => {
     const res = await preevy('up', '--id', envId, '--ec2-ami', 'ami-0000000000deadbee');
@@ -104,7 +106,8 @@ describe('preevy up --driver ec2 (built binary, moto + stand-in host behind a pr
     expect(res.exitCode, res.stderr).toBe(0);
     const out = JSON.parse(res.stdout) as UpJson;
     expect(out.urls.map((u) => [u.service, u.httpStatus])).toEqual([['api', 200], ['web', 200]]);
-    expect((await get(out.urls.find((u) => u.service === 'web')!.url)).body).toContain('hello from preevy');
+    webUrl = out.urls.find((u) => u.service === 'web')!.url;
+    expect((await get(webUrl)).body).toContain('hello from preevy');
     const [instance, ...more] = await live();
     expect(more).toEqual([]);
     const tags = Object.fromEntries((instance!.Tags ?? []).map((t) => [t.Key!, t.Value!]));
@@ -133,6 +136,40 @@ describe('preevy up --driver ec2 (built binary, moto + stand-in host behind a pr
     expect((await live()).map((i) => [i.InstanceId, i.State?.Name])).toEqual([[before[0], 'running']]);
   });
 
+  it('should stop the machine once idle and not before: the idle stop of its user data, run on the machine with the agent it serves', async () => {
+    const [instance] = await live();
+    const attr = await client.send(new DescribeInstanceAttributeCommand({ InstanceId: instance!.InstanceId, Attribute: 'userData' }));
+    const doc = parse(Buffer.from(attr.UserData!.Value!, 'base64').toString()) as { write_files: Array<{ path: string; content: string }>; runcmd: string[] };
+    const file = (path: string): string => doc.write_files.find((f) => f.path === path)!.content;
+    expect(doc.runcmd).toContain('systemctl enable --now preevy-idle-stop.timer');
+    const unitEnv = [...file('/etc/systemd/system/preevy-idle-stop.service').matchAll(/^Environment=(\w+)=(.*)$/gm)].map((m) => `${m[1]}=${m[2]}`);
+    expect(unitEnv).toContain('PREEVY_IDLE_SECONDS=60');
+    // Installed as cloud-init would; `shutdown` stands in as a marker file (the stand-in is a container).
+    const script = Buffer.from(file('/usr/local/sbin/preevy-idle-stop')).toString('base64');
+    expect((await host.exec(['sh', '-c', `echo ${script} | base64 -d > /usr/local/sbin/preevy-idle-stop && chmod 755 /usr/local/sbin/preevy-idle-stop && rm -f /tmp/stopped`])).exitCode).toBe(0);
+    const idleStop = () => host.exec(['env', ...unitEnv, 'PREEVY_SHUTDOWN=touch /tmp/stopped', '/usr/local/sbin/preevy-idle-stop']);
+    const stopped = async () => (await host.exec(['test', '-e', '/tmp/stopped'])).exitCode === 0;
+    // preevy's own connections count as activity: each touched the file. Aged here, so that what
+    // keeps the machine up next can only be the agent's report of its visitors.
+    expect((await host.exec(['test', '-e', '/var/lib/preevy/activity'])).exitCode).toBe(0);
+    expect((await host.exec(['touch', '-d', '1 hour ago', '/var/lib/preevy/activity'])).exitCode).toBe(0);
+
+    // Visitors came through the tunnel lately (the probes of the last ups, this one): the agent says so, and the machine stays up.
+    expect((await get(webUrl)).body).toContain('hello from preevy');
+    const agent = (await host.exec(['docker', 'ps', '-q', '--filter', 'label=dev.preevy.agent', '--filter', `label=${ENV_LABEL}=${envId}`])).stdout.trim();
+    const state = JSON.parse((await host.exec(['docker', 'exec', agent, 'cat', '/tmp/preevy-agent-state.json'])).stdout) as { lastActivityAt?: string };
+    expect(Date.now() - Date.parse(state.lastActivityAt ?? '')).toBeLessThan(60_000);
+    const run = await idleStop();
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(await stopped()).toBe(false);
+
+    // Then nothing: within the timeout plus the agent's 30 s resolution, it stops and says why.
+    await expect.poll(async () => (await idleStop(), stopped()), { timeout: 100_000, interval: 2_000 }).toBe(true);
+    // Not before the timeout had passed since the visitor the agent reported.
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(state.lastActivityAt!) + 60_000);
+    expect((await host.exec(['cat', '/var/lib/preevy/idle-stops.log'])).stdout).toMatch(/stopping: idle since \d{4}-\d\d-\d\dT/);
+  }, 180_000);
+
   it('should list the machine from a machine without the record, with its age', async () => {
     const file = join(root, 'profile.json');
     expect((await preevy('profile', 'export', '--profile', 'ec2', '--output', file)).exitCode).toBe(0);
@@ -140,9 +177,9 @@ describe('preevy up --driver ec2 (built binary, moto + stand-in host behind a pr
     const ls = await execFile(process.execPath, [CLI_BIN, 'ls', '--json'], { cwd: project, env: fresh });
     expect(ls.exitCode, ls.stderr).toBe(0);
     const [entry] = JSON.parse(ls.stdout) as Array<{ envId: string; source: string; lastUpAt?: string }>;
-    expect(entry).toMatchObject({ envId, source: 'driver', host: 'running t3.small' });
+    expect(entry).toMatchObject({ envId, source: 'driver', host: 'running t3.small, stops after 1 min idle' });
     const table = await execFile(process.execPath, [CLI_BIN, 'ls'], { cwd: project, env: fresh });
-    expect(table.stdout).toMatch(new RegExp(`${envId} +running \\(no local record\\) +ec2 +running t3.small +(<1|\\d+)m ago`));
+    expect(table.stdout).toMatch(new RegExp(`${envId} +running \\(no local record\\) +ec2 +running t3.small, stops after 1 min idle +(<1|\\d+)m ago`));
     expect(Date.now() - Date.parse(entry!.lastUpAt ?? '')).toBeLessThan(10 * 60_000);
   });
 

@@ -16,6 +16,7 @@ export const toAgentState = (s: TunnelClientState, dockerError?: string): AgentS
   ...(s.lastError === undefined ? {} : { lastError: s.lastError }),
   ...(s.rejected.length > 0 ? { rejected: s.rejected } : {}),
   ...(dockerError === undefined ? {} : { dockerError }),
+  ...(s.lastActivityAt === undefined ? {} : { lastActivityAt: s.lastActivityAt }),
 });
 
 export interface StateServer extends AsyncDisposable {

@@ -88,9 +88,13 @@ describe('TunnelClient against a real ssh2 server', () => {
     expect(state.tunnels.find((t) => t.service === 'web')?.url).toBe('http://web-80-pr-42-testclient01.localhost.test');
 
     const conn = await waitFor('server connection', serverConn);
+    expect(client.state().lastActivityAt).toBeUndefined(); // no visitor yet
+    const before = Date.now();
     const response = await requestThroughTunnel(conn, tunnel('web').requestString, '/hello?x=1');
     expect(response).toMatch(/^HTTP\/1\.1 200 OK/);
     expect(response).toContain('origin saw /hello?x=1');
+    // A visitor is activity: a machine's idle stop reads this time from the agent's state.
+    expect(Date.parse(client.state().lastActivityAt ?? '')).toBeGreaterThanOrEqual(before - 1);
   });
 
   it('should send its metadata with the desired services once per change and again on a new connection', async () => {

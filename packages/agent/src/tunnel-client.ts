@@ -45,7 +45,12 @@ export interface TunnelClientState {
   lastError?: string;
   tunnels: TunnelStatus[];
   rejected: TunnelRejection[];
+  /** When a visitor last came through a tunnel (ISO time, to ACTIVITY_RESOLUTION_MS): a machine's idle stop reads it. */
+  lastActivityAt?: string;
 }
+
+/** A visitor updates the state's activity time at most this often, so a busy tunnel costs no state writes. */
+export const ACTIVITY_RESOLUTION_MS = 30_000;
 
 export interface TunnelServerAddress {
   host: string;
@@ -124,6 +129,7 @@ export class TunnelClient implements AsyncDisposable {
 
   #status: TunnelClientStatus = 'connecting';
   #lastError: string | undefined;
+  #lastActivityAt: number | undefined;
   /** Desired tunnels by request string: the key incoming connections carry as their destination. */
   #desired = new Map<string, DesiredTunnel>();
   /** Forwards the server granted on the current connection. */
@@ -210,6 +216,7 @@ export class TunnelClient implements AsyncDisposable {
       ...(this.#lastError === undefined ? {} : { lastError: this.#lastError }),
       tunnels,
       rejected: tunnels.flatMap((t) => (t.state === 'rejected' ? [{ name: t.name, reason: t.reason ?? 'refused by the tunnel server' }] : [])),
+      ...(this.#lastActivityAt === undefined ? {} : { lastActivityAt: new Date(this.#lastActivityAt).toISOString() }),
     };
   }
 
@@ -336,6 +343,7 @@ export class TunnelClient implements AsyncDisposable {
       reject();
       return;
     }
+    this.#markActivity();
     const upstream = this.#o.connectTarget(tunnel.target);
     upstream.setNoDelay(true);
     // Accept only once the service answers, so the server can tell the visitor it is down (502)
@@ -551,6 +559,14 @@ export class TunnelClient implements AsyncDisposable {
   #setStatus(status: TunnelClientStatus): void {
     if (this.#status === status) return;
     this.#status = status;
+    this.#emitState();
+  }
+
+  #markActivity(): void {
+    const now = Date.now();
+    const previous = this.#lastActivityAt;
+    if (previous !== undefined && now - previous < ACTIVITY_RESOLUTION_MS) return;
+    this.#lastActivityAt = now;
     this.#emitState();
   }
 

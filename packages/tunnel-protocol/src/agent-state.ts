@@ -13,6 +13,8 @@ export interface AgentState {
   rejected?: TunnelRejection[];
   /** Why the agent cannot read the compose project from Docker (e.g. the socket is not mounted). */
   dockerError?: string;
+  /** When a visitor last came through a tunnel (ISO time, to 30 s): what a machine's idle stop reads. */
+  lastActivityAt?: string;
 }
 
 /** Reads an agent state document, checking the fields a reader relies on. */

@@ -1,7 +1,7 @@
 import { CreateTagsCommand, EC2Client, GetConsoleOutputCommand } from '@aws-sdk/client-ec2';
 import { PreevyError, remoteAgentReaches, environmentLabels, type DockerHost, type DockerHostDriver, type DriverContext, type DriverFactory, type TunnelAddress } from '@preevy/core';
 import { keyFingerprint } from '@preevy/tunnel-protocol';
-import { checkDockerAnswers, forwardDockerSocket } from '../ssh/docker-over-ssh.js';
+import { checkDockerAnswers, exitCodeOf, forwardDockerSocket } from '../ssh/docker-over-ssh.js';
 import { pinInForce, type SshHostKeyPin } from '../ssh/host-key-pin.js';
 import type { SshAuth } from '../ssh/ssh-auth.js';
 import { openSshSession, type ProxySpawner, type SshSession } from '../ssh/ssh-session.js';
@@ -23,6 +23,10 @@ export interface Ec2HostState extends Record<string, unknown> {
 
 export const EC2_HOST_KEY_TAG = 'dev.preevy.ssh-host-key';
 export const EC2_LAST_UP_TAG = 'dev.preevy.last-up-at';
+/** Minutes of inactivity after which the machine stops itself, when it does. */
+export const EC2_IDLE_STOP_TAG = 'dev.preevy.idle-stop-minutes';
+/** Touched on every preevy connection: the idle stop counts it as activity. */
+const ACTIVITY_FILE = '/var/lib/preevy/activity';
 
 export interface Ec2DriverDeps {
   client?: EC2Client;
@@ -113,9 +117,10 @@ export const createEc2Driver = (options: Ec2Options, context: DriverContext = {}
       const { publicKey } = await key();
       const ops = { timeoutMs, pollMs, signal };
       const ami = options.ami ?? (await progress.step(`Looking up the newest image named ${options['ami-name']}`, () => resolveAmi(ec2(), { namePattern: options['ami-name'], owner: options['ami-owner'] }, signal)));
-      const userData = renderUserData({ sshUser: options['ssh-user'], publicKey });
+      const idleMinutes = options['inactivity-timeout'];
+      const userData = renderUserData({ sshUser: options['ssh-user'], publicKey, inactivitySeconds: idleMinutes === undefined ? undefined : Math.round(idleMinutes * 60) });
       const { machine, action } = await progress.step(`Ensuring the EC2 machine of ${envId} (${options['instance-type']})`, () =>
-        ensureMachine(ec2(), { profileId, envId, publicKey, securityGroup: options['security-group'], sshCidr: options['ssh-cidr'], spec: { instanceType: options['instance-type'], ami, volumeSize: options['volume-size'], userData, subnet: options.subnet } }, ops),
+        ensureMachine(ec2(), { profileId, envId, publicKey, securityGroup: options['security-group'], sshCidr: options['ssh-cidr'], tags: idleMinutes === undefined ? {} : { [EC2_IDLE_STOP_TAG]: String(idleMinutes) }, spec: { instanceType: options['instance-type'], ami, volumeSize: options['volume-size'], userData, subnet: options.subnet } }, ops),
       );
       // A new machine has a new host key: a pin kept for the one it replaced means nothing.
       const prior = previous && stateOf(previous).instanceId === machine.instanceId ? stateOf(previous).hostKey : undefined;
@@ -128,6 +133,7 @@ export const createEc2Driver = (options: Ec2Options, context: DriverContext = {}
         } else if (!prior && !options['host-key']) {
           await progress.step(`Pinned the host key of ${machine.instanceId} from its console output: ${fingerprint}`, async () => undefined);
         }
+        await exitCodeOf(session.client, `touch ${ACTIVITY_FILE} 2>/dev/null`);
         const conn = await forwardDockerSocket(session, '/var/run/docker.sock', () => dial(target, pinInForce({ recorded: session.hostKey }), signal));
         try {
           await progress.step(`Waiting until Docker runs on ${machine.instanceId}`, async () => {
@@ -170,6 +176,8 @@ export const createEc2Driver = (options: Ec2Options, context: DriverContext = {}
         });
       }
       const first = await dial(target, pin);
+      // A preevy command is activity: the machine's idle stop waits for it (best effort).
+      await exitCodeOf(first.client, `touch ${ACTIVITY_FILE} 2>/dev/null`);
       return forwardDockerSocket(first, '/var/run/docker.sock', () => dial(target, pinInForce({ recorded: first.hostKey })));
     },
 
@@ -180,7 +188,7 @@ export const createEc2Driver = (options: Ec2Options, context: DriverContext = {}
     async listHosts({ profileId }) {
       return (await listMachines(ec2(), profileId)).map((m) => ({
         ...hostOf(m, m.tags[EC2_HOST_KEY_TAG]),
-        summary: `${m.state} ${m.instanceType}`,
+        summary: `${m.state} ${m.instanceType}${m.tags[EC2_IDLE_STOP_TAG] ? `, stops after ${m.tags[EC2_IDLE_STOP_TAG]} min idle` : ''}`,
         ...(m.tags[EC2_LAST_UP_TAG] ? { lastUpAt: m.tags[EC2_LAST_UP_TAG] } : {}),
       }));
     },

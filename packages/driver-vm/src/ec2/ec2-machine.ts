@@ -48,6 +48,8 @@ export interface MachineRequest {
   /** An existing group; without it one is created with SSH open to `sshCidr` only. */
   securityGroup?: string | undefined;
   sshCidr?: string | undefined;
+  /** More tags on the instance (what `ls` shows of it). */
+  tags?: Record<string, string>;
 }
 
 /** A machine as `ls`, `connect` and `down` need it. */
@@ -302,7 +304,7 @@ export const ensureMachine = async (client: EC2Client, request: MachineRequest, 
       BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: request.spec.volumeSize, VolumeType: 'gp3', DeleteOnTermination: true } }],
       MetadataOptions: { HttpTokens: 'required' },
       TagSpecifications: [
-        { ResourceType: 'instance', Tags: asTags({ ...labels, [EC2_TAGS.spec]: hash, Name: name }) },
+        { ResourceType: 'instance', Tags: asTags({ ...request.tags, ...labels, [EC2_TAGS.spec]: hash, Name: name }) },
         { ResourceType: 'volume', Tags: asTags(labels) },
       ],
     }),

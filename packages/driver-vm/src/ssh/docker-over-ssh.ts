@@ -73,8 +73,8 @@ export const pingDocker = (port: number, timeoutMs = 15_000): Promise<string> =>
 
 const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** Runs a command on the host and returns its exit code (for diagnosing a refused socket only). */
-const exitCodeOf = (client: Client, command: string): Promise<number | undefined> =>
+/** Runs a command on the host and returns its exit code (undefined: it could not run); its output is dropped. */
+export const exitCodeOf = (client: Client, command: string): Promise<number | undefined> =>
   new Promise((resolve) => {
     client.exec(command, (err, stream) => {
       if (err) return resolve(undefined);
