@@ -90,7 +90,7 @@ describe('tunnel server under bad input and faults', () => {
     expect(text).toMatch(/^preevy_tunnel_refused_total\{reason="header-too-large"\} [1-9]/m);
     expect(text).toMatch(/^preevy_tunnel_bytes_total\{direction="out"\} [1-9]/m);
     const health = await requestVia(server.adminPort!, { host: '127.0.0.1', path: '/healthz' });
-    expect(JSON.parse(health.body.toString())).toEqual({ status: 'ok', sshClients: 1, tunnels: 1 });
+    expect(JSON.parse(health.body.toString())).toEqual({ status: 'ok', hostKey: expect.stringMatching(/^SHA256:[A-Za-z0-9+/]{43}$/) as unknown, sshClients: 1, tunnels: 1 });
   });
 
   it('should refuse a key missing from the authorized keys file and accept a listed one', async () => {

@@ -31,7 +31,7 @@ describe('tunnel server image', () => {
     const port = (await execFile('docker', ['port', name, '9090'])).stdout.trim().split(':').pop();
     await expect
       .poll(async () => fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.json(), () => undefined), { timeout: 20_000, interval: 250 })
-      .toEqual({ status: 'ok', sshClients: 0, tunnels: 0 });
+      .toEqual({ status: 'ok', hostKey: expect.stringMatching(/^SHA256:/) as unknown, sshClients: 0, tunnels: 0 });
     const key = await execFile('docker', ['exec', name, 'stat', '-c', '%a', '/data/ssh_host_ed25519_key']);
     expect(key.stdout.trim()).toBe('600');
     const stop = await execFile('docker', ['stop', '-t', '10', name]);
