@@ -176,10 +176,14 @@ describe('preevy up --driver ec2 (built binary, moto + stand-in host behind a pr
     const fresh = { ...env, PREEVY_HOME: join(root, 'home2'), PREEVY_PROFILE_FILE: file };
     const ls = await execFile(process.execPath, [CLI_BIN, 'ls', '--json'], { cwd: project, env: fresh });
     expect(ls.exitCode, ls.stderr).toBe(0);
-    const [entry] = JSON.parse(ls.stdout) as Array<{ envId: string; source: string; lastUpAt?: string }>;
+    const [entry] = JSON.parse(ls.stdout) as Array<{ envId: string; source: string; lastUpAt?: string; lastActivityAt?: string }>;
     expect(entry).toMatchObject({ envId, source: 'driver', host: 'running t3.small, stops after 1 min idle' });
+    // The idle stop's last run (the test above) wrote the machine's last activity; ls reads it over SSH.
+    const written = (await host.exec(['cat', '/var/lib/preevy/last-activity'])).stdout.trim();
+    expect(written).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(entry!.lastActivityAt).toBe(written);
     const table = await execFile(process.execPath, [CLI_BIN, 'ls'], { cwd: project, env: fresh });
-    expect(table.stdout).toMatch(new RegExp(`${envId} +running \\(no local record\\) +ec2 +running t3.small, stops after 1 min idle +(<1|\\d+)m ago`));
+    expect(table.stdout).toMatch(new RegExp(`${envId} +running \\(no local record\\) +ec2 +running t3.small, stops after 1 min idle, active (<1|\\d+)m ago +(<1|\\d+)m ago`));
     expect(Date.now() - Date.parse(entry!.lastUpAt ?? '')).toBeLessThan(10 * 60_000);
   });
 

@@ -24,7 +24,7 @@ export default class Ls extends BaseCommand<typeof Ls> {
           e.envId,
           e.status ?? 'running (no local record)',
           e.driver,
-          ...(hosts ? [e.host ?? ''] : []),
+          ...(hosts ? [`${e.host ?? ''}${e.lastActivityAt ? `, active ${formatAge(e.lastActivityAt, now)} ago` : ''}`] : []),
           e.lastUpAt ? `${formatAge(e.lastUpAt, now)} ago` : '-',
           e.urls ? String(e.urls.length) : '',
         ]),

@@ -13,6 +13,8 @@ export interface ListedHost extends DockerHost {
   lastUpAt?: string;
   /** What `ls` shows of the host itself, e.g. `running t3.small`. */
   summary?: string;
+  /** When the host last saw activity (a visitor, a preevy command), when it keeps that (ISO time). */
+  lastActivityAt?: string;
 }
 
 /**

@@ -14,6 +14,8 @@ export interface EnvironmentEntry {
   lastUpAt?: string;
   /** The driver's word on the host (a machine's state and type), when it lists hosts. */
   host?: string;
+  /** When the host last saw a visitor or a preevy command, when its driver keeps that. */
+  lastActivityAt?: string;
   source: 'record' | 'driver' | 'both';
 }
 
@@ -31,11 +33,11 @@ export const listEnvironments = async ({ envs, driver, profileId }: { envs: EnvR
     const host = hostOf.get(r.envId);
     // A record from before lastUpAt was kept: its last write is the best age there is.
     const lastUpAt = later(r.lastUpAt ?? r.updatedAt, host?.lastUpAt);
-    return { envId: r.envId, driver: r.driver, status: r.status, urls: r.urls, updatedAt: r.updatedAt, ...(lastUpAt ? { lastUpAt } : {}), ...(host?.summary ? { host: host.summary } : {}), source: host ? 'both' : 'record' };
+    return { envId: r.envId, driver: r.driver, status: r.status, urls: r.urls, updatedAt: r.updatedAt, ...(lastUpAt ? { lastUpAt } : {}), ...(host?.summary ? { host: host.summary } : {}), ...(host?.lastActivityAt ? { lastActivityAt: host.lastActivityAt } : {}), source: host ? 'both' : 'record' };
   });
   const known = new Set(records.map((r) => r.envId));
   const fromHosts = hosts
     .filter((h) => !known.has(h.envId))
-    .map((h): EnvironmentEntry => ({ envId: h.envId, driver: h.driver, ...(h.lastUpAt ? { lastUpAt: h.lastUpAt } : {}), ...(h.summary ? { host: h.summary } : {}), source: 'driver' }));
+    .map((h): EnvironmentEntry => ({ envId: h.envId, driver: h.driver, ...(h.lastUpAt ? { lastUpAt: h.lastUpAt } : {}), ...(h.summary ? { host: h.summary } : {}), ...(h.lastActivityAt ? { lastActivityAt: h.lastActivityAt } : {}), source: 'driver' }));
   return [...fromRecords, ...fromHosts].sort((a, b) => a.envId.localeCompare(b.envId));
 };

@@ -1,7 +1,7 @@
 import { CreateTagsCommand, EC2Client, GetConsoleOutputCommand } from '@aws-sdk/client-ec2';
 import { PreevyError, remoteAgentReaches, environmentLabels, type DockerHost, type DockerHostDriver, type DriverContext, type DriverFactory, type TunnelAddress } from '@preevy/core';
 import { keyFingerprint } from '@preevy/tunnel-protocol';
-import { checkDockerAnswers, exitCodeOf, forwardDockerSocket } from '../ssh/docker-over-ssh.js';
+import { checkDockerAnswers, exitCodeOf, forwardDockerSocket, outputOf } from '../ssh/docker-over-ssh.js';
 import { pinInForce, type SshHostKeyPin } from '../ssh/host-key-pin.js';
 import type { SshAuth } from '../ssh/ssh-auth.js';
 import { openSshSession, type ProxySpawner, type SshSession } from '../ssh/ssh-session.js';
@@ -88,6 +88,24 @@ export const createEc2Driver = (options: Ec2Options, context: DriverContext = {}
         if (!['SSH_UNREACHABLE', 'SSH_CONNECTION_FAILED'].includes(code) || Date.now() > deadline || signal?.aborted) throw err;
       }
       await new Promise((r) => setTimeout(r, pollMs));
+    }
+  };
+  /** What the machine's idle stop wrote last; undefined when it cannot be read within a few seconds. */
+  const lastActivityOf = async (m: Machine): Promise<string | undefined> => {
+    const session = await openSshSession({
+      target: targetOf(m),
+      auth: await auth(),
+      pin: pinInForce({ option: options['host-key'], recorded: m.tags[EC2_HOST_KEY_TAG] }),
+      proxyCommand,
+      timeoutMs: 5_000,
+      ...(deps.spawnProxy ? { spawnProxy: deps.spawnProxy } : {}),
+    }).catch(() => undefined);
+    if (!session) return undefined;
+    try {
+      const text = await outputOf(session.client, 'cat /var/lib/preevy/last-activity');
+      return text && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(text.trim()) ? text.trim() : undefined;
+    } finally {
+      await session.close();
     }
   };
   const stateOf = (host: DockerHost): Ec2HostState => {
@@ -186,10 +204,14 @@ export const createEc2Driver = (options: Ec2Options, context: DriverContext = {}
     },
 
     async listHosts({ profileId }) {
-      return (await listMachines(ec2(), profileId)).map((m) => ({
+      const machines = await listMachines(ec2(), profileId);
+      // The idle stop's own account of the last activity, from each running machine that has one (read in parallel, best effort).
+      const activity = await Promise.all(machines.map((m) => (m.state === 'running' && m.tags[EC2_IDLE_STOP_TAG] && m.tags[EC2_HOST_KEY_TAG] ? lastActivityOf(m) : Promise.resolve(undefined))));
+      return machines.map((m, i) => ({
         ...hostOf(m, m.tags[EC2_HOST_KEY_TAG]),
         summary: `${m.state} ${m.instanceType}${m.tags[EC2_IDLE_STOP_TAG] ? `, stops after ${m.tags[EC2_IDLE_STOP_TAG]} min idle` : ''}`,
         ...(m.tags[EC2_LAST_UP_TAG] ? { lastUpAt: m.tags[EC2_LAST_UP_TAG] } : {}),
+        ...(activity[i] ? { lastActivityAt: activity[i] } : {}),
       }));
     },
 

@@ -83,6 +83,18 @@ export const exitCodeOf = (client: Client, command: string): Promise<number | un
     });
   });
 
+/** Runs a command on the host and returns its standard output (at most 4 KiB), or undefined when it fails. */
+export const outputOf = (client: Client, command: string): Promise<string | undefined> =>
+  new Promise((resolve) => {
+    client.exec(command, (err, stream) => {
+      if (err) return resolve(undefined);
+      let out = '';
+      stream.on('data', (d: Buffer) => (out = (out + d.toString('utf8')).slice(0, 4096)));
+      stream.on('close', (code: number | undefined) => resolve(code === 0 ? out : undefined));
+      stream.stderr.resume();
+    });
+  });
+
 /**
  * Proves the engine answers through the forward; when it does not, says why: the socket is
  * missing, the user may not use it, or sshd refuses socket forwarding.
