@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { freePort } from './preevy-e2e.js';
 
 const CACHE = process.env.PREEVY_TEST_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'preevy-test');
 /** The venv test/infra/moto.sh installs moto's server into. */
@@ -22,16 +22,6 @@ export interface Moto extends AsyncDisposable {
   actionsBy(accessKeyId: string): Promise<string[]>;
   stop(): Promise<void>;
 }
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 /** Credentials moto accepts (it checks none unless `auth`); never real ones. */
 export const MOTO_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIAPREEVYTEST000000', AWS_SECRET_ACCESS_KEY: 'preevy-test-secret-never-printed' };
