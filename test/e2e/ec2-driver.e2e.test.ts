@@ -93,6 +93,18 @@ describe('preevy up --driver ec2 (built binary, moto + stand-in host behind a pr
     expect((await client.send(new DescribeKeyPairsCommand({ Filters: [{ Name: `tag:${ENV_LABEL}`, Values: [envId] }] }))).KeyPairs).toEqual([]);
   });
 
+  it('should refuse the local (loopback) tunnel server, which a machine cannot reach, before creating anything', async () => {
+    const created = await preevy('profile', 'create', 'ec2-local', '--driver', 'ec2', ...ec2Args);
+    expect(created.exitCode, created.stderr).toBe(0);
+    const callsBefore = (await moto.actionsBy(CLI_ACCESS_KEY)).length;
+    const res = await preevy('up', '--id', envId, '--profile', 'ec2-local');
+    expectRefused(res, 'TUNNEL_UNREACHABLE_FROM_HOST');
+    expect(res.stderr).toContain('which an EC2 machine cannot reach');
+    expect(await instances()).toEqual([]);
+    // Refused before a single EC2 call.
+    expect((await moto.actionsBy(CLI_ACCESS_KEY)).length).toBe(callsBefore);
+  });
+
   it('should refuse when no AWS credentials are found, creating nothing', async () => {
     const bare = { ...env };
     for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) delete bare[k];
@@ -165,8 +177,8 @@ describe('preevy up --driver ec2 (built binary, moto + stand-in host behind a pr
 
     // Then nothing: within the timeout plus the agent's 30 s resolution, it stops and says why.
     await expect.poll(async () => (await idleStop(), stopped()), { timeout: 100_000, interval: 2_000 }).toBe(true);
-    // Not before the timeout had passed since the visitor the agent reported.
-    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(state.lastActivityAt!) + 60_000);
+    // Not before the timeout had passed since the visitor the agent reported (the script counts whole seconds).
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(state.lastActivityAt!) + 60_000 - 1_000);
     expect((await host.exec(['cat', '/var/lib/preevy/idle-stops.log'])).stdout).toMatch(/stopping: idle since \d{4}-\d\d-\d\dT/);
   }, 180_000);
 
