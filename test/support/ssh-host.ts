@@ -1,6 +1,6 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
+import { generateOpenSshEd25519, sshBlobFromEd25519Key } from '@preevy/tunnel-protocol';
 import { execFile, type ExecResult } from './exec-file.js';
 import { nestedDockerdRunArgs } from './nested-docker-engine.js';
 
@@ -65,7 +65,9 @@ export const startSshHost = async (name: string, dir: string, { timeoutMs = 90_0
     await execFile('docker', ['volume', 'rm', '--force', volume]);
   };
   await remove();
-  const keys = utils.generateKeyPairSync('ed25519', { comment: 'preevy-test' });
+  // Our own encoder: ssh2's generator now and then makes an ed25519 key it cannot parse back.
+  const generated = generateOpenSshEd25519('preevy-test');
+  const keys = { private: generated.openssh, public: `ssh-ed25519 ${sshBlobFromEd25519Key(generated.publicKey).toString('base64')} preevy-test` };
   const identityFile = join(dir, `${name}-id_ed25519`);
   writeFileSync(identityFile, keys.private, { mode: 0o600 });
   chmodSync(identityFile, 0o600);

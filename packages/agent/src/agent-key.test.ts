@@ -1,5 +1,5 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { sshBlobFromEd25519Key } from '@preevy/tunnel-protocol';
+import { generateOpenSshEd25519, sshBlobFromEd25519Key } from '@preevy/tunnel-protocol';
 import { utils } from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { loadAgentKey } from './agent-key.js';
@@ -12,7 +12,8 @@ const parse = (key: Buffer) => {
 
 describe('loadAgentKey', () => {
   it('should pass an OpenSSH private key through unchanged', () => {
-    const { private: openssh } = utils.generateKeyPairSync('ed25519');
+    // Our own encoder: ssh2's generator now and then makes an ed25519 key it cannot parse back.
+    const { openssh } = generateOpenSshEd25519();
     expect(loadAgentKey(openssh, 'PREEVY_AGENT_KEY').toString()).toBe(openssh);
   });
 
