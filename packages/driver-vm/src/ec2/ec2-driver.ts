@@ -68,8 +68,10 @@ export const createEc2Driver = (options: Ec2Options, context: DriverContext = {}
     }
     return { user: options['ssh-user'], host, port: 22 };
   };
-  const dial = async (target: SshTarget, pin: SshHostKeyPin | undefined, signal?: AbortSignal): Promise<SshSession> =>
-    openSshSession({ target, auth: await auth(), pin, proxyCommand, timeoutMs: 30_000, signal, hostKeyFlag: '--ec2-host-key', ...(deps.spawnProxy ? { spawnProxy: deps.spawnProxy } : {}) });
+  const dial = async (target: SshTarget, pin: SshHostKeyPin | undefined, signal?: AbortSignal, timeoutMs = 30_000): Promise<SshSession> =>
+    openSshSession({ target, auth: await auth(), pin, proxyCommand, timeoutMs, signal, hostKeyFlag: '--ec2-host-key', ...(deps.spawnProxy ? { spawnProxy: deps.spawnProxy } : {}) });
+  /** A preevy command is activity: the machine's idle stop waits for it (best effort: a machine without the directory ignores it). */
+  const touchActivity = (session: SshSession): Promise<unknown> => exitCodeOf(session.client, `touch ${ACTIVITY_FILE} 2>/dev/null`);
   /** The ed25519 key cloud-init printed on the console at first boot, if EC2 has the output yet: a pin that needs no trust. */
   const consoleHostKey = async (instanceId: string, signal?: AbortSignal): Promise<string | undefined> => {
     const out = await ec2Call<{ Output?: string }>(ec2(), new GetConsoleOutputCommand({ InstanceId: instanceId, Latest: true }), `reading the console output of ${instanceId}`, signal).catch(() => undefined);
@@ -92,14 +94,7 @@ export const createEc2Driver = (options: Ec2Options, context: DriverContext = {}
   };
   /** What the machine's idle stop wrote last; undefined when it cannot be read within a few seconds. */
   const lastActivityOf = async (m: Machine): Promise<string | undefined> => {
-    const session = await openSshSession({
-      target: targetOf(m),
-      auth: await auth(),
-      pin: pinInForce({ option: options['host-key'], recorded: m.tags[EC2_HOST_KEY_TAG] }),
-      proxyCommand,
-      timeoutMs: 5_000,
-      ...(deps.spawnProxy ? { spawnProxy: deps.spawnProxy } : {}),
-    }).catch(() => undefined);
+    const session = await dial(targetOf(m), pinInForce({ option: options['host-key'], recorded: m.tags[EC2_HOST_KEY_TAG] }), undefined, 5_000).catch(() => undefined);
     if (!session) return undefined;
     try {
       const text = await outputOf(session.client, 'cat /var/lib/preevy/last-activity');
@@ -151,7 +146,7 @@ export const createEc2Driver = (options: Ec2Options, context: DriverContext = {}
         } else if (!prior && !options['host-key']) {
           await progress.step(`Pinned the host key of ${machine.instanceId} from its console output: ${fingerprint}`, async () => undefined);
         }
-        await exitCodeOf(session.client, `touch ${ACTIVITY_FILE} 2>/dev/null`);
+        await touchActivity(session);
         const conn = await forwardDockerSocket(session, '/var/run/docker.sock', () => dial(target, pinInForce({ recorded: session.hostKey }), signal));
         try {
           await progress.step(`Waiting until Docker runs on ${machine.instanceId}`, async () => {
@@ -194,8 +189,7 @@ export const createEc2Driver = (options: Ec2Options, context: DriverContext = {}
         });
       }
       const first = await dial(target, pin);
-      // A preevy command is activity: the machine's idle stop waits for it (best effort).
-      await exitCodeOf(first.client, `touch ${ACTIVITY_FILE} 2>/dev/null`);
+      await touchActivity(first);
       return forwardDockerSocket(first, '/var/run/docker.sock', () => dial(target, pinInForce({ recorded: first.hostKey })));
     },
 
