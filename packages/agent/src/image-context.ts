@@ -32,6 +32,18 @@ export const agentImageContext = (): AgentImageContext => {
   };
 };
 
+/** The workspace runtime image's inputs (templates/workspace/Dockerfile): Node.js, its libraries and the bundle, copied out into a volume. */
+export const workspaceRuntimeContext = (): AgentImageContext => {
+  const dockerfile = fileURLToPath(new URL('../../../templates/workspace/Dockerfile', import.meta.url));
+  return {
+    dockerfile,
+    files: [
+      { name: 'Dockerfile', source: dockerfile },
+      { name: 'agent.mjs', source: agentBundlePath() },
+    ],
+  };
+};
+
 /**
  * Copies the image context into `dir` (created if needed) for `docker build <dir>`, and returns
  * it. Fails with a remedy when the bundle was not built.

@@ -6,7 +6,7 @@ export { discoverTunnels } from './discovery.js';
 export type { DesiredTunnel, DiscoveryOptions, DiscoveryResult } from './discovery.js';
 export type { ContainerSummary } from './docker-engine-client.js';
 export { AgentError } from './errors.js';
-export { agentBundlePath, agentImageContext, stageAgentImageContext } from './image-context.js';
+export { agentBundlePath, agentImageContext, stageAgentImageContext, workspaceRuntimeContext } from './image-context.js';
 export type { AgentImageContext } from './image-context.js';
 export type { AgentLogger } from './logger.js';
 export { fetchAgentState } from './state-server.js';

@@ -20,6 +20,7 @@ import TunnelServerStop from './commands/tunnel-server/stop.js';
 import Up from './commands/up.js';
 import Urls from './commands/urls.js';
 import Version from './commands/version.js';
+import WorkspaceUp from './commands/workspace/up.js';
 
 /** Every command, listed explicitly: oclif loads this one module instead of scanning a folder. */
 export const COMMANDS = {
@@ -45,4 +46,5 @@ export const COMMANDS = {
   up: Up,
   urls: Urls,
   version: Version,
+  'workspace:up': WorkspaceUp,
 };

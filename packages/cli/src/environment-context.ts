@@ -59,3 +59,9 @@ export const agentImage = async () => {
   const { files } = agentImageContext();
   return { files: files.map((f) => ({ ...f, mode: f.name === 'preevy-agent' ? 0o755 : 0o644 })) };
 };
+
+/** The workspace runtime image's build context (Node.js and the agent bundle), loaded on demand like {@link agentImage}. */
+export const workspaceRuntimeImage = async () => {
+  const { workspaceRuntimeContext } = await import('@preevy/agent');
+  return { files: workspaceRuntimeContext().files.map((f) => ({ ...f, mode: 0o644 })) };
+};

@@ -14,3 +14,4 @@ export * from './env-id/index.js';
 export * from './profiles/index.js';
 export * from './up/index.js';
 export * from './sync/index.js';
+export * from './workspace/index.js';

@@ -9,6 +9,8 @@ export const LABELS = Object.freeze({
   envId: `${LABEL_PREFIX}.env-id`,
   /** Marks the injected agent service, so discovery never publishes it. */
   agent: `${LABEL_PREFIX}.agent`,
+  /** The name of the devcontainer workspace a resource belongs to. */
+  workspace: `${LABEL_PREFIX}.workspace`,
 });
 
 export const MANAGED_BY = 'preevy';

@@ -1,6 +1,6 @@
 import { ENV_ID_RULE } from '@preevy/tunnel-protocol';
 import { PreevyError } from '../errors/index.js';
-import { envIdSchema, envRecordSchema, type EnvHost, type EnvRecord, type EnvStatus, type EnvUrl } from './profile-schema.js';
+import { envIdSchema, envRecordSchema, type EnvHost, type EnvRecord, type EnvStatus, type EnvUrl, type WorkspaceRecord } from './profile-schema.js';
 import { zodProblems } from './zod-problems.js';
 
 /** What `up` writes about an environment; the store sets the timestamps. */
@@ -14,6 +14,8 @@ export interface EnvRecordInput {
   host?: EnvHost | undefined;
   /** Written by `up`: the record's `lastUpAt` becomes now (`purge` and `ls` age go by it). */
   deployed?: boolean;
+  /** A workspace's details; kept from the previous record when absent. */
+  workspace?: WorkspaceRecord | undefined;
 }
 
 /** Computes the next record from the one stored (undefined: none yet); it may run again if the store retries. */
@@ -60,6 +62,7 @@ export const nextEnvRecord = (envId: string, input: EnvRecordInput, previous: En
     status: input.status,
     urls: input.urls ?? previous?.urls ?? [],
     ...(input.host ?? previous?.host ? { host: input.host ?? previous?.host } : {}),
+    ...(input.workspace ?? previous?.workspace ? { workspace: input.workspace ?? previous?.workspace } : {}),
     createdAt: previous?.createdAt ?? at,
     updatedAt: at,
     ...(input.deployed ? { lastUpAt: at } : previous?.lastUpAt ? { lastUpAt: previous.lastUpAt } : {}),

@@ -96,6 +96,20 @@ export const envHostSchema = z.object({
 /** The Docker host of an environment as its driver returned it. */
 export type EnvHost = z.infer<typeof envHostSchema>;
 
+/** A devcontainer workspace (an environment whose id is `ws-<name>`): what `workspace ssh` and `ls` need. */
+export const workspaceRecordSchema = z.object({
+  name: z.string().min(1),
+  /** The local folder it was made from. */
+  source: z.string().min(1),
+  containerId: z.string().min(1),
+  remoteUser: z.string().min(1),
+  workspaceFolder: z.string().startsWith('/'),
+  /** The public half of the workspace's SSH host key (`ssh-ed25519 AAAA…`): `ssh-config` pins it. */
+  hostKey: z.string().min(1),
+});
+/** A devcontainer workspace's part of its record. */
+export type WorkspaceRecord = z.infer<typeof workspaceRecordSchema>;
+
 /** What `envs/<envId>.json` holds: read by `ls` and `down`. */
 export const envRecordSchema = z.object({
   version: z.literal(1),
@@ -109,6 +123,7 @@ export const envRecordSchema = z.object({
   lastUpAt: z.iso.datetime().optional(),
   urls: z.array(envUrlSchema),
   host: envHostSchema.optional(),
+  workspace: workspaceRecordSchema.optional(),
 });
 /** What the store knows about one environment of a profile. */
 export type EnvRecord = z.infer<typeof envRecordSchema>;

@@ -179,20 +179,39 @@ function* archiveEntries(toWrite: readonly SourceToWrite[], mtime: Date, counts:
  * the Docker host, sending only files whose content or mode changed since the last sync (by the
  * manifest kept in the volume) and deleting there what is gone locally. Content never goes to logs.
  */
-export const syncBindMounts = async ({ model, envId, docker, labels, services, syncImage = DEFAULT_SYNC_IMAGE }: SyncRequest): Promise<SyncResult> => {
-  const volume = syncVolumeName(envId);
+export const syncBindMounts = ({ model, envId, docker, labels, services, syncImage = DEFAULT_SYNC_IMAGE }: SyncRequest): Promise<SyncResult> =>
+  syncToVolume({ sources: bindSources(model, services), volume: syncVolumeName(envId), helperName: `preevy-sync-${envId}`, docker, labels, syncImage });
+
+export interface VolumeSyncRequest {
+  /** Absolute local files or folders. */
+  sources: readonly string[];
+  volume: string;
+  /** The folder of a source in the volume (default: {@link syncDirOf}, a hash of its path). */
+  dirOf?: ((source: string) => string) | undefined;
+  /** Prefix of the helper container's name. */
+  helperName: string;
+  docker: DockerCli;
+  labels: Readonly<Record<string, string>>;
+  syncImage: string;
+}
+
+/**
+ * Copies local files and folders into a volume on a Docker host, each into its own folder there,
+ * sending only what changed since the last sync (by the manifest kept in the volume) and deleting
+ * there what is gone locally. Files made on the host that were never sent stay.
+ */
+export const syncToVolume = async ({ sources, volume, dirOf = syncDirOf, helperName, docker, labels, syncImage }: VolumeSyncRequest): Promise<SyncResult> => {
   const counts: SyncCounts = { sent: 0, unchanged: 0, deleted: 0, bytes: 0 };
-  const sources = bindSources(model, services);
   if (!sources.length) return { volume, mapping: {}, ...counts };
 
-  const locals = await Promise.all(sources.map(async (source) => ({ source, dir: syncDirOf(source), ...(await localManifest(source)) })));
+  const locals = await Promise.all(sources.map(async (source) => ({ source, dir: dirOf(source), ...(await localManifest(source)) })));
   const mappingAt = (mountpoint: string) =>
     Object.fromEntries(locals.map(({ source, dir, kind, manifest }) => [source, kind === 'file' ? `${mountpoint}/${dir}/${Object.keys(manifest)[0]!}` : `${mountpoint}/${dir}`]));
   const labelArgs = Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
 
   // The sync volume and its marker, in one call: the marker of the local state means nothing to send.
   const listed = await docker(['volume', 'ls', '--filter', `name=${volume}`, '--format', '{{.Name}}\t{{.Mountpoint}}']);
-  if (listed.exitCode !== 0) throw syncFailed(`could not list the volumes of ${envId}`, listed.stderr, syncImage);
+  if (listed.exitCode !== 0) throw syncFailed(`could not list the volumes named ${volume}`, listed.stderr, syncImage);
   const volumes = new Map(listed.stdout.split('\n').filter(Boolean).map((line) => line.split('\t') as [string, string]));
   const markers = [...volumes.keys()].filter((n) => n.startsWith(syncMarkerPrefix(volume)));
   const localHash = syncStateHash(locals.map((l) => [l.dir, l.manifest]));
@@ -233,7 +252,7 @@ export const syncBindMounts = async ({ model, envId, docker, labels, services, s
   if (toWrite.length) {
     // The archive goes in with `docker cp` (an HTTP upload that ends by its own framing), not on a
     // container's stdin: stdin's end is a half-close, which a Kubernetes port-forward cannot carry.
-    const name = `preevy-sync-${envId}-${randomBytes(4).toString('hex')}`;
+    const name = `${helperName}-${randomBytes(4).toString('hex')}`;
     const created = await docker(['create', '--name', name, ...helper.slice(2), '--entrypoint', 'sh', syncImage, '-c', WRITE_SCRIPT, 'sh', ...toWrite.map((w) => w.dir)]);
     if (created.exitCode !== 0) throw syncFailed('could not create the helper container', created.stderr, syncImage);
     try {

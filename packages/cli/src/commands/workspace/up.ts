@@ -1,0 +1,37 @@
+import { Args, Flags } from '@oclif/core';
+import { workspaceUp, type WorkspaceUpResult } from '@preevy/core';
+import { BaseCommand } from '../../base-command.js';
+import { commandDriver, driverFlags } from '../../drivers/driver-flags.js';
+import { resolveProfile, workspaceRuntimeImage } from '../../environment-context.js';
+import { withInterruptSignal } from '../../interrupt-signal.js';
+
+export default class WorkspaceUp extends BaseCommand<typeof WorkspaceUp> {
+  static override summary = 'Build and start the devcontainer of a folder on the profile\'s Docker host, with its sources in a persistent volume.';
+  static override description =
+    'Reads .devcontainer/devcontainer.json (or .devcontainer.json) of PATH, syncs PATH into the workspace volume (mounted at /workspaces), builds and starts ' +
+    'the container with the devcontainers reference CLI, and prints how to reach it. Running it again syncs changed files; a changed devcontainer.json remakes the container.';
+  static override examples = ['<%= config.bin %> workspace up', '<%= config.bin %> workspace up ./my-repo --name my-ws --driver kube-pod'];
+  static override args = { path: Args.directory({ description: 'Folder with the sources and the devcontainer.json.', default: '.', exists: true }) };
+  static override flags = {
+    name: Flags.string({ description: 'Workspace name (default: the folder\'s name).' }),
+    config: Flags.file({ description: 'devcontainer.json to use (default: .devcontainer/devcontainer.json, then .devcontainer.json).', exists: true }),
+    'agent-base-image': Flags.string({ description: 'Node.js 20+ image the workspace runtime is built from.', env: 'PREEVY_AGENT_BASE_IMAGE' }),
+    'sync-image': Flags.string({ description: 'Image (with sh and tar) that copies the sources into the workspace volume.', env: 'PREEVY_SYNC_IMAGE' }),
+    ...driverFlags,
+  };
+
+  async run(): Promise<WorkspaceUpResult> {
+    const { args } = await this.parse(WorkspaceUp);
+    const f = this.flags;
+    const { store, profile } = await resolveProfile(f.profile);
+    const result = await withInterruptSignal((signal) =>
+      workspaceUp(
+        { folder: args.path, configFile: f.config, name: f.name, runtimeBaseImage: f['agent-base-image'], syncImage: f['sync-image'], signal },
+        { store, profile, driver: commandDriver(store, profile, f), runtime: workspaceRuntimeImage(), progress: this.progress, logger: this.logger },
+      ),
+    );
+    this.log(`Workspace ${result.name} is up (${result.created ? 'built' : 'unchanged'}; ${result.sync.sent} files synced) at ${result.workspaceFolder} as ${result.remoteUser}.`);
+    this.log(`Shell: ${this.config.bin} workspace ssh ${result.name}`);
+    return result;
+  }
+}

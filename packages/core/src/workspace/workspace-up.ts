@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { authorizedKeyLine, environmentLabels, generateOpenSshEd25519, LABELS } from '@preevy/tunnel-protocol';
+import type { DriverResolver } from '../driver/docker-host-driver.js';
+import { PreevyError } from '../errors/preevy-error.js';
+import type { ImageContext } from '../images/ensure-image.js';
+import type { Logger } from '../logger.js';
+import { pipeProcesses, type ProcessPipe } from '../process/pipe-processes.js';
+import { execFileRunner, type ProcessRunner } from '../process/process-runner.js';
+import type { Profile, ProfileStore } from '../profiles/profile-store.js';
+import type { WorkspaceRecord } from '../profiles/profile-schema.js';
+import type { ProgressReporter } from '../progress.js';
+import { packArchive } from '../sync/pack-archive.js';
+import { DEFAULT_SYNC_IMAGE, syncToVolume, type SyncCounts } from '../sync/sync-bind-mounts.js';
+import { dockerCli, type DockerCli } from '../up/agent-state-reader.js';
+import { envWorkDir } from '../up/env-work-dir.js';
+import { loadDevcontainerConfig, type DevcontainerConfig } from './devcontainer-config.js';
+import { devcontainerUp } from './devcontainer-cli.js';
+import { ensureWorkspaceRuntime, RUNTIME_MOUNT, RUNTIME_VOLUME } from './workspace-runtime.js';
+import { WORKSPACES_MOUNT, workspaceIds, type WorkspaceIds } from './workspace-names.js';
+
+export interface WorkspaceUpRequest {
+  /** The local folder with the sources and the devcontainer.json. */
+  folder: string;
+  configFile?: string | undefined;
+  /** Default: from the folder's name. */
+  name?: string | undefined;
+  /** Node.js image the runtime is built from (default: the agent's base image). */
+  runtimeBaseImage?: string | undefined;
+  syncImage?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface WorkspaceUpDeps {
+  store: ProfileStore;
+  profile: Profile;
+  driver: DriverResolver;
+  /** The runtime image's inputs; a promise lets the caller load it meanwhile. */
+  runtime: ImageContext | Promise<ImageContext>;
+  progress: ProgressReporter;
+  logger: Logger;
+  run?: ProcessRunner;
+  pipe?: ProcessPipe;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface WorkspaceUpResult {
+  name: string;
+  envId: string;
+  containerId: string;
+  remoteUser: string;
+  workspaceFolder: string;
+  /** True when the container was made (or remade) by this run. */
+  created: boolean;
+  sync: SyncCounts;
+}
+
+/** Hash of what decides the container (devcontainer.json, the Dockerfile, the runtime): a change remakes it. Pure. */
+export const configHash = (config: DevcontainerConfig, dockerfile: string | undefined, runtimeDir: string): string =>
+  createHash('sha256').update(`${config.text}\0${dockerfile ?? ''}\0${runtimeDir}`).digest('hex').slice(0, 16);
+
+const CONFIG_LABEL = `${LABELS.envId}.config`;
+
+/** Inside the workspace volume, so it survives a remade container; the agent reads it. */
+export const HOST_KEY_PATH = `${WORKSPACES_MOUNT}/.preevy/ssh_host_ed25519_key`;
+
+/**
+ * `preevy workspace up`: the devcontainer of a local folder on the profile's Docker host (any
+ * driver): the host ensured, the runtime installed, the sources synced into the workspace volume,
+ * the container built and started by the reference CLI (remade only when its config changed),
+ * its SSH host key placed, and the record written.
+ */
+export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUpDeps): Promise<WorkspaceUpResult> => {
+  const { store, profile, progress, run = execFileRunner, pipe = pipeProcesses, env = process.env } = deps;
+  const folder = resolve(request.folder);
+  const config = await loadDevcontainerConfig(folder, request.configFile);
+  const ids = workspaceIds(request.name ?? folder);
+  const { envId, name, volume } = ids;
+  const labels = { ...environmentLabels({ profileId: profile.name, envId }), [LABELS.workspace]: name };
+  const envs = store.envs(profile.name);
+  const previous = await envs.read(envId);
+  if (previous && !previous.workspace) {
+    throw new PreevyError(`${envId} is a preview environment, not a workspace`, { code: 'WORKSPACE_NAME_TAKEN', kind: 'conflict', suggestions: ['Pick another name with --name.'] });
+  }
+
+  const driver = await deps.driver({ recorded: previous?.driver });
+  const recorded = previous?.host?.driver === driver.name ? previous.host : undefined;
+  const host = await driver.ensureHost({ envId, profileId: profile.name, labels, progress, previous: recorded, signal: request.signal });
+  await using conn = await driver.connect(host);
+  const docker = dockerCli(run, conn.dockerHost, folder);
+  await envs.update(envId, (prev) => ({ envId, composeProject: prev?.composeProject ?? envId, driver: driver.name, status: prev ? prev.status : 'provisioning', host }));
+
+  const runtime = await progress.step('Installing the workspace runtime', async () =>
+    ensureWorkspaceRuntime({ context: await deps.runtime, baseImage: request.runtimeBaseImage, conn, docker, run, pipe, signal: request.signal }));
+  const sync = await progress.step('Syncing the sources', () =>
+    syncToVolume({ sources: [folder], volume, dirOf: () => name, helperName: `preevy-sync-${envId}`, docker, labels, syncImage: request.syncImage ?? DEFAULT_SYNC_IMAGE }));
+
+  const dockerfile = await dockerfileText(config);
+  const hash = configHash(config, dockerfile, runtime.dir);
+  const work = await envWorkDir({ env, profile }, envId);
+  const override = join(work, 'devcontainer.json');
+  await writeFile(override, `${JSON.stringify(withWorkspaceMount(config, ids), null, 2)}\n`, { mode: 0o600 });
+  const existing = await containersOf(docker, envId, profile.name);
+  const current = existing.find((c) => c.hash === hash);
+  const result = await progress.step(current ? 'Starting the devcontainer' : 'Building the devcontainer', () =>
+    devcontainerUp({
+      folder,
+      configFile: config.file,
+      overrideConfigFile: override,
+      idLabels: { ...labels, [CONFIG_LABEL]: hash },
+      mounts: [`type=volume,source=${RUNTIME_VOLUME},target=${RUNTIME_MOUNT}`],
+      dockerHost: conn.dockerHost,
+      recreate: false,
+      run,
+      env,
+      signal: request.signal,
+    }));
+  // A config change made a new container beside the old one: the old one goes.
+  const stale = existing.filter((c) => c.id !== result.containerId).map((c) => c.id);
+  if (stale.length) await docker(['rm', '--force', ...stale]);
+
+  const hostKey = previous?.workspace?.hostKey ?? (await placeHostKey(docker, result.containerId, result.remoteUser, ids));
+  if (sync.sent && result.remoteUser !== 'root') await docker(['exec', '-u', 'root', result.containerId, 'chown', '-R', `${result.remoteUser}:`, `${WORKSPACES_MOUNT}/${name}`]);
+  const workspace: WorkspaceRecord = { name, source: folder, containerId: result.containerId, remoteUser: result.remoteUser, workspaceFolder: result.remoteWorkspaceFolder, hostKey };
+  await envs.update(envId, () => ({ envId, composeProject: result.composeProjectName ?? envId, driver: driver.name, status: 'up', host, deployed: true, workspace }));
+  return { name, envId, containerId: result.containerId, remoteUser: result.remoteUser, workspaceFolder: result.remoteWorkspaceFolder, created: !current, sync };
+};
+
+/** The user's devcontainer.json with the workspace volume as `/workspaces` and the folder in it. Pure. */
+export const withWorkspaceMount = (config: DevcontainerConfig, { name, volume }: WorkspaceIds): Record<string, unknown> => ({
+  ...config.json,
+  workspaceMount: `type=volume,source=${volume},target=${WORKSPACES_MOUNT}`,
+  workspaceFolder: config.json.workspaceFolder ?? `${WORKSPACES_MOUNT}/${name}`,
+});
+
+const dockerfileText = async (config: DevcontainerConfig): Promise<string | undefined> => {
+  const dockerfile = config.json.build?.dockerfile ?? config.json.dockerFile;
+  if (!dockerfile) return undefined;
+  return readFile(resolve(dirname(config.file), dockerfile), 'utf8').catch(() => undefined);
+};
+
+/** The workspace's containers on the host, with the config hash each was made from. */
+const containersOf = async (docker: DockerCli, envId: string, profileId: string): Promise<{ id: string; hash: string }[]> => {
+  const res = await docker(['ps', '--all', '--no-trunc', '--filter', `label=${LABELS.envId}=${envId}`, '--filter', `label=${LABELS.profile}=${profileId}`, '--format', `{{.ID}}\t{{.Label "${CONFIG_LABEL}"}}`]);
+  if (res.exitCode !== 0) throw new PreevyError('Could not list the workspace containers', { code: 'DOCKER_UNREACHABLE', kind: 'unavailable', suggestions: ['Check that the Docker host answers.'], cause: new Error(res.stderr.trim()) });
+  return res.stdout.split('\n').filter(Boolean).map((line) => {
+    const [id, hash] = line.split('\t') as [string, string];
+    return { id, hash };
+  });
+};
+
+/**
+ * A new SSH host key for the workspace, written into its volume (0600, owned by the remote user,
+ * who runs the agent) through `docker cp` (never an argument, an env var or a log); returns its public line.
+ */
+const placeHostKey = async (docker: DockerCli, container: string, user: string, ids: WorkspaceIds): Promise<string> => {
+  const key = generateOpenSshEd25519(`preevy-workspace-${ids.name}`);
+  const path = HOST_KEY_PATH;
+  const dir = path.slice(0, path.lastIndexOf('/'));
+  const made = await docker(['exec', '-u', 'root', container, 'mkdir', '-p', dir]);
+  if (made.exitCode !== 0) throw hostKeyFailed(made.stderr);
+  const archive = packArchive([{ type: 'content', name: path.slice(path.lastIndexOf('/') + 1), content: key.openssh, mode: 0o600, mtime: new Date() }]);
+  const copied = await docker(['cp', '-', `${container}:${dir}`], { input: archive });
+  if (copied.exitCode !== 0) throw hostKeyFailed(copied.stderr);
+  const owned = await docker(['exec', '-u', 'root', container, 'chown', `${user}:`, path]);
+  if (owned.exitCode !== 0) throw hostKeyFailed(owned.stderr);
+  return authorizedKeyLine(key.publicKey);
+};
+
+const hostKeyFailed = (stderr: string) =>
+  new PreevyError('Could not place the workspace SSH host key', { code: 'WORKSPACE_HOST_KEY_FAILED', kind: 'unavailable', suggestions: ['Run `preevy workspace up` again; with --debug for docker output.'], cause: new Error(stderr.trim()) });
