@@ -20,6 +20,13 @@ import TunnelServerStop from './commands/tunnel-server/stop.js';
 import Up from './commands/up.js';
 import Urls from './commands/urls.js';
 import Version from './commands/version.js';
+import WorkspaceDown from './commands/workspace/down.js';
+import WorkspaceLs from './commands/workspace/ls.js';
+import WorkspaceSsh from './commands/workspace/ssh.js';
+import WorkspaceSshConfig from './commands/workspace/ssh-config.js';
+import WorkspaceStart from './commands/workspace/start.js';
+import WorkspaceStdio from './commands/workspace/stdio.js';
+import WorkspaceStop from './commands/workspace/stop.js';
 import WorkspaceUp from './commands/workspace/up.js';
 
 /** Every command, listed explicitly: oclif loads this one module instead of scanning a folder. */
@@ -46,5 +53,12 @@ export const COMMANDS = {
   up: Up,
   urls: Urls,
   version: Version,
+  'workspace:down': WorkspaceDown,
+  'workspace:ls': WorkspaceLs,
+  'workspace:ssh': WorkspaceSsh,
+  'workspace:ssh-config': WorkspaceSshConfig,
+  'workspace:start': WorkspaceStart,
+  'workspace:stdio': WorkspaceStdio,
+  'workspace:stop': WorkspaceStop,
   'workspace:up': WorkspaceUp,
 };

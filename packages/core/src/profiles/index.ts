@@ -18,7 +18,7 @@ export { properLock, withLock } from './profile-lock.js';
 export type { LockFn } from './profile-lock.js';
 export { isProfileName, validateProfileName } from './profile-name.js';
 export { ENV_STATUSES, envRecordSchema, profileConfigSchema, tunnelHostKeySchema } from './profile-schema.js';
-export type { DriverOptions, DriverOptionValue, EnvHost, EnvRecord, EnvStatus, EnvUrl, ProfileConfig } from './profile-schema.js';
+export type { DriverOptions, DriverOptionValue, EnvHost, EnvRecord, EnvStatus, EnvUrl, ProfileConfig, WorkspaceRecord } from './profile-schema.js';
 export type {
   CreateProfileInput,
   ImportProfileOptions,

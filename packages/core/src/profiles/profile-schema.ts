@@ -106,6 +106,8 @@ export const workspaceRecordSchema = z.object({
   workspaceFolder: z.string().startsWith('/'),
   /** The public half of the workspace's SSH host key (`ssh-ed25519 AAAA…`): `ssh-config` pins it. */
   hostKey: z.string().min(1),
+  /** The runtime version's folder in the container (`/.preevy/<version>`): where the agent is. */
+  runtimeDir: z.string().startsWith('/'),
 });
 /** A devcontainer workspace's part of its record. */
 export type WorkspaceRecord = z.infer<typeof workspaceRecordSchema>;

@@ -7,3 +7,5 @@ export { WORKSPACES_MOUNT, workspaceIds, workspaceNameOf } from './workspace-nam
 export type { WorkspaceIds } from './workspace-names.js';
 export { HOST_KEY_PATH, workspaceUp } from './workspace-up.js';
 export type { WorkspaceUpDeps, WorkspaceUpRequest, WorkspaceUpResult } from './workspace-up.js';
+export { knownHostsLine, shellWord, sshConfigBlock, sshHostAlias, stdioExecArgs, workspaceOf } from './workspace-ssh.js';
+export { stopWorkspace, workspaceState } from './workspace-control.js';

@@ -122,7 +122,7 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
 
   const hostKey = previous?.workspace?.hostKey ?? (await placeHostKey(docker, result.containerId, result.remoteUser, ids));
   if (sync.sent && result.remoteUser !== 'root') await docker(['exec', '-u', 'root', result.containerId, 'chown', '-R', `${result.remoteUser}:`, `${WORKSPACES_MOUNT}/${name}`]);
-  const workspace: WorkspaceRecord = { name, source: folder, containerId: result.containerId, remoteUser: result.remoteUser, workspaceFolder: result.remoteWorkspaceFolder, hostKey };
+  const workspace: WorkspaceRecord = { name, source: folder, containerId: result.containerId, remoteUser: result.remoteUser, workspaceFolder: result.remoteWorkspaceFolder, hostKey, runtimeDir: runtime.dir };
   await envs.update(envId, () => ({ envId, composeProject: result.composeProjectName ?? envId, driver: driver.name, status: 'up', host, deployed: true, workspace }));
   return { name, envId, containerId: result.containerId, remoteUser: result.remoteUser, workspaceFolder: result.remoteWorkspaceFolder, created: !current, sync };
 };

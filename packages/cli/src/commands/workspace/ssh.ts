@@ -1,0 +1,40 @@
+import { Args, Flags } from '@oclif/core';
+import { spawn } from 'node:child_process';
+import { PreevyError, sshHostAlias, workspaceIds, workspaceOf } from '@preevy/core';
+import { BaseCommand } from '../../base-command.js';
+import { resolveProfile } from '../../environment-context.js';
+import { sshConfigFor } from '../../workspace-context.js';
+
+export default class WorkspaceSsh extends BaseCommand<typeof WorkspaceSsh> {
+  static override summary = 'Open a shell in a workspace, or run a command there (after --), with OpenSSH through `workspace stdio`.';
+  static override examples = ['<%= config.bin %> workspace ssh my-ws', '<%= config.bin %> workspace ssh my-ws -- make test', '<%= config.bin %> workspace ssh my-ws -L 8080:127.0.0.1:8080'];
+  static override strict = false;
+  static override args = { name: Args.string({ description: 'Workspace name.', required: true }) };
+  static override flags = {
+    'ssh-option': Flags.string({ char: 'o', multiple: true, description: 'An OpenSSH option for this session (repeatable).' }),
+    L: Flags.string({ multiple: true, description: 'Forward a local port: [bind:]port:host:hostport (as ssh -L; binds 127.0.0.1 unless told).' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, argv } = await this.parse(WorkspaceSsh);
+    const command = (argv as string[]).slice(1);
+    const f = this.flags;
+    const { store, profile } = await resolveProfile(f.profile);
+    const ws = workspaceOf(await store.envs(profile.name).read(workspaceIds(args.name).envId), args.name);
+    const { configFile } = await sshConfigFor(profile.name, [ws]);
+    const sshArgs = [
+      '-F', configFile,
+      ...(f['ssh-option'] ?? []).flatMap((o) => ['-o', o]),
+      ...(f.L ?? []).flatMap((l) => ['-L', l.split(':').length === 3 ? `127.0.0.1:${l}` : l]),
+      ...(command.length ? [] : ['-t']),
+      sshHostAlias(ws.name, profile.name),
+      ...(command.length ? ['--', ...command] : []),
+    ];
+    process.exitCode = await new Promise<number>((resolve, reject) => {
+      const child = spawn('ssh', sshArgs, { stdio: 'inherit' });
+      child.once('error', (err: NodeJS.ErrnoException) =>
+        reject(err.code === 'ENOENT' ? new PreevyError('OpenSSH `ssh` is not installed', { code: 'SSH_CLIENT_MISSING', kind: 'unavailable', suggestions: ['Install the OpenSSH client (Debian: apt-get install openssh-client).'] }) : err));
+      child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    });
+  }
+}
