@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { execFile } from '../support/exec-file.js';
+import { CLI_BIN, REPO_ROOT } from '../support/paths.js';
+import { labelledResources, offlineEnv } from '../support/preevy-e2e.js';
+
+interface UpJson {
+  name: string;
+  envId: string;
+  containerId: string;
+  remoteUser: string;
+  workspaceFolder: string;
+  created: boolean;
+  sync: { sent: number; unchanged: number; deleted: number };
+}
+
+// A devcontainer workspace on the docker driver, as a user runs it: the built binary, a folder
+// with a Dockerfile devcontainer and a local feature, the local engine.
+describe('preevy workspace on the docker driver (built binary)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'preevy-e2e-ws-'));
+  const name = `ws${randomBytes(3).toString('hex')}`;
+  const folder = join(root, name);
+  const home = join(root, 'home');
+  const env = { ...offlineEnv(home), PREEVY_SYNC_IMAGE: 'preevy-test/busybox:latest' };
+  const preevy = (...args: string[]) => execFile(process.execPath, [CLI_BIN, ...args], { cwd: root, env, timeoutMs: 300_000 });
+  const inContainer = async (id: string, script: string) => execFile('docker', ['exec', id, 'sh', '-c', script]);
+  const record = () => join(home, 'profiles', 'default', 'envs', `ws-${name}.json`);
+  let up: UpJson;
+
+  cpSync(join(REPO_ROOT, 'test/fixtures/workspace-basic'), folder, { recursive: true });
+
+  afterAll(async () => {
+    await preevy('workspace', 'down', name, '--yes');
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('should refuse a bad devcontainer.json naming the file and the key, creating nothing', async () => {
+    const bad = join(root, 'bad');
+    cpSync(folder, bad, { recursive: true });
+    const file = join(bad, '.devcontainer', 'devcontainer.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"forwardPorts": [8080]', '"forwardPorts": [true]'));
+    const res = await preevy('workspace', 'up', bad);
+    expect(res.exitCode, res.stderr).toBe(3);
+    expect(res.stderr).toContain('.devcontainer/devcontainer.json');
+    expect(res.stderr).toContain('"forwardPorts[0]"');
+    expect(await labelledResources('ws-bad')).toEqual([]);
+    expect(existsSync(join(home, 'profiles', 'default', 'envs', 'ws-bad.json'))).toBe(false);
+  });
+
+  it('should build and start the devcontainer with the sources under /workspaces', async () => {
+    const res = await preevy('workspace', 'up', folder, '--json');
+    expect(res.exitCode, res.stderr).toBe(0);
+    up = JSON.parse(res.stdout) as UpJson;
+    expect(up).toMatchObject({ name, envId: `ws-${name}`, created: true, workspaceFolder: `/workspaces/${name}`, remoteUser: 'root' });
+    expect(up.sync.sent).toBeGreaterThan(0);
+    const seen = await inContainer(up.containerId, `cat /workspaces/${name}/notes.txt /built.txt /feature.txt; echo "$WS_FLAVOUR"; wc -l < /tmp/post-create.log`);
+    expect(seen.stdout.split('\n').map((l) => l.trim())).toEqual(['the original text', 'from-dockerfile', 'hi from the feature', 'basic', '1', '']);
+    // /workspaces is the named volume, not a bind of the laptop's folder.
+    const mounts = await execFile('docker', ['inspect', '--format', '{{range .Mounts}}{{.Type}}:{{.Name}}:{{.Destination}} {{end}}', up.containerId]);
+    expect(mounts.stdout).toContain(`volume:preevy-ws-${name}:/workspaces`);
+  });
+
+  it('should sync an edit on the next up without remaking the container, and run postCreateCommand once', async () => {
+    writeFileSync(join(folder, 'notes.txt'), 'edited on the laptop\n');
+    const res = await preevy('workspace', 'up', folder, '--json');
+    expect(res.exitCode, res.stderr).toBe(0);
+    const again = JSON.parse(res.stdout) as UpJson;
+    expect(again).toMatchObject({ created: false, containerId: up.containerId });
+    expect(again.sync.sent).toBe(1);
+    const seen = await inContainer(up.containerId, `cat /workspaces/${name}/notes.txt; wc -l < /tmp/post-create.log`);
+    expect(seen.stdout.split('\n').map((l) => l.trim())).toEqual(['edited on the laptop', '1', '']);
+  });
+
+  it('should run a command over SSH through the driver, with its exit code', async () => {
+    const res = await preevy('workspace', 'ssh', name, '--', 'cat', `/workspaces/${name}/notes.txt`);
+    expect(res.exitCode, res.stderr).toBe(0);
+    expect(res.stdout).toBe('edited on the laptop\n');
+    const failed = await preevy('workspace', 'ssh', name, '--', 'sh', '-c', 'exit 7');
+    expect(failed.exitCode).toBe(7);
+  });
+
+  it('should stop the container, show it in ls, and start it again with /workspaces intact', async () => {
+    expect((await preevy('workspace', 'stop', name)).exitCode).toBe(0);
+    const listed = JSON.parse((await preevy('workspace', 'ls', '--json')).stdout) as Array<{ name: string; state: string }>;
+    expect(listed.find((w) => w.name === name)?.state).toBe('exited');
+    const started = await preevy('workspace', 'start', name, '--json');
+    expect(started.exitCode, started.stderr).toBe(0);
+    const seen = await inContainer(up.containerId, `cat /workspaces/${name}/notes.txt; wc -l < /tmp/post-create.log`);
+    expect(seen.stdout.split('\n').map((l) => l.trim())).toEqual(['edited on the laptop', '1', '']);
+  });
+
+  it('should ask before deleting the volume, then remove everything labelled', async () => {
+    const refused = await preevy('workspace', 'down', name);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain('--yes');
+    expect(await labelledResources(`ws-${name}`)).not.toEqual([]);
+    const res = await preevy('workspace', 'down', name, '--yes');
+    expect(res.exitCode, res.stderr).toBe(0);
+    expect(await labelledResources(`ws-${name}`)).toEqual([]);
+    expect(existsSync(record())).toBe(false);
+  });
+});
