@@ -52,7 +52,9 @@ describe('parseDevcontainerJson', () => {
 describe('loadDevcontainerConfig', () => {
   it('should find .devcontainer/devcontainer.json, then .devcontainer.json, and say where it looked', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dc-'));
-    await expect(loadDevcontainerConfig(dir)).rejects.toMatchObject({ code: 'DEVCONTAINER_NOT_FOUND', message: expect.stringContaining('.devcontainer/devcontainer.json, .devcontainer.json') });
+    const missing = await loadDevcontainerConfig(dir).catch((err: unknown) => err as PreevyError);
+    expect(missing).toMatchObject({ code: 'DEVCONTAINER_NOT_FOUND' });
+    expect((missing as PreevyError).message).toContain('.devcontainer/devcontainer.json, .devcontainer.json');
     writeFileSync(join(dir, '.devcontainer.json'), '{ "image": "b" }');
     expect((await loadDevcontainerConfig(dir)).json.image).toBe('b');
     mkdirSync(join(dir, '.devcontainer'));
