@@ -26,6 +26,8 @@ export interface RuntimeRequest {
   /** The runtime image's inputs (templates/workspace/Dockerfile and the agent bundle). */
   context: ImageContext;
   baseImage?: string | undefined;
+  /** The image with sh and cp the runtime stage is copied onto (the sync's helper image, on the host anyway). */
+  helperImage: string;
   conn: Pick<DockerConnection, 'dockerHost' | 'seesLocalFiles'>;
   docker: DockerCli;
   run: ProcessRunner;
@@ -46,12 +48,12 @@ const failed = (what: string, stderr: string): PreevyError =>
  * agent bundle): built once per content as an image (on the host when it sees local files, else
  * locally and sent), copied out into the volume once, then found by a marker volume in one listing.
  */
-export const ensureWorkspaceRuntime = async ({ context, baseImage = DEFAULT_AGENT_BASE_IMAGE, conn, docker, run, pipe, signal }: RuntimeRequest): Promise<WorkspaceRuntime> => {
+export const ensureWorkspaceRuntime = async ({ context, baseImage = DEFAULT_AGENT_BASE_IMAGE, helperImage, conn, docker, run, pipe, signal }: RuntimeRequest): Promise<WorkspaceRuntime> => {
   const bundle = context.files.find((f) => f.name === 'agent.mjs');
   if (!bundle) throw new PreevyError('The workspace runtime has no agent bundle', { code: 'IMAGE_INPUT_MISSING', kind: 'internal', suggestions: ['Rebuild preevy.'] });
   const agentSha256 = createHash('sha256').update(await readFile(bundle.source)).digest('hex');
   const buildOn = conn.seesLocalFiles ? conn : LOCAL_ENGINE;
-  const { tag } = await ensureImage({ repository: 'preevy/workspace-runtime', context, buildArgs: { BASE_IMAGE: baseImage }, dockerHost: buildOn.dockerHost, run });
+  const { tag } = await ensureImage({ repository: 'preevy/workspace-runtime', context, buildArgs: { BASE_IMAGE: baseImage, HELPER_IMAGE: helperImage }, dockerHost: buildOn.dockerHost, run });
   const version = tag.slice(tag.lastIndexOf(':') + 1);
   const dir = `${RUNTIME_MOUNT}/${version}`;
   const marker = `${RUNTIME_VOLUME}.${version}`;

@@ -5,6 +5,8 @@ import { authorizedKeyLine, environmentLabels, generateOpenSshEd25519, LABELS } 
 import type { DriverResolver } from '../driver/docker-host-driver.js';
 import { PreevyError } from '../errors/preevy-error.js';
 import type { ImageContext } from '../images/ensure-image.js';
+import { LOCAL_ENGINE } from '../images/inspect-image.js';
+import { transferImages } from '../images/transfer-images.js';
 import type { Logger } from '../logger.js';
 import { pipeProcesses, type ProcessPipe } from '../process/pipe-processes.js';
 import { execFileRunner, type ProcessRunner } from '../process/process-runner.js';
@@ -29,6 +31,8 @@ export interface WorkspaceUpRequest {
   /** Node.js image the runtime is built from (default: the agent's base image). */
   runtimeBaseImage?: string | undefined;
   syncImage?: string | undefined;
+  /** On a host that cannot see local files: local images to send there first (e.g. the Dockerfile's base image). */
+  loadImages?: readonly string[] | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -89,12 +93,17 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
   const host = await driver.ensureHost({ envId, profileId: profile.name, labels, progress, previous: recorded, signal: request.signal });
   await using conn = await driver.connect(host);
   const docker = dockerCli(run, conn.dockerHost, folder);
-  await envs.update(envId, (prev) => ({ envId, composeProject: prev?.composeProject ?? envId, driver: driver.name, status: prev ? prev.status : 'provisioning', host }));
+  // No record before the workspace exists: `workspace down` of a failed one finds its resources by labels.
 
+  const syncImage = request.syncImage ?? DEFAULT_SYNC_IMAGE;
+  if (!conn.seesLocalFiles) {
+    await progress.step('Sending images', () =>
+      transferImages({ images: [syncImage, ...(request.loadImages ?? [])], optional: [syncImage], from: LOCAL_ENGINE, to: conn, run, pipe, progress, signal: request.signal }));
+  }
   const runtime = await progress.step('Installing the workspace runtime', async () =>
-    ensureWorkspaceRuntime({ context: await deps.runtime, baseImage: request.runtimeBaseImage, conn, docker, run, pipe, signal: request.signal }));
+    ensureWorkspaceRuntime({ context: await deps.runtime, baseImage: request.runtimeBaseImage, helperImage: syncImage, conn, docker, run, pipe, signal: request.signal }));
   const sync = await progress.step('Syncing the sources', () =>
-    syncToVolume({ sources: [folder], volume, dirOf: () => name, helperName: `preevy-sync-${envId}`, docker, labels, syncImage: request.syncImage ?? DEFAULT_SYNC_IMAGE }));
+    syncToVolume({ sources: [folder], volume, dirOf: () => name, helperName: `preevy-sync-${envId}`, docker, labels, syncImage }));
 
   const dockerfile = await dockerfileText(config);
   const hash = configHash(config, dockerfile, runtime.dir);

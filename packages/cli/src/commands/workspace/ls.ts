@@ -31,7 +31,7 @@ export default class WorkspaceLs extends BaseCommand<typeof WorkspaceLs> {
         const state = await (async () => {
           const { conn } = await openWorkspace(store, profile, driver, ws.name);
           await using _ = conn;
-          return workspaceState(ws, conn);
+          return await workspaceState(ws, conn); // awaited here: the connection closes when this function returns
         })().catch((err: unknown) => `unreachable (${(err as Error).message})`);
         return { name: ws.name, driver: r.driver, state, lastUpAt: r.lastUpAt, workspaceFolder: ws.workspaceFolder, source: ws.source };
       }),

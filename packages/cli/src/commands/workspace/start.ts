@@ -1,16 +1,16 @@
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { workspaceIds, workspaceOf, workspaceUp, type WorkspaceUpResult } from '@preevy/core';
 import { BaseCommand } from '../../base-command.js';
 import { commandDriver, driverFlags } from '../../drivers/driver-flags.js';
 import { resolveProfile, workspaceRuntimeImage } from '../../environment-context.js';
 import { withInterruptSignal } from '../../interrupt-signal.js';
+import { workspaceImageFlags, workspaceImageRequest } from '../../workspace-flags.js';
 
 export default class WorkspaceStart extends BaseCommand<typeof WorkspaceStart> {
   static override summary = 'Resume a stopped workspace: `workspace up` of the folder it was made from (postStartCommand runs, changed files sync).';
   static override args = { name: Args.string({ description: 'Workspace name.', required: true }) };
   static override flags = {
-    'agent-base-image': Flags.string({ description: 'Node.js 20+ image the workspace runtime is built from.', env: 'PREEVY_AGENT_BASE_IMAGE' }),
-    'sync-image': Flags.string({ description: 'Image (with sh and tar) that copies the sources into the workspace volume.', env: 'PREEVY_SYNC_IMAGE' }),
+    ...workspaceImageFlags,
     ...driverFlags,
   };
 
@@ -21,7 +21,7 @@ export default class WorkspaceStart extends BaseCommand<typeof WorkspaceStart> {
     const ws = workspaceOf(await store.envs(profile.name).read(workspaceIds(args.name).envId), args.name);
     const result = await withInterruptSignal((signal) =>
       workspaceUp(
-        { folder: ws.source, name: ws.name, runtimeBaseImage: f['agent-base-image'], syncImage: f['sync-image'], signal },
+        { folder: ws.source, name: ws.name, ...workspaceImageRequest(f), signal },
         { store, profile, driver: commandDriver(store, profile, f), runtime: workspaceRuntimeImage(), progress: this.progress, logger: this.logger },
       ),
     );

@@ -4,6 +4,7 @@ import { BaseCommand } from '../../base-command.js';
 import { commandDriver, driverFlags } from '../../drivers/driver-flags.js';
 import { resolveProfile, workspaceRuntimeImage } from '../../environment-context.js';
 import { withInterruptSignal } from '../../interrupt-signal.js';
+import { workspaceImageFlags, workspaceImageRequest } from '../../workspace-flags.js';
 
 export default class WorkspaceUp extends BaseCommand<typeof WorkspaceUp> {
   static override summary = 'Build and start the devcontainer of a folder on the profile\'s Docker host, with its sources in a persistent volume.';
@@ -15,8 +16,7 @@ export default class WorkspaceUp extends BaseCommand<typeof WorkspaceUp> {
   static override flags = {
     name: Flags.string({ description: 'Workspace name (default: the folder\'s name).' }),
     config: Flags.file({ description: 'devcontainer.json to use (default: .devcontainer/devcontainer.json, then .devcontainer.json).', exists: true }),
-    'agent-base-image': Flags.string({ description: 'Node.js 20+ image the workspace runtime is built from.', env: 'PREEVY_AGENT_BASE_IMAGE' }),
-    'sync-image': Flags.string({ description: 'Image (with sh and tar) that copies the sources into the workspace volume.', env: 'PREEVY_SYNC_IMAGE' }),
+    ...workspaceImageFlags,
     ...driverFlags,
   };
 
@@ -26,7 +26,7 @@ export default class WorkspaceUp extends BaseCommand<typeof WorkspaceUp> {
     const { store, profile } = await resolveProfile(f.profile);
     const result = await withInterruptSignal((signal) =>
       workspaceUp(
-        { folder: args.path, configFile: f.config, name: f.name, runtimeBaseImage: f['agent-base-image'], syncImage: f['sync-image'], signal },
+        { folder: args.path, configFile: f.config, name: f.name, ...workspaceImageRequest(f), signal },
         { store, profile, driver: commandDriver(store, profile, f), runtime: workspaceRuntimeImage(), progress: this.progress, logger: this.logger },
       ),
     );
