@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { stopEmbeddedTunnelServer } from '@preevy/cli';
 import { execFile } from '../support/exec-file.js';
 import { CLI_BIN, REPO_ROOT } from '../support/paths.js';
 import { labelledResources, offlineEnv } from '../support/preevy-e2e.js';
@@ -15,7 +16,15 @@ interface UpJson {
   workspaceFolder: string;
   created: boolean;
   sync: { sent: number; unchanged: number; deleted: number };
+  urls: Array<{ port: number; url: string }>;
 }
+
+/** GET through the tunnel on loopback (`*.localhost`), with the URL's Host and an optional share token. */
+const viaTunnel = async (url: string, token?: string): Promise<{ status: number; body: string }> => {
+  const u = new URL(url);
+  const res = await fetch(`http://127.0.0.1:${u.port}/`, { headers: { Host: u.host, ...(token ? { Authorization: `Bearer ${token}` } : {}) } });
+  return { status: res.status, body: await res.text() };
+};
 
 // A devcontainer workspace on the docker driver, as a user runs it: the built binary, a folder
 // with a Dockerfile devcontainer and a local feature, the local engine.
@@ -34,6 +43,7 @@ describe('preevy workspace on the docker driver (built binary)', () => {
 
   afterAll(async () => {
     await preevy('workspace', 'down', name, '--yes');
+    await stopEmbeddedTunnelServer(home);
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -52,7 +62,7 @@ describe('preevy workspace on the docker driver (built binary)', () => {
 
   it('should build and start the devcontainer with the sources under /workspaces', async () => {
     const res = await preevy('workspace', 'up', folder, '--json');
-    expect(res.exitCode, res.stderr).toBe(0);
+    expect(res.exitCode, `${res.stderr}${res.stdout}`).toBe(0);
     up = JSON.parse(res.stdout) as UpJson;
     expect(up).toMatchObject({ name, envId: `ws-${name}`, created: true, workspaceFolder: `/workspaces/${name}`, remoteUser: 'root' });
     expect(up.sync.sent).toBeGreaterThan(0);
@@ -61,6 +71,15 @@ describe('preevy workspace on the docker driver (built binary)', () => {
     // /workspaces is the named volume, not a bind of the laptop's folder.
     const mounts = await execFile('docker', ['inspect', '--format', '{{range .Mounts}}{{.Type}}:{{.Name}}:{{.Destination}} {{end}}', up.containerId]);
     expect(mounts.stdout).toContain(`volume:preevy-ws-${name}:/workspaces`);
+  });
+
+  it('should publish forwardPorts as a private tunnel URL that answers with no ssh session open', async () => {
+    expect(up.urls).toEqual([{ port: 8080, url: expect.stringMatching(new RegExp(`^http://workspace-8080-ws-${name}-[a-z0-9]+\\.localhost:\\d+$`)) as string }]);
+    expect((await viaTunnel(up.urls[0]!.url)).status).toBe(401);
+    const signed = await preevy('urls', '--id', `ws-${name}`, '--include-access-credentials', '--json');
+    expect(signed.exitCode, signed.stderr).toBe(0);
+    const token = new URL((JSON.parse(signed.stdout) as Array<{ url: string }>)[0]!.url).searchParams.get('preevy_token')!;
+    expect(await viaTunnel(up.urls[0]!.url, token)).toEqual({ status: 200, body: 'the original text\n' });
   });
 
   it('should sync an edit on the next up without remaking the container, and run postCreateCommand once', async () => {
@@ -72,6 +91,7 @@ describe('preevy workspace on the docker driver (built binary)', () => {
     expect(again.sync.sent).toBe(1);
     const seen = await inContainer(up.containerId, `cat /workspaces/${name}/notes.txt; wc -l < /tmp/post-create.log`);
     expect(seen.stdout.split('\n').map((l) => l.trim())).toEqual(['edited on the laptop', '1', '']);
+    expect(again.urls).toEqual(up.urls);
   });
 
   it('should run a command over SSH through the driver, with its exit code', async () => {
