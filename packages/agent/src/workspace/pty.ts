@@ -28,7 +28,7 @@ export const loadPtySpawner = async (): Promise<PtySpawner> => {
     throw new AgentError(`cannot load the terminal support (@lydell/node-pty): ${describeError(err)}`, {
       code: 'WORKSPACE_PTY_UNAVAILABLE',
       suggestions: [
-        'Run the agent from its workspace folder, which holds node_modules/@lydell/node-pty next to agent.mjs (`npm run bundle -w @preevy/agent` stages it in packages/agent/dist/workspace).',
+        'Run the agent from its workspace folder, which holds node_modules/@lydell/node-pty next to agent.mjs (`npm run bundle -w @preevy/agent` stages it in packages/agent/dist/workspace-agent).',
         'Commands without a terminal still work: `ssh -T HOST -- CMD`.',
       ],
       cause: err,
