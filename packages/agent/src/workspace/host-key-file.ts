@@ -1,5 +1,5 @@
 import { readFileSync, statSync, type Stats } from 'node:fs';
-import ssh2 from 'ssh2';
+import ssh2, { type ParsedKey } from 'ssh2';
 import { loadAgentKey } from '../agent-key.js';
 import { AgentError, describeError } from '../errors.js';
 
@@ -51,8 +51,7 @@ export const readHostKeyFile = (path: string, io: HostKeyFileIo = realIo): Buffe
 
 /** The OpenSSH public key line (`type base64`) of a host private key, as a known_hosts entry wants it. */
 export const hostPublicKeyLine = (privateKey: Buffer | string): string => {
-  const parsed = ssh2.utils.parseKey(privateKey);
-  const key = Array.isArray(parsed) ? parsed[0] : parsed;
-  if (!key || key instanceof Error) throw new TypeError(`not a private key: ${key instanceof Error ? key.message : 'empty'}`);
+  const key: ParsedKey | Error = ssh2.utils.parseKey(privateKey);
+  if (key instanceof Error) throw new TypeError(`not a private key: ${key.message}`);
   return `${key.type} ${key.getPublicSSH().toString('base64')}`;
 };

@@ -73,7 +73,7 @@ export class RemoteForwards {
           return;
         }
         this.#onData();
-        splice(channel as ServerChannel, socket, this.#onData);
+        splice(channel, socket, this.#onData);
       });
     });
     return port;

@@ -1,3 +1,4 @@
+import type * as NodePty from '@lydell/node-pty';
 import type { IPty } from '@lydell/node-pty';
 import { AgentError, describeError } from '../errors.js';
 
@@ -20,9 +21,10 @@ export type PtySpawner = (options: PtySpawnOptions) => IPty;
  * bundle, and a session without a terminal (exec, sftp, forwards) must never need it.
  */
 export const loadPtySpawner = async (): Promise<PtySpawner> => {
-  let mod: typeof import('@lydell/node-pty');
+  let mod: typeof NodePty;
   try {
-    const imported = (await import('@lydell/node-pty')) as typeof import('@lydell/node-pty') & { default?: typeof import('@lydell/node-pty') };
+    // A CommonJS module: Node gives its exports as `default` (named exports only where it can detect them).
+    const imported = (await import('@lydell/node-pty')) as typeof NodePty & { default?: typeof NodePty };
     mod = imported.default ?? imported;
   } catch (err) {
     throw new AgentError(`cannot load the terminal support (@lydell/node-pty): ${describeError(err)}`, {
@@ -36,5 +38,5 @@ export const loadPtySpawner = async (): Promise<PtySpawner> => {
   }
   return ({ file, args, term, cols, rows, cwd, env }) => 
     // encoding null: output as raw Buffers, so a split UTF-8 sequence or binary output is not mangled.
-    mod.spawn(file, args, { name: term, cols, rows, cwd, env: env as Record<string, string>, encoding: null });
+    mod.spawn(file, args, { name: term, cols, rows, cwd, env, encoding: null });
 };

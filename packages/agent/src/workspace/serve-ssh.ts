@@ -128,7 +128,7 @@ export const serveSsh = (stream: Duplex, options: ServeSshOptions): SshConnectio
       });
       client.on('request', (accept, reject, name, info) => {
         if (name === 'tcpip-forward') {
-          const bind = info as ssh2.TcpipBindInfo;
+          const bind = info;
           fwd.add(bind).then(
             (port) => {
               log.debug({ bind: `${bind.bindAddr}:${port}` }, 'remote forward listening');
@@ -140,7 +140,7 @@ export const serveSsh = (stream: Duplex, options: ServeSshOptions): SshConnectio
             },
           );
         } else if (name === 'cancel-tcpip-forward') {
-          if (fwd.cancel(info as ssh2.TcpipBindInfo)) accept?.();
+          if (fwd.cancel(info)) accept?.();
           else reject?.();
         } else {
           reject?.();
