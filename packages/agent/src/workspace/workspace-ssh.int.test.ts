@@ -6,7 +6,7 @@
 import { execFile as execFileCb, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -137,6 +137,16 @@ describe('workspace-ssh with stock OpenSSH (ssh, scp, sftp) and the bundle as Pr
     } finally {
       ssh.kill();
     }
+  });
+
+  it('should bump the activity file on SSH activity, for idle stop', async () => {
+    const activityFile = join(dir, 'activity');
+    const before = Date.now();
+    const options = sshOptions().map((o) => (o.startsWith('ProxyCommand=') ? `${o} --activity-file ${activityFile}` : o));
+    const result = await run('ssh', [...options, 'ws', '--', 'true']);
+    expect(result.code, result.stderr).toBe(0);
+    const { mtimeMs } = await stat(activityFile);
+    expect(mtimeMs).toBeGreaterThanOrEqual(before - 1_000);
   });
 
   it('should refuse the connection when the pinned host key differs', async () => {
