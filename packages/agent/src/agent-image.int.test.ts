@@ -30,7 +30,8 @@ const run = async (file: string, args: string[], env: NodeJS.ProcessEnv = proces
 };
 
 const BUNDLE_SCRIPT = fileURLToPath(new URL('../../../scripts/bundle-node.mjs', import.meta.url));
-const BUNDLE_ARGS = ['packages/agent/src/main.ts', 'packages/agent/dist/agent.mjs'];
+// The same flags as `npm run bundle -w @preevy/agent` (scripts/bundle-agent.mjs): node-pty stays external.
+const BUNDLE_ARGS = ['packages/agent/src/main.ts', 'packages/agent/dist/agent.mjs', '--external:@lydell/node-pty'];
 const sha256 = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
 
 describe('agent image', () => {

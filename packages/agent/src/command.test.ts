@@ -75,3 +75,36 @@ describe('createPinoLogger', () => {
     expect(lines[0]).not.toMatch(/tok-\d|PRIVATE/);
   });
 });
+
+describe('runAgentCommand workspace-ssh', () => {
+  it('should refuse to serve without a host key file, naming the flag and the variable, and never touch stdout', async () => {
+    const { io: i, out, err } = io();
+    let opened = false;
+    i.openStdio = () => {
+      opened = true;
+      throw new Error('must not open stdio');
+    };
+    expect(await runAgentCommand(['workspace-ssh'], i)).toBe(EXIT.usage);
+    expect(err.join('')).toMatch(/--host-key FILE or PREEVY_WORKSPACE_HOST_KEY_FILE/);
+    expect(out.join('')).toBe('');
+    expect(opened).toBe(false);
+  });
+
+  it('should reject unknown flags with usage', async () => {
+    const { io: i, err } = io();
+    i.openStdio = () => {
+      throw new Error('must not open stdio');
+    };
+    expect(await runAgentCommand(['workspace-ssh', '--bogus'], i)).toBe(EXIT.usage);
+    expect(err.join('')).toContain('Usage: preevy-agent workspace-ssh');
+  });
+
+  it('should refuse a host key file with loose permissions with its code and remedy', async () => {
+    const { io: i, err } = io({ PREEVY_WORKSPACE_HOST_KEY_FILE: '/etc/passwd' });
+    i.openStdio = () => {
+      throw new Error('must not open stdio');
+    };
+    expect(await runAgentCommand(['workspace-ssh'], i)).toBe(EXIT.invalidConfig);
+    expect(err.join('')).toMatch(/readable or writable by group or others[\s\S]*hint: Restrict it to its owner/);
+  });
+});

@@ -1,11 +1,13 @@
+import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AGENT_STATE_FILE, LOG_REDACT_CENSOR, LOG_REDACT_PATHS } from '@preevy/tunnel-protocol';
+import { AGENT_STATE_FILE, LOG_REDACT_CENSOR, LOG_REDACT_PATHS, WORKSPACE_SSH_COMMAND } from '@preevy/tunnel-protocol';
 import { pino, type DestinationStream, type LoggerOptions } from 'pino';
 import { createAgent, type AgentOptions } from './agent.js';
 import { AgentConfigError, parseAgentConfig, parseStateEndpoint, type AgentLogLevel } from './config.js';
 import { AgentError, describeError } from './errors.js';
 import type { AgentLogger } from './logger.js';
 import { fetchAgentState } from './state-server.js';
+import { runWorkspaceSsh, WORKSPACE_SSH_USAGE } from './workspace/workspace-ssh-command.js';
 
 export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2, invalidConfig: 3, unavailable: 6 });
 
@@ -19,11 +21,16 @@ export interface CommandIo {
   createLogger?: (level: AgentLogLevel) => AgentLogger;
   /** Extra agent options (tests inject Docker and socket fakes). */
   agentOverrides?: Partial<AgentOptions>;
+  /** stdin/stdout as one stream, for `workspace-ssh` (whose stdout is the SSH connection). */
+  openStdio?: () => Duplex;
+  /** The logger of `workspace-ssh`: stderr only. */
+  createStderrLogger?: (level: AgentLogLevel) => AgentLogger;
 }
 
-const USAGE = `Usage: preevy-agent [run|state|help]
+const USAGE = `Usage: preevy-agent [run|state|${WORKSPACE_SSH_COMMAND}|help]
   run     (default) publish the compose project's services through the tunnel server
   state   print the running agent's state (JSON) from its local endpoint
+  ${WORKSPACE_SSH_COMMAND}   serve one SSH connection on stdin/stdout (in a workspace container; see \`${WORKSPACE_SSH_COMMAND} --help\`)
 Configuration: PREEVY_TUNNEL_URL, PREEVY_TUNNEL_HOST_KEY, PREEVY_ENV_ID, PREEVY_AGENT_KEY_FILE or
 PREEVY_AGENT_KEY, COMPOSE_PROJECT; optional PREEVY_DEFAULT_ACCESS, PREEVY_AGENT_STATE_PORT,
 PREEVY_AGENT_STATE_HOST, PREEVY_AGENT_SERVICE, PREEVY_AGENT_NETWORKS, PREEVY_LOG_LEVEL, DOCKER_HOST.
@@ -55,6 +62,7 @@ const formatError = (err: unknown): string => {
 /** The `preevy-agent` command line; returns the exit code. */
 export const runAgentCommand = async (argv: readonly string[], io: CommandIo): Promise<number> => {
   const [command = 'run', ...rest] = argv;
+  if (command === WORKSPACE_SSH_COMMAND) return runWorkspaceSshCommand(rest, io);
   if (rest.length > 0 || !['run', 'state', 'help', '--help', '-h'].includes(command)) {
     io.stderr(`preevy-agent: unexpected arguments: ${argv.join(' ')}\n${USAGE}`);
     return EXIT.usage;
@@ -101,4 +109,30 @@ export const runAgentCommand = async (argv: readonly string[], io: CommandIo): P
   const stopped = await Promise.race([agent.stop(SHUTDOWN_TIMEOUT_MS).then(() => true), sleep(SHUTDOWN_TIMEOUT_MS + 500, false, { ref: false })]);
   log.info({ clean: stopped }, 'agent stopped');
   return EXIT.ok;
+};
+
+const runWorkspaceSshCommand = async (argv: readonly string[], io: CommandIo): Promise<number> => {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stderr(WORKSPACE_SSH_USAGE);
+    return EXIT.ok;
+  }
+  if (!io.openStdio) {
+    io.stderr(`preevy-agent: ${WORKSPACE_SSH_COMMAND} needs the process's stdin and stdout\n`);
+    return EXIT.failed;
+  }
+  const result = await runWorkspaceSsh(argv, {
+    env: io.env,
+    stderr: io.stderr,
+    openStdio: io.openStdio,
+    // Never stdout: it is the SSH stream.
+    createLogger: io.createStderrLogger ?? ((level) => createPinoLogger(level, pino.destination({ dest: 2, sync: true }))),
+    waitForSignal: io.waitForSignal,
+  });
+  if (result.ok) return EXIT.ok;
+  if (result.usage) {
+    io.stderr(`preevy-agent ${WORKSPACE_SSH_COMMAND}: ${result.message}\n${WORKSPACE_SSH_USAGE}`);
+    return EXIT.usage;
+  }
+  io.stderr(`preevy-agent ${WORKSPACE_SSH_COMMAND}: ${result.error ? formatError(result.error) : result.message}\n`);
+  return EXIT.invalidConfig;
 };

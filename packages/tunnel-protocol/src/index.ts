@@ -32,6 +32,7 @@ export {
 export type { ShareTokenClaims, SignShareTokenOptions, TokenRejection, VerifyResult, VerifyShareTokenOptions } from './share-token.js';
 export { authorizedKeyLine, clientIdFromKey, ed25519KeyFromSshBlob, keyFingerprint, sshBlobFromEd25519Key } from './ssh-key.js';
 export { encodeOpenSshEd25519, generateOpenSshEd25519, OPENSSH_PRIVATE_KEY_BEGIN, OPENSSH_PRIVATE_KEY_END } from './openssh-key.js';
+export { WORKSPACE_SSH_COMMAND, WORKSPACE_SSH_ENV } from './workspace-ssh.js';
 export { parseAgentState } from './agent-state.js';
 export type { AgentConnectionStatus, AgentState } from './agent-state.js';
 export { formatHostKeyPin, hostKeyLine, hostKeyMatchesPin, parseHostKeyPin } from './host-key-pin.js';
