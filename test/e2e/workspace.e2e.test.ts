@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,12 +21,18 @@ interface UpJson {
   urls: Array<{ port: number; url: string }>;
 }
 
-/** GET through the tunnel on loopback (`*.localhost`), with the URL's Host and an optional share token. */
-const viaTunnel = async (url: string, token?: string): Promise<{ status: number; body: string }> => {
-  const u = new URL(url);
-  const res = await fetch(`http://127.0.0.1:${u.port}/`, { headers: { Host: u.host, ...(token ? { Authorization: `Bearer ${token}` } : {}) } });
-  return { status: res.status, body: await res.text() };
-};
+/** GET through the tunnel on loopback (`*.localhost`) with the URL's Host (fetch drops a Host header) and an optional share token. */
+const viaTunnel = (url: string, token?: string): Promise<{ status: number; body: string }> =>
+  new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const headers = { Host: u.host, ...(token ? { Authorization: `Bearer ${token}` } : {}) };
+    request({ host: '127.0.0.1', port: u.port, path: '/', headers, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString())).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
 
 // A devcontainer workspace on the docker driver, as a user runs it: the built binary, a folder
 // with a Dockerfile devcontainer and a local feature, the local engine.
@@ -98,8 +106,52 @@ describe('preevy workspace on the docker driver (built binary)', () => {
     const res = await preevy('workspace', 'ssh', name, '--', 'cat', `/workspaces/${name}/notes.txt`);
     expect(res.exitCode, res.stderr).toBe(0);
     expect(res.stdout).toBe('edited on the laptop\n');
-    const failed = await preevy('workspace', 'ssh', name, '--', 'sh', '-c', 'exit 7');
-    expect(failed.exitCode).toBe(7);
+    // As with ssh, the words after -- are one command line for the remote shell.
+    expect((await preevy('workspace', 'ssh', name, '--', 'exit 7')).exitCode).toBe(7);
+  });
+
+  it('should give an interactive shell a terminal with the window size, and pass its exit code on', async () => {
+    // `script` gives the CLI a terminal, as a user's would be.
+    const shell = `stty cols 123 rows 45; ${process.execPath} ${CLI_BIN} workspace ssh ${name}`;
+    const res = await execFile('sh', ['-c', `(sleep 2; echo 'tty; stty size; echo "user=$(id -un)"; exit 5') | script -qec '${shell}' /dev/null`], { env, timeoutMs: 60_000 });
+    // eslint-disable-next-line no-control-regex -- the terminal's escape sequences (bracketed paste) go
+    const out = res.stdout.replaceAll('\r', '').replace(/\u001b\[[?0-9;]*[a-zA-Z]/g, '');
+    expect(out).toMatch(/^\/dev\/pts\/\d+$/m);
+    expect(out).toMatch(/^45 123$/m);
+    expect(out).toMatch(/^user=root$/m);
+    expect(res.exitCode).toBe(5);
+  });
+
+  it('should work with stock ssh, scp and ssh -L through the ssh-config block', async () => {
+    const printed = await preevy('workspace', 'ssh-config', '--json');
+    expect(printed.exitCode, printed.stderr).toBe(0);
+    const { config, configFile } = JSON.parse(printed.stdout) as { config: string; configFile: string };
+    expect(config).toContain(`Host ${name}.preevy`);
+    const ssh = (...args: string[]) => execFile('ssh', ['-F', configFile, ...args], { env, timeoutMs: 60_000 });
+    expect((await ssh(`${name}.preevy`, 'echo', 'over', 'ssh')).stdout).toBe('over ssh\n');
+    const local = join(root, 'to-copy.txt');
+    writeFileSync(local, 'copied by scp\n');
+    const sent = await execFile('scp', ['-F', configFile, local, `${name}.preevy:/workspaces/${name}/copied.txt`], { env, timeoutMs: 60_000 });
+    expect(sent.exitCode, sent.stderr).toBe(0);
+    expect((await inContainer(up.containerId, `cat /workspaces/${name}/copied.txt`)).stdout).toBe('copied by scp\n');
+    const back = join(root, 'back.txt');
+    expect((await execFile('scp', ['-F', configFile, `${name}.preevy:/workspaces/${name}/notes.txt`, back], { env, timeoutMs: 60_000 })).exitCode).toBe(0);
+    expect(readFileSync(back, 'utf8')).toBe('edited on the laptop\n');
+    // ssh -L to the workspace's own server on 8080, bound to this machine's loopback.
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const forward = spawn('ssh', ['-F', configFile, '-N', '-o', 'ExitOnForwardFailure=yes', '-L', `127.0.0.1:${port}:127.0.0.1:8080`, `${name}.preevy`], { env, stdio: 'ignore' });
+    try {
+      let body = '';
+      for (let i = 0; i < 40 && !body; i += 1) {
+        body = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text(), async () => {
+          await new Promise((r) => setTimeout(r, 250));
+          return '';
+        });
+      }
+      expect(body).toBe('edited on the laptop\n');
+    } finally {
+      forward.kill();
+    }
   });
 
   it('should stop the container, show it in ls, and start it again with /workspaces intact', async () => {

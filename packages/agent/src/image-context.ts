@@ -1,7 +1,9 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { access, chmod, copyFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentError } from './errors.js';
+import { workspaceAgentDir } from './workspace/workspace-agent-dir.js';
 
 // Resolved from this module: src/ (tests, source condition) and dist/ (built) are siblings.
 const packageFile = (rel: string) => fileURLToPath(new URL(`../${rel}`, import.meta.url));
@@ -32,16 +34,25 @@ export const agentImageContext = (): AgentImageContext => {
   };
 };
 
-/** The workspace runtime image's inputs (templates/workspace/Dockerfile): Node.js, its libraries and the bundle, copied out into a volume. */
+/**
+ * The workspace runtime image's inputs (templates/workspace/Dockerfile): Node.js and its libraries
+ * come from the base image; the staged workspace agent folder (bundle and node-pty) from here.
+ */
 export const workspaceRuntimeContext = (): AgentImageContext => {
-  const dockerfile = fileURLToPath(new URL('../../../templates/workspace/Dockerfile', import.meta.url));
-  return {
-    dockerfile,
-    files: [
-      { name: 'Dockerfile', source: dockerfile },
-      { name: 'agent.mjs', source: agentBundlePath() },
-    ],
-  };
+  const dockerfile = templateFile('../workspace/Dockerfile');
+  const staged = workspaceAgentDir();
+  if (!existsSync(join(staged, 'agent.mjs'))) {
+    throw new AgentError(`the workspace agent folder ${staged} is missing`, {
+      code: 'AGENT_BUNDLE_MISSING',
+      suggestions: ['Build the agent bundle: `npm run bundle -w @preevy/agent`.'],
+    });
+  }
+  const files = readdirSync(staged, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort()
+    .map((source) => ({ name: `workspace-agent/${relative(staged, source)}`, source }));
+  return { dockerfile, files: [{ name: 'Dockerfile', source: dockerfile }, ...files] };
 };
 
 /**

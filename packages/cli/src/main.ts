@@ -16,7 +16,8 @@ export const main = async (argv: readonly string[], root: string, io: MainIo = p
   try {
     await run([...argv], root);
     await flush();
-    return 0;
+    // A command that passes on another program's exit code (`workspace ssh`) sets process.exitCode.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     const report = toErrorReport(err, { debug: argv.includes('--debug') });
     if (!report) return silentExitCode(err);

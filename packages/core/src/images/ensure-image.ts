@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { chmod, copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { dockerEnv } from '../driver/docker-host-driver.js';
 import { PreevyError } from '../errors/preevy-error.js';
 import { execFileRunner, type ProcessRunner } from '../process/process-runner.js';
@@ -56,6 +56,8 @@ export const ensureImage = async ({ repository, context, buildArgs = {}, dockerH
   const dir = await mkdtemp(join(tmpdir(), 'preevy-image-'));
   try {
     for (const { name, source, mode } of context.files) {
+      // A name may have folders (`workspace-agent/node_modules/…`).
+      await mkdir(dirname(join(dir, name)), { recursive: true });
       await copyFile(source, join(dir, name));
       if (mode !== undefined) await chmod(join(dir, name), mode);
     }

@@ -49,7 +49,7 @@ const failed = (what: string, stderr: string): PreevyError =>
  * locally and sent), copied out into the volume once, then found by a marker volume in one listing.
  */
 export const ensureWorkspaceRuntime = async ({ context, baseImage = DEFAULT_AGENT_BASE_IMAGE, helperImage, conn, docker, run, pipe, signal }: RuntimeRequest): Promise<WorkspaceRuntime> => {
-  const bundle = context.files.find((f) => f.name === 'agent.mjs');
+  const bundle = context.files.find((f) => f.name.endsWith('/agent.mjs') || f.name === 'agent.mjs');
   if (!bundle) throw new PreevyError('The workspace runtime has no agent bundle', { code: 'IMAGE_INPUT_MISSING', kind: 'internal', suggestions: ['Rebuild preevy.'] });
   const agentSha256 = createHash('sha256').update(await readFile(bundle.source)).digest('hex');
   const buildOn = conn.seesLocalFiles ? conn : LOCAL_ENGINE;

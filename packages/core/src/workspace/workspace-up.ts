@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { authorizedKeyLine, environmentLabels, generateOpenSshEd25519, LABELS } from '@preevy/tunnel-protocol';
+import { authorizedKeyLine, DEFAULT_AGENT_BASE_IMAGE, environmentLabels, generateOpenSshEd25519, LABELS } from '@preevy/tunnel-protocol';
 import type { DriverResolver } from '../driver/docker-host-driver.js';
 import { PreevyError } from '../errors/preevy-error.js';
-import type { ImageContext } from '../images/ensure-image.js';
+import { ensureImage, type ImageContext } from '../images/ensure-image.js';
 import { LOCAL_ENGINE } from '../images/inspect-image.js';
 import { transferImages } from '../images/transfer-images.js';
 import type { Logger } from '../logger.js';
@@ -15,10 +15,13 @@ import type { WorkspaceRecord } from '../profiles/profile-schema.js';
 import type { ProgressReporter } from '../progress.js';
 import { packArchive } from '../sync/pack-archive.js';
 import { DEFAULT_SYNC_IMAGE, syncToVolume, type SyncCounts } from '../sync/sync-bind-mounts.js';
-import { dockerCli, type DockerCli } from '../up/agent-state-reader.js';
+import type { TunnelEndpoint } from '../up/agent-service.js';
+import { agentContainerName, dockerCli, type DockerCli } from '../up/agent-state-reader.js';
+import { pollUntil, realClock, type PollClock } from '../up/poll-until.js';
 import { envWorkDir } from '../up/env-work-dir.js';
 import { loadDevcontainerConfig, type DevcontainerConfig } from './devcontainer-config.js';
 import { devcontainerUp } from './devcontainer-cli.js';
+import { discoveryLabels, forwardedPorts, publishWorkspacePorts, WORKSPACE_SERVICE, type WorkspaceUrl } from './workspace-ports.js';
 import { ensureWorkspaceRuntime, RUNTIME_MOUNT, RUNTIME_VOLUME } from './workspace-runtime.js';
 import { WORKSPACES_MOUNT, workspaceIds, type WorkspaceIds } from './workspace-names.js';
 
@@ -42,6 +45,11 @@ export interface WorkspaceUpDeps {
   driver: DriverResolver;
   /** The runtime image's inputs; a promise lets the caller load it meanwhile. */
   runtime: ImageContext | Promise<ImageContext>;
+  /** The preview agent's image inputs: it publishes `forwardPorts` as tunnel URLs. */
+  agentImage: ImageContext | Promise<ImageContext>;
+  /** Where agents publish (asked only when there are ports to publish). */
+  tunnel: () => Promise<TunnelEndpoint>;
+  clock?: PollClock;
   progress: ProgressReporter;
   logger: Logger;
   run?: ProcessRunner;
@@ -58,6 +66,8 @@ export interface WorkspaceUpResult {
   /** True when the container was made (or remade) by this run. */
   created: boolean;
   sync: SyncCounts;
+  /** A tunnel URL per forwarded port (private: open them with a share link). */
+  urls: WorkspaceUrl[];
 }
 
 /** Hash of what decides the container (devcontainer.json, the Dockerfile, the runtime): a change remakes it. Pure. */
@@ -76,7 +86,7 @@ export const HOST_KEY_PATH = `${WORKSPACES_MOUNT}/.preevy/ssh_host_ed25519_key`;
  * its SSH host key placed, and the record written.
  */
 export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUpDeps): Promise<WorkspaceUpResult> => {
-  const { store, profile, progress, run = execFileRunner, pipe = pipeProcesses, env = process.env } = deps;
+  const { store, profile, progress, run = execFileRunner, pipe = pipeProcesses, env = process.env, clock = realClock } = deps;
   const folder = resolve(request.folder);
   const config = await loadDevcontainerConfig(folder, request.configFile);
   const ids = workspaceIds(request.name ?? folder);
@@ -112,12 +122,14 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
   await writeFile(override, `${JSON.stringify(withWorkspaceMount(config, ids), null, 2)}\n`, { mode: 0o600 });
   const existing = await containersOf(docker, envId, profile.name);
   const current = existing.find((c) => c.hash === hash);
+  // Compose devcontainers keep compose's own labels; their ports are not published yet.
+  const ports = config.json.dockerComposeFile ? [] : forwardedPorts(config.json);
   const result = await progress.step(current ? 'Starting the devcontainer' : 'Building the devcontainer', () =>
     devcontainerUp({
       folder,
       configFile: config.file,
       overrideConfigFile: override,
-      idLabels: { ...labels, [CONFIG_LABEL]: hash },
+      idLabels: { ...labels, [CONFIG_LABEL]: hash, ...discoveryLabels(envId, ports) },
       mounts: [`type=volume,source=${RUNTIME_VOLUME},target=${RUNTIME_MOUNT}`],
       dockerHost: conn.dockerHost,
       recreate: false,
@@ -131,9 +143,30 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
 
   const hostKey = previous?.workspace?.hostKey ?? (await placeHostKey(docker, result.containerId, result.remoteUser, ids));
   if (sync.sent && result.remoteUser !== 'root') await docker(['exec', '-u', 'root', result.containerId, 'chown', '-R', `${result.remoteUser}:`, `${WORKSPACES_MOUNT}/${name}`]);
+  const urls = ports.length
+    ? await progress.step(`Publishing ${ports.length} port(s)`, async () => {
+        const agentContext = await deps.agentImage;
+        const onHost = conn.seesLocalFiles ? conn : LOCAL_ENGINE;
+        const { tag } = await ensureImage({ repository: 'preevy/agent', context: agentContext, buildArgs: { BASE_IMAGE: request.runtimeBaseImage ?? DEFAULT_AGENT_BASE_IMAGE }, dockerHost: onHost.dockerHost, run });
+        if (!conn.seesLocalFiles) await transferImages({ images: [tag], from: LOCAL_ENGINE, to: conn, run, pipe, signal: request.signal });
+        return publishWorkspacePorts({
+          envId, project: envId, container: result.containerId, ports, labels, tunnel: await deps.tunnel(), agentImage: tag,
+          agentKey: await store.readPrivateKey(profile.name), docker, poll: pollUntil(clock), deadline: clock.now() + 60_000, signal: request.signal,
+        });
+      })
+    : await removeAgent(docker, envId);
   const workspace: WorkspaceRecord = { name, source: folder, containerId: result.containerId, remoteUser: result.remoteUser, workspaceFolder: result.remoteWorkspaceFolder, hostKey, runtimeDir: runtime.dir };
-  await envs.update(envId, () => ({ envId, composeProject: result.composeProjectName ?? envId, driver: driver.name, status: 'up', host, deployed: true, workspace }));
-  return { name, envId, containerId: result.containerId, remoteUser: result.remoteUser, workspaceFolder: result.remoteWorkspaceFolder, created: !current, sync };
+  await envs.update(envId, () => ({
+    envId, composeProject: result.composeProjectName ?? envId, driver: driver.name, status: 'up', host, deployed: true, workspace,
+    urls: urls.map((u) => ({ service: WORKSPACE_SERVICE, port: u.port, url: u.url })),
+  }));
+  return { name, envId, containerId: result.containerId, remoteUser: result.remoteUser, workspaceFolder: result.remoteWorkspaceFolder, created: !current, sync, urls };
+};
+
+/** No ports (any more): an agent left from an earlier config goes. */
+const removeAgent = async (docker: DockerCli, project: string): Promise<WorkspaceUrl[]> => {
+  await docker(['rm', '--force', agentContainerName(project)]);
+  return [];
 };
 
 /** The user's devcontainer.json with the workspace volume as `/workspaces` and the folder in it. Pure. */

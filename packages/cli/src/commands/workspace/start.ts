@@ -2,7 +2,7 @@ import { Args } from '@oclif/core';
 import { workspaceIds, workspaceOf, workspaceUp, type WorkspaceUpResult } from '@preevy/core';
 import { BaseCommand } from '../../base-command.js';
 import { commandDriver, driverFlags } from '../../drivers/driver-flags.js';
-import { resolveProfile, workspaceRuntimeImage } from '../../environment-context.js';
+import { agentImage, resolveProfile, resolveTunnel, workspaceRuntimeImage } from '../../environment-context.js';
 import { withInterruptSignal } from '../../interrupt-signal.js';
 import { workspaceImageFlags, workspaceImageRequest } from '../../workspace-flags.js';
 
@@ -22,7 +22,7 @@ export default class WorkspaceStart extends BaseCommand<typeof WorkspaceStart> {
     const result = await withInterruptSignal((signal) =>
       workspaceUp(
         { folder: ws.source, name: ws.name, ...workspaceImageRequest(f), signal },
-        { store, profile, driver: commandDriver(store, profile, f), runtime: workspaceRuntimeImage(), progress: this.progress, logger: this.logger },
+        { store, profile, driver: commandDriver(store, profile, f), runtime: workspaceRuntimeImage(), agentImage: agentImage(), tunnel: () => resolveTunnel(store, profile, this.logger), progress: this.progress, logger: this.logger },
       ),
     );
     this.log(`Started ${result.name}.`);

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Args } from '@oclif/core';
 import { stdioExecArgs } from '@preevy/core';
 import { BaseCommand } from '../../base-command.js';
@@ -14,9 +15,9 @@ export default class WorkspaceStdio extends BaseCommand<typeof WorkspaceStdio> {
   async run(): Promise<void> {
     const { args } = await this.parse(WorkspaceStdio);
     const { store, profile } = await resolveProfile(this.flags.profile);
-    const { agentBundlePath } = await import('@preevy/agent');
+    const { workspaceAgentDir } = await import('@preevy/agent');
     const { ws, conn } = await openWorkspace(store, profile, commandDriver(store, profile, this.flags), args.name);
     await using _ = conn;
-    process.exitCode = await dockerInteractive(conn, await stdioExecArgs(ws, agentBundlePath()));
+    process.exitCode = await dockerInteractive(conn, await stdioExecArgs(ws, join(workspaceAgentDir(), 'agent.mjs')));
   }
 }

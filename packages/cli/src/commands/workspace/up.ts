@@ -2,8 +2,9 @@ import { Args, Flags } from '@oclif/core';
 import { workspaceUp, type WorkspaceUpResult } from '@preevy/core';
 import { BaseCommand } from '../../base-command.js';
 import { commandDriver, driverFlags } from '../../drivers/driver-flags.js';
-import { resolveProfile, workspaceRuntimeImage } from '../../environment-context.js';
+import { agentImage, resolveProfile, resolveTunnel, workspaceRuntimeImage } from '../../environment-context.js';
 import { withInterruptSignal } from '../../interrupt-signal.js';
+import { renderTable } from '../../ui/render-table.js';
 import { workspaceImageFlags, workspaceImageRequest } from '../../workspace-flags.js';
 
 export default class WorkspaceUp extends BaseCommand<typeof WorkspaceUp> {
@@ -27,10 +28,14 @@ export default class WorkspaceUp extends BaseCommand<typeof WorkspaceUp> {
     const result = await withInterruptSignal((signal) =>
       workspaceUp(
         { folder: args.path, configFile: f.config, name: f.name, ...workspaceImageRequest(f), signal },
-        { store, profile, driver: commandDriver(store, profile, f), runtime: workspaceRuntimeImage(), progress: this.progress, logger: this.logger },
+        { store, profile, driver: commandDriver(store, profile, f), runtime: workspaceRuntimeImage(), agentImage: agentImage(), tunnel: () => resolveTunnel(store, profile, this.logger), progress: this.progress, logger: this.logger },
       ),
     );
     this.log(`Workspace ${result.name} is up (${result.created ? 'built' : 'unchanged'}; ${result.sync.sent} files synced) at ${result.workspaceFolder} as ${result.remoteUser}.`);
+    if (result.urls.length) {
+      this.log(renderTable(['port', 'url'], result.urls.map((u) => [String(u.port), u.url])));
+      this.log(`The URLs are private: \`${this.config.bin} urls --id ${result.envId} --include-access-credentials\` prints links to share.`);
+    }
     this.log(`Shell: ${this.config.bin} workspace ssh ${result.name}`);
     return result;
   }
