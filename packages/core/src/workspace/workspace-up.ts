@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { authorizedKeyLine, DEFAULT_AGENT_BASE_IMAGE, environmentLabels, generateOpenSshEd25519, LABELS } from '@preevy/tunnel-protocol';
+import { basename, dirname, join, resolve } from 'node:path';
+import { authorizedKeyLine, COMPOSE_LABELS, DEFAULT_AGENT_BASE_IMAGE, environmentLabels, generateOpenSshEd25519, LABELS } from '@preevy/tunnel-protocol';
 import type { DriverResolver } from '../driver/docker-host-driver.js';
 import { PreevyError } from '../errors/preevy-error.js';
 import { ensureImage, type ImageContext } from '../images/ensure-image.js';
@@ -70,9 +70,12 @@ export interface WorkspaceUpResult {
   urls: WorkspaceUrl[];
 }
 
-/** Hash of what decides the container (devcontainer.json, the Dockerfile, the runtime): a change remakes it. Pure. */
-export const configHash = (config: DevcontainerConfig, dockerfile: string | undefined, runtimeDir: string): string =>
-  createHash('sha256').update(`${config.text}\0${dockerfile ?? ''}\0${runtimeDir}`).digest('hex').slice(0, 16);
+/** Hash of what decides the container (the config as given to the CLI, the Dockerfile, the mounts): a change remakes it. Pure. */
+export const configHash = (parts: readonly (string | undefined)[]): string => {
+  const h = createHash('sha256');
+  for (const part of parts) h.update(`${part ?? ''}\0`);
+  return h.digest('hex').slice(0, 16);
+};
 
 const CONFIG_LABEL = `${LABELS.envId}.config`;
 
@@ -91,6 +94,8 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
   const config = await loadDevcontainerConfig(folder, request.configFile);
   const ids = workspaceIds(request.name ?? folder);
   const { envId, name, volume } = ids;
+  // The sources keep their folder's name under /workspaces, as `${localWorkspaceFolderBasename}` expects.
+  const sourceDir = basename(folder);
   const labels = { ...environmentLabels({ profileId: profile.name, envId }), [LABELS.workspace]: name };
   const envs = store.envs(profile.name);
   const previous = await envs.read(envId);
@@ -113,15 +118,22 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
   const runtime = await progress.step('Installing the workspace runtime', async () =>
     ensureWorkspaceRuntime({ context: await deps.runtime, baseImage: request.runtimeBaseImage, helperImage: syncImage, conn, docker, run, pipe, signal: request.signal }));
   const sync = await progress.step('Syncing the sources', () =>
-    syncToVolume({ sources: [folder], volume, dirOf: () => name, helperName: `preevy-sync-${envId}`, docker, labels, syncImage }));
+    syncToVolume({ sources: [folder], volume, dirOf: () => sourceDir, helperName: `preevy-sync-${envId}`, docker, labels, syncImage }));
 
-  const dockerfile = await dockerfileText(config);
-  const hash = configHash(config, dockerfile, runtime.dir);
   const work = await envWorkDir({ env, profile }, envId);
   const override = join(work, 'devcontainer.json');
-  await writeFile(override, `${JSON.stringify(withWorkspaceMount(config, ids), null, 2)}\n`, { mode: 0o600 });
+  const composeOverride = config.json.dockerComposeFile ? join(work, 'workspace-compose.yaml') : undefined;
+  const composeText = composeOverride ? workspaceComposeOverride(config.json.service!, volume) : undefined;
+  // The runtime volume: by --mount for one container, in the compose override for compose (where --mount makes a project-scoped copy).
+  const mounts = composeOverride ? [] : [`type=volume,source=${RUNTIME_VOLUME},target=${RUNTIME_MOUNT}`];
+  if (composeOverride) await writeFile(composeOverride, composeText!, { mode: 0o600 });
+  const overrideText = `${JSON.stringify(withWorkspaceMount(config, volume, sourceDir, composeOverride), null, 2)}\n`;
+  await writeFile(override, overrideText, { mode: 0o600 });
+  const hash = configHash([overrideText, composeText, await dockerfileText(config), ...mounts]);
   const existing = await containersOf(docker, envId, profile.name);
   const current = existing.find((c) => c.hash === hash);
+  // Compose keeps a service's container when asked for it again (--no-recreate): a changed config must remove it first.
+  if (!current && composeOverride && existing.length) await docker(['rm', '--force', ...existing.map((c) => c.id)]);
   // Compose devcontainers keep compose's own labels; their ports are not published yet.
   const ports = config.json.dockerComposeFile ? [] : forwardedPorts(config.json);
   const result = await progress.step(current ? 'Starting the devcontainer' : 'Building the devcontainer', () =>
@@ -130,7 +142,7 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
       configFile: config.file,
       overrideConfigFile: override,
       idLabels: { ...labels, [CONFIG_LABEL]: hash, ...discoveryLabels(envId, ports) },
-      mounts: [`type=volume,source=${RUNTIME_VOLUME},target=${RUNTIME_MOUNT}`],
+      mounts,
       dockerHost: conn.dockerHost,
       recreate: false,
       run,
@@ -142,7 +154,7 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
   if (stale.length) await docker(['rm', '--force', ...stale]);
 
   const hostKey = previous?.workspace?.hostKey ?? (await placeHostKey(docker, result.containerId, result.remoteUser, ids));
-  if (sync.sent && result.remoteUser !== 'root') await docker(['exec', '-u', 'root', result.containerId, 'chown', '-R', `${result.remoteUser}:`, `${WORKSPACES_MOUNT}/${name}`]);
+  if (sync.sent && result.remoteUser !== 'root') await docker(['exec', '-u', 'root', result.containerId, 'chown', '-R', `${result.remoteUser}:`, `${WORKSPACES_MOUNT}/${sourceDir}`]);
   const urls = ports.length
     ? await progress.step(`Publishing ${ports.length} port(s)`, async () => {
         const agentContext = await deps.agentImage;
@@ -156,8 +168,9 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
       })
     : await removeAgent(docker, envId);
   const workspace: WorkspaceRecord = { name, source: folder, containerId: result.containerId, remoteUser: result.remoteUser, workspaceFolder: result.remoteWorkspaceFolder, hostKey, runtimeDir: runtime.dir };
+  const composeProject = (await composeProjectOf(docker, result.containerId)) ?? envId;
   await envs.update(envId, () => ({
-    envId, composeProject: result.composeProjectName ?? envId, driver: driver.name, status: 'up', host, deployed: true, workspace,
+    envId, composeProject, driver: driver.name, status: 'up', host, deployed: true, workspace,
     urls: urls.map((u) => ({ service: WORKSPACE_SERVICE, port: u.port, url: u.url })),
   }));
   return { name, envId, containerId: result.containerId, remoteUser: result.remoteUser, workspaceFolder: result.remoteWorkspaceFolder, created: !current, sync, urls };
@@ -169,12 +182,37 @@ const removeAgent = async (docker: DockerCli, project: string): Promise<Workspac
   return [];
 };
 
-/** The user's devcontainer.json with the workspace volume as `/workspaces` and the folder in it. Pure. */
-export const withWorkspaceMount = (config: DevcontainerConfig, { name, volume }: WorkspaceIds): Record<string, unknown> => ({
-  ...config.json,
-  workspaceMount: `type=volume,source=${volume},target=${WORKSPACES_MOUNT}`,
-  workspaceFolder: config.json.workspaceFolder ?? `${WORKSPACES_MOUNT}/${name}`,
-});
+/**
+ * The user's devcontainer.json with the workspace volume at `/workspaces` and the folder in it: as
+ * `workspaceMount` for a single container, or as one more compose file for a compose one. Pure.
+ */
+export const withWorkspaceMount = (config: DevcontainerConfig, volume: string, sourceDir: string, composeOverride?: string): Record<string, unknown> => {
+  const workspaceFolder = config.json.workspaceFolder ?? `${WORKSPACES_MOUNT}/${sourceDir}`;
+  const files = config.json.dockerComposeFile;
+  if (composeOverride && files !== undefined) return { ...config.json, dockerComposeFile: [...(Array.isArray(files) ? files : [files]), composeOverride], workspaceFolder };
+  return { ...config.json, workspaceMount: `type=volume,source=${volume},target=${WORKSPACES_MOUNT}`, workspaceFolder };
+};
+
+/**
+ * A compose file merged after the user's: the workspace volume at `/workspaces` of the devcontainer
+ * service (and the runtime volume at `/.preevy`). Compose merges volumes by target, so it replaces
+ * the usual bind of the sources there, which a remote host could not see. Pure.
+ */
+export const workspaceComposeOverride = (service: string, volume: string): string => {
+  const mounts = [
+    { type: 'volume', source: volume, target: WORKSPACES_MOUNT },
+    { type: 'volume', source: RUNTIME_VOLUME, target: RUNTIME_MOUNT },
+  ];
+  const external = { [volume]: { external: true }, [RUNTIME_VOLUME]: { external: true } };
+  return `${JSON.stringify({ services: { [service]: { volumes: mounts } }, volumes: external }, null, 2)}\n`;
+};
+
+/** The compose project a container belongs to (a compose devcontainer), from its label. */
+const composeProjectOf = async (docker: DockerCli, container: string): Promise<string | undefined> => {
+  const res = await docker(['inspect', '--format', `{{index .Config.Labels "${COMPOSE_LABELS.project}"}}`, container]);
+  const project = res.stdout.trim();
+  return res.exitCode === 0 && project && project !== '<no value>' ? project : undefined;
+};
 
 const dockerfileText = async (config: DevcontainerConfig): Promise<string | undefined> => {
   const dockerfile = config.json.build?.dockerfile ?? config.json.dockerFile;
