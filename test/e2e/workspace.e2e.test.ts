@@ -164,6 +164,28 @@ describe('preevy workspace on the docker driver (built binary)', () => {
     expect(seen.stdout.split('\n').map((l) => l.trim())).toEqual(['edited on the laptop', '1', '']);
   });
 
+  it('should stop the container when idle, show it in ls, and resume it with start', async () => {
+    const set = await preevy('workspace', 'up', folder, '--container-inactivity-timeout', '15s', '--json');
+    expect(set.exitCode, set.stderr).toBe(0);
+    type Listed = { name: string; state: string; idleStop?: { timeoutSeconds: number; lastActivityAt?: string; stoppedAt?: string } };
+    const mine = async (): Promise<Listed | undefined> => (JSON.parse((await preevy('workspace', 'ls', '--json')).stdout) as Listed[]).find((w) => w.name === name);
+    expect((await mine())?.idleStop?.timeoutSeconds).toBe(15);
+    // An open SSH session is activity: the container outlives the timeout while it lasts.
+    const session = await preevy('workspace', 'ssh', name, '--', 'sleep 20; echo done');
+    expect(session.stdout).toBe('done\n');
+    expect((await mine())?.state).toBe('running');
+    let listed: Listed | undefined;
+    for (let i = 0; i < 40 && listed?.state !== 'exited'; i += 1) {
+      await new Promise((r) => setTimeout(r, 2_000));
+      listed = await mine();
+    }
+    expect(listed).toMatchObject({ state: 'exited', idleStop: { timeoutSeconds: 15, stoppedAt: expect.any(String) as string } });
+    const started = await preevy('workspace', 'start', name, '--json');
+    expect(started.exitCode, started.stderr).toBe(0);
+    expect((await mine())?.state).toBe('running');
+    expect((await inContainer(up.containerId, `cat /workspaces/${name}/notes.txt`)).stdout).toBe('edited on the laptop\n');
+  });
+
   it('should ask before deleting the volume, then remove everything labelled', async () => {
     const refused = await preevy('workspace', 'down', name);
     expect(refused.exitCode).toBe(2);

@@ -1,5 +1,6 @@
 import type { AgentConfig } from './config.js';
 import { DockerEngineClient, type DockerEngine } from './docker-engine-client.js';
+import { IdleStopper } from './idle-stop.js';
 import { describeError } from './errors.js';
 import { silentLogger, type AgentLogger } from './logger.js';
 import { ServiceWatcher } from './service-watcher.js';
@@ -44,8 +45,9 @@ export const createAgent = (options: AgentOptions): Agent => {
       saveState();
     },
   });
+  const engine = options.docker ?? new DockerEngineClient(options.dockerSocketPath ? { socketPath: options.dockerSocketPath } : {});
   const watcher = new ServiceWatcher({
-    docker: options.docker ?? new DockerEngineClient(options.dockerSocketPath ? { socketPath: options.dockerSocketPath } : {}),
+    docker: engine,
     discovery: {
       project: options.project,
       defaultAccess: options.defaultAccess,
@@ -57,9 +59,26 @@ export const createAgent = (options: AgentOptions): Agent => {
       tunnel.reconcile(desired, project).catch((err: unknown) => log.error({ err: describeError(err) }, 'reconciling tunnels failed'));
     },
   });
+  const idle = options.idleStop
+    ? new IdleStopper({
+        ...options.idleStop,
+        docker: engine,
+        logger: log,
+        tunnelActivity: () => {
+          const at = tunnel.state().lastActivityAt;
+          return at === undefined ? undefined : Date.parse(at);
+        },
+      })
+    : undefined;
   let stateServer: StateServer | undefined;
   let stopping: Promise<void> | undefined;
-  const state = (): AgentState => toAgentState(tunnel.state(), watcher.lastError);
+  const state = (): AgentState => {
+    const s = toAgentState(tunnel.state(), watcher.lastError);
+    if (!idle) return s;
+    // The activity file counts as activity for whoever reads lastActivityAt (a machine's idle stop).
+    const times = [s.lastActivityAt ? Date.parse(s.lastActivityAt) : undefined, idle.fileActivity()].filter((t): t is number => t !== undefined);
+    return { ...s, ...(times.length ? { lastActivityAt: new Date(Math.max(...times)).toISOString() } : {}), idleStop: idle.state() };
+  };
   // A failed write costs only the fast path: readers fall back to `preevy-agent state`.
   function saveState(): void {
     if (!options.stateFile) return;
@@ -73,6 +92,7 @@ export const createAgent = (options: AgentOptions): Agent => {
   const stop = (timeoutMs = 5_000): Promise<void> => {
     stopping ??= (async () => {
       // Watcher first, so no reconcile re-requests a forward while we cancel them.
+      idle?.stop();
       await watcher.stop();
       await tunnel.stop(Math.max(500, timeoutMs - 500));
       await stateServer?.close();
@@ -87,6 +107,7 @@ export const createAgent = (options: AgentOptions): Agent => {
       saveState();
       tunnel.start();
       watcher.start();
+      idle?.start();
     },
     state,
     get stateAddress() {

@@ -23,6 +23,8 @@ export interface AgentConfig {
   agentNetworks?: string[];
   /** Branch, pull request, commit (from `up`), for the tunnel server's index page. */
   envInfo?: EnvInfo;
+  /** A workspace container to stop when idle (see IdleStopper). */
+  idleStop?: { container: string; timeoutSeconds: number; activityFile?: string };
   logLevel: AgentLogLevel;
 }
 
@@ -169,6 +171,14 @@ export const parseAgentConfig = (env: NodeJS.ProcessEnv, io: ConfigIo): AgentCon
     }
   }
 
+  const idleContainer = env[AGENT_ENV.idleStopContainer]?.trim();
+  const rawIdle = env[AGENT_ENV.idleTimeoutSeconds]?.trim();
+  const idleSeconds = Number(rawIdle);
+  if (idleContainer && !(rawIdle && /^\d+$/.test(rawIdle) && idleSeconds > 0)) {
+    problems.push(`${AGENT_ENV.idleTimeoutSeconds} must be a positive number of seconds with ${AGENT_ENV.idleStopContainer}, got "${rawIdle ?? ''}"`);
+  }
+  const activityFile = env[AGENT_ENV.activityFile]?.trim();
+
   if (problems.length > 0 || !server || !privateKey || !hostKey) throw new AgentConfigError(problems);
   return {
     server,
@@ -182,6 +192,7 @@ export const parseAgentConfig = (env: NodeJS.ProcessEnv, io: ConfigIo): AgentCon
     ...(agentService ? { agentService } : {}),
     ...(networks && networks.length > 0 ? { agentNetworks: networks } : {}),
     ...(envInfo ? { envInfo } : {}),
+    ...(idleContainer ? { idleStop: { container: idleContainer, timeoutSeconds: idleSeconds, ...(activityFile ? { activityFile } : {}) } } : {}),
     logLevel,
   };
 };

@@ -19,6 +19,7 @@ export interface ContainerSummary {
 export interface ContainerDetails {
   Id: string;
   Name: string;
+  State?: { Running?: boolean; StartedAt?: string; FinishedAt?: string };
   Config?: { Labels?: Record<string, string> };
   NetworkSettings?: { Networks?: Record<string, { IPAddress?: string; NetworkID?: string }> };
 }
@@ -38,6 +39,8 @@ export interface DockerEngine {
   listContainers(filters: DockerFilters, options?: { all?: boolean }): Promise<ContainerSummary[]>;
   inspectContainer(id: string): Promise<ContainerDetails>;
   events(filters: DockerFilters, signal: AbortSignal): AsyncIterable<DockerEvent>;
+  /** `POST /containers/{id}/stop` (a workspace's idle stop); already stopped is not an error. */
+  stopContainer(id: string, timeoutSeconds?: number): Promise<void>;
 }
 
 const SOCKET_REMEDY = [
@@ -76,6 +79,12 @@ export class DockerEngineClient implements DockerEngine {
 
   async inspectContainer(id: string): Promise<ContainerDetails> {
     return (await this.#json(`/containers/${encodeURIComponent(id)}/json`)) as ContainerDetails;
+  }
+
+  async stopContainer(id: string, timeoutSeconds = 10): Promise<void> {
+    // 304: already stopped. The engine waits up to the timeout before it kills: allow for that.
+    const res = await this.#open(`/containers/${encodeURIComponent(id)}/stop?t=${timeoutSeconds}`, { method: 'POST', timeoutMs: this.#timeoutMs + timeoutSeconds * 1_000, accept: [304] });
+    res.resume();
   }
 
   /** Docker events as they happen, until `signal` aborts (then the iteration just ends). */
@@ -117,12 +126,12 @@ export class DockerEngineClient implements DockerEngine {
     return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
   }
 
-  /** Opens a GET request and resolves with a 2xx response; anything else becomes an AgentError. */
-  #open(path: string, { signal, timeoutMs }: { signal?: AbortSignal; timeoutMs?: number }): Promise<IncomingMessage> {
+  /** Opens a request (GET unless told) and resolves with a 2xx (or accepted) response; anything else becomes an AgentError. */
+  #open(path: string, { signal, timeoutMs, method = 'GET', accept = [] }: { signal?: AbortSignal; timeoutMs?: number; method?: string; accept?: readonly number[] }): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const req = request({ socketPath: this.socketPath, path, method: 'GET', headers: { host: 'docker' }, ...(signal ? { signal } : {}) }, (res) => {
+      const req = request({ socketPath: this.socketPath, path, method, headers: { host: 'docker' }, ...(signal ? { signal } : {}) }, (res) => {
         const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) {
+        if ((status >= 200 && status < 300) || accept.includes(status)) {
           // The timeout guards the wait for an answer; the body may stream for as long as it needs.
           req.setTimeout(0);
           resolve(res);
@@ -140,7 +149,7 @@ export class DockerEngineClient implements DockerEngine {
             // not JSON: keep the raw text
           }
           reject(
-            new AgentError(`Docker API GET ${path.split('?')[0] ?? path} answered ${status}: ${message}`, {
+            new AgentError(`Docker API ${method} ${path.split('?')[0] ?? path} answered ${status}: ${message}`, {
               code: status === 404 ? 'DOCKER_NOT_FOUND' : 'DOCKER_API_ERROR',
               suggestions: status === 404 ? [] : ['Check the Docker engine is healthy (`docker info`) and its API version is 1.41 or newer.'],
             }),

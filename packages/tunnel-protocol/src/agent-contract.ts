@@ -31,6 +31,11 @@ export const AGENT_ENV = Object.freeze({
   /** JSON of `EnvInfo` (branch, pull request, commit, repository and their links), for the index page. */
   envInfo: 'PREEVY_ENV_INFO',
   dockerHost: 'DOCKER_HOST',
+  /** A workspace's container the agent stops after {@link AGENT_ENV.idleTimeoutSeconds} without activity. */
+  idleStopContainer: 'PREEVY_IDLE_STOP_CONTAINER',
+  idleTimeoutSeconds: 'PREEVY_IDLE_TIMEOUT_SECONDS',
+  /** A file whose modification time is activity too (the workspace SSH server touches it). */
+  activityFile: 'PREEVY_ACTIVITY_FILE',
 });
 
 /** Default port of the agent's state endpoint: unlikely to clash with a service's own port. */
@@ -84,6 +89,8 @@ export interface AgentSettings {
   agentService: string;
   /** Where the code came from (CI), shown on the environment's index page; absent outside CI. */
   envInfo?: EnvInfo;
+  /** A workspace: stop this container after this many seconds with no activity (tunnel visitors, the activity file). */
+  idleStop?: { container: string; timeoutSeconds: number; activityFile?: string };
 }
 
 /** The agent service's environment for `settings`: the only writer of these variables. */
@@ -98,4 +105,11 @@ export const agentEnvironment = (s: AgentSettings): Record<string, string> => ({
   [AGENT_ENV.statePort]: String(s.statePort),
   // Written only when known, so an environment outside CI keeps the same agent definition.
   ...(s.envInfo && Object.keys(s.envInfo).length > 0 ? { [AGENT_ENV.envInfo]: JSON.stringify(s.envInfo) } : {}),
+  ...(s.idleStop
+    ? {
+        [AGENT_ENV.idleStopContainer]: s.idleStop.container,
+        [AGENT_ENV.idleTimeoutSeconds]: String(s.idleStop.timeoutSeconds),
+        ...(s.idleStop.activityFile ? { [AGENT_ENV.activityFile]: s.idleStop.activityFile } : {}),
+      }
+    : {}),
 });

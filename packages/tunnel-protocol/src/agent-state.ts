@@ -13,8 +13,20 @@ export interface AgentState {
   rejected?: TunnelRejection[];
   /** Why the agent cannot read the compose project from Docker (e.g. the socket is not mounted). */
   dockerError?: string;
-  /** When a visitor last came through a tunnel (ISO time, to 30 s): what a machine's idle stop reads. */
+  /** When a visitor last came through a tunnel, or the activity file changed (ISO time, to 30 s): what a machine's idle stop reads. */
   lastActivityAt?: string;
+  /** A workspace's idle stop, when the agent enforces one. */
+  idleStop?: IdleStopState;
+}
+
+/** The idle-stop policy of a workspace container and where it stands: what `workspace ls` shows. */
+export interface IdleStopState {
+  container: string;
+  timeoutSeconds: number;
+  /** The latest of: the container's start, a tunnel visitor, the activity file (ISO time). */
+  lastActivityAt?: string;
+  /** When the agent stopped the container for idleness (ISO time); cleared when it runs again. */
+  stoppedAt?: string;
 }
 
 /** Reads an agent state document, checking the fields a reader relies on. */

@@ -34,7 +34,7 @@ export { authorizedKeyLine, clientIdFromKey, ed25519KeyFromSshBlob, keyFingerpri
 export { encodeOpenSshEd25519, generateOpenSshEd25519, OPENSSH_PRIVATE_KEY_BEGIN, OPENSSH_PRIVATE_KEY_END } from './openssh-key.js';
 export { WORKSPACE_SSH_COMMAND, WORKSPACE_SSH_ENV } from './workspace-ssh.js';
 export { parseAgentState } from './agent-state.js';
-export type { AgentConnectionStatus, AgentState } from './agent-state.js';
+export type { AgentConnectionStatus, AgentState, IdleStopState } from './agent-state.js';
 export { formatHostKeyPin, hostKeyLine, hostKeyMatchesPin, parseHostKeyPin } from './host-key-pin.js';
 export type { HostKeyPin } from './host-key-pin.js';
 export { LOG_REDACT_CENSOR, LOG_REDACT_PATHS, LOG_SECRET_FIELDS } from './log-redaction.js';

@@ -23,7 +23,7 @@ export interface ServeSshOptions {
   acceptEnv?: readonly string[];
   /** Working directory of sessions and base of relative SFTP paths; default the process's (docker exec -w). */
   cwd?: string;
-  /** Called on session and channel opens and on data, at most once per `activityIntervalMs` (default 5 s). */
+  /** Called on session and channel opens, on data and while the connection is open, at most once per `activityIntervalMs` (default 5 s). */
   onActivity?: ActivityCallback;
   activityIntervalMs?: number;
   /** Must not write to stdout when serving on stdio: stdout is the SSH stream. */
@@ -117,7 +117,14 @@ export const serveSsh = (stream: Duplex, options: ServeSshOptions): SshConnectio
         log.debug({ user: auth.username, method: auth.method }, 'client accepted');
         auth.accept();
       });
-      client.on('ready', () => log.info({}, 'ssh client connected'));
+      client.on('ready', () => {
+        log.info({}, 'ssh client connected');
+        // An open connection is activity even when quiet (a shell at its prompt, an IDE attached):
+        // the idle watch stops a workspace only when nobody is connected.
+        const keepAlive = setInterval(() => activity('session'), options.activityIntervalMs ?? 5_000);
+        keepAlive.unref();
+        void connectionEnded.then(() => clearInterval(keepAlive));
+      });
       client.on('session', (accept) => {
         activity('session');
         handleSession(accept(), ctx);

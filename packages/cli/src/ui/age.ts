@@ -1,15 +1,15 @@
 import { PreevyError } from '@preevy/core';
 
-const UNITS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const UNITS: Readonly<Record<string, number>> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
-/** `30m`, `12h`, `7d`, `2w` in milliseconds; anything else is AGE_INVALID with the accepted forms. */
+/** `90s`, `30m`, `12h`, `7d`, `2w` in milliseconds; anything else is AGE_INVALID with the accepted forms. */
 export const parseAge = (text: string, flag = '--older-than'): number => {
-  const m = /^(\d{1,6})([mhdw])$/.exec(text.trim());
+  const m = /^(\d{1,6})([smhdw])$/.exec(text.trim());
   if (!m || Number(m[1]) === 0) {
     throw new PreevyError(`${flag} ${JSON.stringify(text)} is not an age`, {
       code: 'AGE_INVALID',
       kind: 'usage',
-      suggestions: [`Give a positive whole number and a unit: m (minutes), h (hours), d (days) or w (weeks), e.g. ${flag} 7d.`],
+      suggestions: [`Give a positive whole number and a unit: s (seconds), m (minutes), h (hours), d (days) or w (weeks), e.g. ${flag} 7d.`],
     });
   }
   return Number(m[1]) * UNITS[m[2]!]!;

@@ -108,6 +108,8 @@ export const workspaceRecordSchema = z.object({
   hostKey: z.string().min(1),
   /** The runtime version's folder in the container (`/.preevy/<version>`): where the agent is. */
   runtimeDir: z.string().startsWith('/'),
+  /** `containerInactivityTimeout` in seconds, when set. */
+  idleTimeoutSeconds: z.number().int().positive().optional(),
 });
 /** A devcontainer workspace's part of its record. */
 export type WorkspaceRecord = z.infer<typeof workspaceRecordSchema>;

@@ -8,4 +8,5 @@ export type { WorkspaceIds } from './workspace-names.js';
 export { HOST_KEY_PATH, workspaceUp } from './workspace-up.js';
 export type { WorkspaceUpDeps, WorkspaceUpRequest, WorkspaceUpResult } from './workspace-up.js';
 export { knownHostsLine, shellWord, sshConfigBlock, sshHostAlias, stdioExecArgs, workspaceOf } from './workspace-ssh.js';
-export { stopWorkspace, workspaceState } from './workspace-control.js';
+export { stopWorkspace, workspaceStatus } from './workspace-control.js';
+export type { WorkspaceStatus } from './workspace-control.js';

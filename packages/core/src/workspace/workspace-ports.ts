@@ -23,6 +23,10 @@ export const discoveryLabels = (project: string, ports: readonly number[]): Reco
 
 export interface PublishRequest {
   envId: string;
+  /** The workspace volume: mounted read-only into the agent, which reads the SSH activity file in it. */
+  volume: string;
+  /** Stop the workspace container after this many seconds without activity. */
+  idleTimeoutSeconds?: number | undefined;
   /** The discovery project (the env id for a single-container devcontainer). */
   project: string;
   container: string;
@@ -53,21 +57,24 @@ const failed = (what: string, detail: string): PreevyError =>
     cause: new Error(detail.trim()),
   });
 
+/** Where the agent sees the workspace volume, and the activity file the workspace SSH server touches in it. */
+const VOLUME_IN_AGENT = '/workspace-volume';
+export const ACTIVITY_FILE = '.preevy/activity';
+
 /**
- * Publishes the forwarded ports as tunnel URLs that work with no laptop connected: the same agent
- * as a preview's runs beside the workspace (made only when its settings changed), and its state is
- * polled until every port has a URL. With no ports, an agent left from before is removed.
+ * The agent beside a workspace (made only when its settings changed): the same agent as a
+ * preview's, publishing the forwarded ports as tunnel URLs that work with no laptop connected,
+ * and stopping the container when idle. Its state is polled until every port has a URL.
  */
-export const publishWorkspacePorts = async (req: PublishRequest): Promise<WorkspaceUrl[]> => {
+export const runWorkspaceAgent = async (req: PublishRequest): Promise<WorkspaceUrl[]> => {
   const { envId, project, container, ports, labels, tunnel, docker } = req;
   const name = agentContainerName(project);
   const network = `preevy-ws-${envId}`;
-  const settings = { ports, image: req.agentImage, tunnel: { ...tunnel, baseUrl: tunnel.baseUrl.href }, container };
+  const settings = { ports, image: req.agentImage, tunnel: { ...tunnel, baseUrl: tunnel.baseUrl.href }, container, idle: req.idleTimeoutSeconds, volume: req.volume };
   const hash = createHash('sha256').update(JSON.stringify(settings)).update(req.agentKey).digest('hex').slice(0, 16);
   const current = await docker(['inspect', '--format', `{{index .Config.Labels "${AGENT_CONFIG_LABEL}"}}`, name]);
   const upToDate = current.exitCode === 0 && current.stdout.trim() === hash;
   if (!upToDate && current.exitCode === 0) await docker(['rm', '--force', name]);
-  if (!ports.length) return [];
 
   const labelArgs = Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
   if (tunnel.agentNetwork !== 'host') {
@@ -90,12 +97,14 @@ export const publishWorkspacePorts = async (req: PublishRequest): Promise<Worksp
       agentService: AGENT_SERVICE,
       defaultAccess: 'private',
       statePort: agentStatePort(envId, tunnel.agentNetwork),
+      ...(req.idleTimeoutSeconds ? { idleStop: { container, timeoutSeconds: req.idleTimeoutSeconds, activityFile: `${VOLUME_IN_AGENT}/${ACTIVITY_FILE}` } } : {}),
     });
     const created = await docker([
       'create', '--name', name, '--restart', 'unless-stopped',
       ...labelArgs, '--label', `${LABELS.agent}=true`, '--label', `${COMPOSE_LABELS.project}=${project}`, '--label', `${AGENT_CONFIG_LABEL}=${hash}`,
       ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
       '--volume', '/var/run/docker.sock:/var/run/docker.sock:ro',
+      '--volume', `${req.volume}:${VOLUME_IN_AGENT}:ro`,
       '--network', tunnel.agentNetwork === 'host' ? 'host' : network,
       req.agentImage,
     ]);
@@ -108,6 +117,7 @@ export const publishWorkspacePorts = async (req: PublishRequest): Promise<Worksp
     if (started.exitCode !== 0) throw failed('could not start the agent', started.stderr);
   }
 
+  if (!ports.length) return [];
   const out = await req.poll(
     () => readAgentState(docker, envId, project),
     (s: AgentStateReading) => !('error' in s) && ports.every((p) => s.tunnels.some((t) => t.port === p && t.state === 'active' && t.url)),

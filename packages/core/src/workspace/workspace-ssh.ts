@@ -4,6 +4,8 @@ import { PreevyError } from '../errors/preevy-error.js';
 import type { EnvRecord, WorkspaceRecord } from '../profiles/profile-schema.js';
 import { agentCommand } from './workspace-runtime.js';
 import { HOST_KEY_PATH } from './workspace-up.js';
+import { WORKSPACES_MOUNT } from './workspace-names.js';
+import { ACTIVITY_FILE } from './workspace-ports.js';
 
 /** The SSH host alias of a workspace in ssh_config and known_hosts. Pure. */
 export const sshHostAlias = (name: string, profile: string): string => (profile === 'default' ? `${name}.preevy` : `${name}.${profile}.preevy`);
@@ -27,7 +29,7 @@ export const stdioExecArgs = async (ws: WorkspaceRecord, bundle: string): Promis
   const agentSha256 = createHash('sha256').update(await readFile(bundle)).digest('hex');
   return [
     'exec', '-i', '-u', ws.remoteUser, '-w', ws.workspaceFolder, ws.containerId,
-    ...agentCommand({ dir: ws.runtimeDir, agentSha256 }, ['workspace-ssh', '--host-key', HOST_KEY_PATH]),
+    ...agentCommand({ dir: ws.runtimeDir, agentSha256 }, ['workspace-ssh', '--host-key', HOST_KEY_PATH, '--activity-file', `${WORKSPACES_MOUNT}/${ACTIVITY_FILE}`]),
   ];
 };
 

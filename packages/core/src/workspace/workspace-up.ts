@@ -21,7 +21,7 @@ import { pollUntil, realClock, type PollClock } from '../up/poll-until.js';
 import { envWorkDir } from '../up/env-work-dir.js';
 import { loadDevcontainerConfig, type DevcontainerConfig } from './devcontainer-config.js';
 import { devcontainerUp } from './devcontainer-cli.js';
-import { discoveryLabels, forwardedPorts, publishWorkspacePorts, WORKSPACE_SERVICE, type WorkspaceUrl } from './workspace-ports.js';
+import { ACTIVITY_FILE, discoveryLabels, forwardedPorts, runWorkspaceAgent, WORKSPACE_SERVICE, type WorkspaceUrl } from './workspace-ports.js';
 import { ensureWorkspaceRuntime, RUNTIME_MOUNT, RUNTIME_VOLUME } from './workspace-runtime.js';
 import { WORKSPACES_MOUNT, workspaceIds, type WorkspaceIds } from './workspace-names.js';
 
@@ -36,6 +36,8 @@ export interface WorkspaceUpRequest {
   syncImage?: string | undefined;
   /** On a host that cannot see local files: local images to send there first (e.g. the Dockerfile's base image). */
   loadImages?: readonly string[] | undefined;
+  /** `containerInactivityTimeout`: stop the container after this many seconds with no SSH session, exec or tunnel visitor; 0 turns it off; absent: as recorded. */
+  idleTimeoutSeconds?: number | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -154,20 +156,23 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
   if (stale.length) await docker(['rm', '--force', ...stale]);
 
   const hostKey = previous?.workspace?.hostKey ?? (await placeHostKey(docker, result.containerId, result.remoteUser, ids));
+  // The SSH server (running as the remote user) touches it while sessions are open: the agent's idle watch reads it.
+  if (!current || !previous?.workspace) await docker(['exec', '-u', 'root', result.containerId, 'sh', '-c', `touch "$1" && chown "$2": "$1"`, 'sh', `${WORKSPACES_MOUNT}/${ACTIVITY_FILE}`, result.remoteUser]);
   if (sync.sent && result.remoteUser !== 'root') await docker(['exec', '-u', 'root', result.containerId, 'chown', '-R', `${result.remoteUser}:`, `${WORKSPACES_MOUNT}/${sourceDir}`]);
-  const urls = ports.length
-    ? await progress.step(`Publishing ${ports.length} port(s)`, async () => {
+  const idleTimeoutSeconds = (request.idleTimeoutSeconds ?? previous?.workspace?.idleTimeoutSeconds) || undefined;
+  const urls = ports.length || idleTimeoutSeconds
+    ? await progress.step(ports.length ? `Publishing ${ports.length} port(s)` : 'Starting the idle watch', async () => {
         const agentContext = await deps.agentImage;
         const onHost = conn.seesLocalFiles ? conn : LOCAL_ENGINE;
         const { tag } = await ensureImage({ repository: 'preevy/agent', context: agentContext, buildArgs: { BASE_IMAGE: request.runtimeBaseImage ?? DEFAULT_AGENT_BASE_IMAGE }, dockerHost: onHost.dockerHost, run });
         if (!conn.seesLocalFiles) await transferImages({ images: [tag], from: LOCAL_ENGINE, to: conn, run, pipe, signal: request.signal });
-        return publishWorkspacePorts({
-          envId, project: envId, container: result.containerId, ports, labels, tunnel: await deps.tunnel(), agentImage: tag,
+        return runWorkspaceAgent({
+          envId, volume, idleTimeoutSeconds, project: envId, container: result.containerId, ports, labels, tunnel: await deps.tunnel(), agentImage: tag,
           agentKey: await store.readPrivateKey(profile.name), docker, poll: pollUntil(clock), deadline: clock.now() + 60_000, signal: request.signal,
         });
       })
     : await removeAgent(docker, envId);
-  const workspace: WorkspaceRecord = { name, source: folder, containerId: result.containerId, remoteUser: result.remoteUser, workspaceFolder: result.remoteWorkspaceFolder, hostKey, runtimeDir: runtime.dir };
+  const workspace: WorkspaceRecord = { name, source: folder, containerId: result.containerId, remoteUser: result.remoteUser, workspaceFolder: result.remoteWorkspaceFolder, hostKey, runtimeDir: runtime.dir, ...(idleTimeoutSeconds ? { idleTimeoutSeconds } : {}) };
   const composeProject = (await composeProjectOf(docker, result.containerId)) ?? envId;
   await envs.update(envId, () => ({
     envId, composeProject, driver: driver.name, status: 'up', host, deployed: true, workspace,

@@ -1,4 +1,4 @@
-import { workspaceNameOf, workspaceState } from '@preevy/core';
+import { workspaceNameOf, workspaceStatus, type WorkspaceStatus } from '@preevy/core';
 import { BaseCommand } from '../../base-command.js';
 import { commandDriver, driverFlags } from '../../drivers/driver-flags.js';
 import { resolveProfile } from '../../environment-context.js';
@@ -6,11 +6,15 @@ import { formatAge } from '../../ui/age.js';
 import { renderTable } from '../../ui/render-table.js';
 import { openWorkspace } from '../../workspace-context.js';
 
+/** A timeout as it was given: 2h, 30m, 90s. */
+const formatSeconds = (s: number): string => (s % 3600 === 0 ? `${s / 3600}h` : s % 60 === 0 ? `${s / 60}m` : `${s}s`);
+
 export interface WorkspaceEntry {
   name: string;
   driver: string;
   /** The container's state as its host reports it (`running`, `exited`, …), or why it could not be read. */
   state: string;
+  idleStop?: WorkspaceStatus['idleStop'];
   lastUpAt?: string | undefined;
   workspaceFolder: string;
   source: string;
@@ -28,16 +32,23 @@ export default class WorkspaceLs extends BaseCommand<typeof WorkspaceLs> {
     const entries = await Promise.all(
       records.map(async (r): Promise<WorkspaceEntry> => {
         const ws = r.workspace!;
-        const state = await (async () => {
+        const status = await (async (): Promise<WorkspaceStatus> => {
           const { conn } = await openWorkspace(store, profile, driver, ws.name);
           await using _ = conn;
-          return await workspaceState(ws, conn); // awaited here: the connection closes when this function returns
-        })().catch((err: unknown) => `unreachable (${(err as Error).message})`);
-        return { name: ws.name, driver: r.driver, state, lastUpAt: r.lastUpAt, workspaceFolder: ws.workspaceFolder, source: ws.source };
+          return await workspaceStatus(ws, conn); // awaited here: the connection closes when this function returns
+        })().catch((err: unknown): WorkspaceStatus => ({ state: `unreachable (${(err as Error).message})` }));
+        return { name: ws.name, driver: r.driver, ...status, lastUpAt: r.lastUpAt, workspaceFolder: ws.workspaceFolder, source: ws.source };
       }),
     );
     const now = new Date();
-    this.log(renderTable(['name', 'state', 'driver', 'last up', 'folder', 'source'], entries.map((e) => [e.name, e.state, e.driver, e.lastUpAt ? `${formatAge(e.lastUpAt, now)} ago` : '-', e.workspaceFolder, e.source])));
+    const idle = (e: WorkspaceEntry): string => {
+      const s = e.idleStop;
+      if (!s) return '-';
+      const policy = `after ${formatSeconds(s.timeoutSeconds)}`;
+      if (s.stoppedAt) return `${policy}; stopped idle ${formatAge(s.stoppedAt, now)} ago`;
+      return `${policy}; active ${formatAge(s.lastActivityAt, now)} ago`;
+    };
+    this.log(renderTable(['name', 'state', 'driver', 'last up', 'idle stop', 'folder', 'source'], entries.map((e) => [e.name, e.state, e.driver, e.lastUpAt ? `${formatAge(e.lastUpAt, now)} ago` : '-', idle(e), e.workspaceFolder, e.source])));
     return entries;
   }
 }

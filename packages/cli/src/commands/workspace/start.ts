@@ -4,13 +4,14 @@ import { BaseCommand } from '../../base-command.js';
 import { commandDriver, driverFlags } from '../../drivers/driver-flags.js';
 import { agentImage, resolveProfile, resolveTunnel, workspaceRuntimeImage } from '../../environment-context.js';
 import { withInterruptSignal } from '../../interrupt-signal.js';
-import { workspaceImageFlags, workspaceImageRequest } from '../../workspace-flags.js';
+import { workspaceIdleFlags, workspaceImageFlags, workspaceImageRequest } from '../../workspace-flags.js';
 
 export default class WorkspaceStart extends BaseCommand<typeof WorkspaceStart> {
   static override summary = 'Resume a stopped workspace: `workspace up` of the folder it was made from (postStartCommand runs, changed files sync).';
   static override args = { name: Args.string({ description: 'Workspace name.', required: true }) };
   static override flags = {
     ...workspaceImageFlags,
+    ...workspaceIdleFlags,
     ...driverFlags,
   };
 

@@ -5,7 +5,7 @@ import { commandDriver, driverFlags } from '../../drivers/driver-flags.js';
 import { agentImage, resolveProfile, resolveTunnel, workspaceRuntimeImage } from '../../environment-context.js';
 import { withInterruptSignal } from '../../interrupt-signal.js';
 import { renderTable } from '../../ui/render-table.js';
-import { workspaceImageFlags, workspaceImageRequest } from '../../workspace-flags.js';
+import { workspaceIdleFlags, workspaceImageFlags, workspaceImageRequest } from '../../workspace-flags.js';
 
 export default class WorkspaceUp extends BaseCommand<typeof WorkspaceUp> {
   static override summary = 'Build and start the devcontainer of a folder on the profile\'s Docker host, with its sources in a persistent volume.';
@@ -18,6 +18,7 @@ export default class WorkspaceUp extends BaseCommand<typeof WorkspaceUp> {
     name: Flags.string({ description: 'Workspace name (default: the folder\'s name).' }),
     config: Flags.file({ description: 'devcontainer.json to use (default: .devcontainer/devcontainer.json, then .devcontainer.json).', exists: true }),
     ...workspaceImageFlags,
+    ...workspaceIdleFlags,
     ...driverFlags,
   };
 
