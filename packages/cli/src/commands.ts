@@ -21,6 +21,7 @@ import Up from './commands/up.js';
 import Urls from './commands/urls.js';
 import Version from './commands/version.js';
 import WorkspaceDown from './commands/workspace/down.js';
+import WorkspaceLogs from './commands/workspace/logs.js';
 import WorkspaceLs from './commands/workspace/ls.js';
 import WorkspaceSsh from './commands/workspace/ssh.js';
 import WorkspaceSshConfig from './commands/workspace/ssh-config.js';
@@ -54,6 +55,7 @@ export const COMMANDS = {
   urls: Urls,
   version: Version,
   'workspace:down': WorkspaceDown,
+  'workspace:logs': WorkspaceLogs,
   'workspace:ls': WorkspaceLs,
   'workspace:ssh': WorkspaceSsh,
   'workspace:ssh-config': WorkspaceSshConfig,

@@ -13,6 +13,7 @@ export default class WorkspaceSsh extends BaseCommand<typeof WorkspaceSsh> {
   static override flags = {
     'ssh-option': Flags.string({ char: 'o', multiple: true, description: 'An OpenSSH option for this session (repeatable).' }),
     L: Flags.string({ multiple: true, description: 'Forward a local port: [bind:]port:host:hostport (as ssh -L; binds 127.0.0.1 unless told).' }),
+    'forward-local': Flags.boolean({ description: 'Also bind every forwarded port (forwardPorts) on 127.0.0.1 of this machine, on the same number, while the session lasts.' }),
   };
 
   async run(): Promise<void> {
@@ -26,6 +27,7 @@ export default class WorkspaceSsh extends BaseCommand<typeof WorkspaceSsh> {
       '-F', configFile,
       ...(f['ssh-option'] ?? []).flatMap((o) => ['-o', o]),
       ...(f.L ?? []).flatMap((l) => ['-L', l.split(':').length === 3 ? `127.0.0.1:${l}` : l]),
+      ...(f['forward-local'] ? ws.record.urls.flatMap((u) => ['-L', `127.0.0.1:${u.port}:127.0.0.1:${u.port}`]) : []),
       ...(command.length ? [] : ['-t']),
       sshHostAlias(ws.name, profile.name),
       ...(command.length ? ['--', ...command] : []),
