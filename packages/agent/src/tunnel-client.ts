@@ -1,4 +1,4 @@
-import { connect as netConnect, type NetConnectOpts, type Socket } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   EXEC_HELLO,
@@ -98,12 +98,8 @@ interface Connection {
 }
 
 const defaultConnect = ({ host, port }: { host: string; port: number }): Socket => netConnect({ host, port });
-// Half-open, so the service ending its response does not also cut the visitor's side short. Room
-// for two 32 KiB SSH packets (the default is 16 KiB), so an upload's packets from one SSH read
-// leave in one corked write instead of pausing the channel after each.
-const defaultConnectTarget = ({ host, port }: { host: string; port: number }): Socket =>
-  // (A Duplex option that net.Socket passes on; @types/node leaves it out of NetConnectOpts.)
-  netConnect({ host, port, allowHalfOpen: true, writableHighWaterMark: 64 * 1024 } as NetConnectOpts);
+// Half-open, so the service ending its response does not also cut the visitor's side short.
+const defaultConnectTarget = ({ host, port }: { host: string; port: number }): Socket => netConnect({ host, port, allowHalfOpen: true });
 
 const withTimeout = async <T>(promise: Promise<T>, ms: number, what: string): Promise<T> => {
   const timer = new AbortController();
@@ -354,7 +350,6 @@ export class TunnelClient implements AsyncDisposable {
     this.#markActivity();
     const upstream = this.#o.connectTarget(tunnel.target);
     upstream.setNoDelay(true);
-    corkPerTick(upstream);
     // Accept only once the service answers, so the server can tell the visitor it is down (502)
     // instead of a connection that opens and dies.
     const onConnectError = (err: Error) => {

@@ -106,23 +106,7 @@ export const relay = (socket: Socket, channel: Duplex & { eof?: () => void }, { 
     else socket.end();
   };
   channel.on('end', endVisitor).on('close', endVisitor);
-  // Toward the visitor: corked until the end of the tick, so the packets one SSH read yields (two
-  // 32 KiB ones in a bulk download) leave in one writev; the channel pauses while the socket is full.
-  let corked = false;
-  const uncork = (): void => {
-    corked = false;
-    socket.uncork();
-  };
-  channel.on('data', (chunk: Buffer) => {
-    if (socket.writableEnded || socket.destroyed) return;
-    if (!corked) {
-      corked = true;
-      socket.cork();
-      process.nextTick(uncork);
-    }
-    if (!socket.write(chunk)) channel.pause();
-  });
-  socket.on('drain', () => channel.resume());
+  channel.pipe(socket, { end: false });
   // Data events come on a later tick: the initial bytes still go first, and may pause the socket.
   socket.resume();
   if (initial?.length) toAgent(initial);

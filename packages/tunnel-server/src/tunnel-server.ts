@@ -55,9 +55,6 @@ export interface RunningTunnelServer extends AsyncDisposable {
   close(opts?: { drainMs?: number }): Promise<void>;
 }
 
-/** Write buffer of a visitor socket before the SSH channel feeding it pauses. */
-const VISITOR_SOCKET_BUFFER_BYTES = 64 * 1024;
-
 const listen = (server: NetServer | HttpServer | TlsServer, port: number, host: string): Promise<number> =>
   new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -97,11 +94,8 @@ export const startTunnelServer = async (options: TunnelServerOptions): Promise<R
   };
   const sshServer = createNetServer((s) => onSsh(s));
   // Half-open: a visitor that ends its side after the request still gets the response (see relay.ts).
-  // Room for two 32 KiB SSH packets (the default is 16 KiB): a bulk download's packets from one SSH
-  // read leave in one write instead of pausing the channel after each.
-  const visitorSocket = { allowHalfOpen: true, highWaterMark: VISITOR_SOCKET_BUFFER_BYTES };
-  const httpServer = createNetServer(visitorSocket, acceptVisitor);
-  const tlsServer = options.https ? createTlsServer({ cert: options.https.cert, key: options.https.key, ALPNProtocols: ['http/1.1'], ...visitorSocket }, acceptVisitor) : undefined;
+  const httpServer = createNetServer({ allowHalfOpen: true }, acceptVisitor);
+  const tlsServer = options.https ? createTlsServer({ cert: options.https.cert, key: options.https.key, ALPNProtocols: ['http/1.1'], allowHalfOpen: true }, acceptVisitor) : undefined;
   tlsServer?.on('tlsClientError', () => metrics.refused.inc({ reason: 'tls-error' }));
   let admin: HttpServer | undefined;
 
