@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { pipeline } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import ssh2 from 'ssh2';
 import { EXEC_HELLO, formatForwardRequest, generateOpenSshEd25519, parseHelloReply } from '@preevy/tunnel-protocol';
@@ -21,11 +22,10 @@ type RealTunnelClientCtor = new (o: {
 }) => RealTunnelClient;
 
 /**
- * Prototype switch (`BENCH_AGENT_CORK=1`): ssh2 writes each SSH packet with its own
- * `socket.write`, one syscall each; corking until the end of the tick sends a burst in one writev.
+ * The stand-in does what the real agent does (`corkPerTick` in @preevy/agent): ssh2 writes each
+ * SSH packet with its own `socket.write`; corking until the end of the tick sends a burst in one writev.
  */
 const corkPerTick = (socket: Socket): Socket => {
-  if (process.env.BENCH_AGENT_CORK !== '1') return socket;
   const write = socket.write.bind(socket) as (...a: unknown[]) => boolean;
   let corked = false;
   const uncork = (): void => {
@@ -55,7 +55,6 @@ const startRealAgent = async (Ctor: RealTunnelClientCtor, sshPort: number, origi
     envId: ENV_ID,
     privateKey: Buffer.from(privateKey),
     hostKey,
-    connectServer: ({ host, port }) => corkPerTick(connect({ host, port })),
   });
   client.start();
   const requestString = formatForwardRequest(TUNNEL);
@@ -110,7 +109,8 @@ type AgentModule = { TunnelClient?: RealTunnelClientCtor };
  * under plain Node, from the built module that defines it (the benchmark measures the data path,
  * not the entry's other imports). Returns why it fell back, for the table footer.
  */
-const loadRealAgent = async (): Promise<{ module: AgentModule; note: string }> => {
+const loadRealAgent = async (file?: string): Promise<{ module: AgentModule; note: string }> => {
+  if (file) return { module: (await import(pathToFileURL(file).href)) as AgentModule, note: file };
   try {
     return { module: (await import('@preevy/agent')) as AgentModule, note: '@preevy/agent' };
   } catch (err) {
@@ -129,13 +129,14 @@ export interface AgentInfo {
 /**
  * Starts the agent side: the real agent's TunnelClient when it can be loaded (and `BENCH_AGENT`
  * is not `stand-in`), otherwise the stand-in. The real agent pins the server's host key, as it
- * must. Returns the tunnel's hostname.
+ * must. `agentModule` loads the TunnelClient from that built file instead (the before column's
+ * agent with `BENCH_BASELINE_AGENT=1`). Returns the tunnel's hostname.
  */
-export const startBenchAgent = async (sshPort: number, originPort: number, hostKey: string): Promise<AgentInfo> => {
+export const startBenchAgent = async (sshPort: number, originPort: number, hostKey: string, agentModule?: string): Promise<AgentInfo> => {
   // Our generator: ssh2's own makes an Ed25519 key it cannot parse back about once in 300.
   const { openssh: privateKey } = generateOpenSshEd25519('bench-agent');
   const wanted = process.env.BENCH_AGENT ?? 'auto';
-  const real = wanted === 'stand-in' ? { module: {}, note: 'BENCH_AGENT=stand-in' } : await loadRealAgent().catch((err: Error) => ({ module: {}, note: err.message }));
+  const real = wanted === 'stand-in' ? { module: {}, note: 'BENCH_AGENT=stand-in' } : await loadRealAgent(agentModule).catch((err: Error) => ({ module: {}, note: err.message }));
   if (real.module.TunnelClient) return { host: await startRealAgent(real.module.TunnelClient, sshPort, originPort, privateKey, hostKey), agent: 'real', note: real.note };
   if (wanted === 'real') throw new Error(`BENCH_AGENT=real but no TunnelClient could be loaded: ${real.note}`);
   return { host: await startStandInAgent(sshPort, originPort, privateKey), agent: 'stand-in', note: real.note };

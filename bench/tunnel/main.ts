@@ -75,12 +75,16 @@ const orchestrate = async (): Promise<void> => {
     ];
     const footer: string[] = [];
     if (baseline) {
-      // The same agent code against the server built from the baseline ref: only the server differs.
+      // The same agent code against the server built from the baseline ref (only the server differs),
+      // unless BENCH_BASELINE_AGENT=1 asked for the ref's agent too.
       const before = await start<BenchTunnelServer>('server-before', 'server', [baseline.module, JSON.stringify(limits)], true);
-      const beforeAgent = await start<AgentInfo>('agent-before', 'agent', [before.info.sshPort, origin.info.port, before.info.hostKey], true);
+      const beforeAgentModule = process.env.BENCH_BASELINE_AGENT_MODULE;
+      const beforeAgent = await start<AgentInfo>('agent-before', 'agent', [before.info.sshPort, origin.info.port, before.info.hostKey, ...(beforeAgentModule ? [beforeAgentModule] : [])], true);
       paths.push({ name: 'before', port: before.info.httpPort, host: beforeAgent.info.host, pids: { server: before.pid, agent: beforeAgent.pid }, gc: gcAll(before, beforeAgent) });
       columns.push({ path: 'before', title: `tunnel (before: ${baseline.ref})` });
-      footer.push(`before: packages/tunnel-server built from ${baseline.ref} (${before.info.module}), same agent code as the tunnel column`);
+      footer.push(
+        `before: packages/tunnel-server built from ${baseline.ref} (${before.info.module}), ${beforeAgentModule ? `its agent too (${beforeAgent.info.note})` : 'same agent code as the tunnel column'}`,
+      );
     }
     const openssh = process.env.BENCH_OPENSSH === '0' ? undefined : await startOpenSshForward(server.info, origin.info.port);
     if (openssh) {
@@ -124,7 +128,7 @@ switch (role) {
     serveRole(() => startBenchTunnelServer({ module: args[0], limits: JSON.parse(args[1] ?? '{}') as Record<string, unknown>, admin: args[2] === 'admin' }));
     break;
   case 'agent':
-    serveRole(() => startBenchAgent(port(0), port(1), args[2]!));
+    serveRole(() => startBenchAgent(port(0), port(1), args[2]!, args[3]));
     break;
   case 'soak-agents': {
     const drops = DROP_KINDS.filter((d) => args[6]!.split(',').includes(d));

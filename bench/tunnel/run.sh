@@ -16,6 +16,11 @@ npx tsc -b packages/agent >/dev/null 2>&1 || echo "note: packages/agent does not
 if [ -n "${BENCH_BASELINE_REF:-}" ]; then
   BENCH_BASELINE_SERVER=$(bash bench/tunnel/build-baseline.sh "$BENCH_BASELINE_REF")
   export BENCH_BASELINE_SERVER
+  # BENCH_BASELINE_AGENT=1: the before column also runs that ref's agent (the whole change, not only the server's).
+  if [ "${BENCH_BASELINE_AGENT:-0}" = 1 ]; then
+    BENCH_BASELINE_AGENT_MODULE="$(bash bench/build-at-ref.sh "$BENCH_BASELINE_REF" agent)/packages/agent/dist/tunnel-client.js"
+    export BENCH_BASELINE_AGENT_MODULE
+  fi
 fi
 
 # Bundled into a dist/ folder: git and ESLint both ignore it.

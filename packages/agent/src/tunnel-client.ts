@@ -14,6 +14,7 @@ import {
 } from '@preevy/tunnel-protocol';
 import { Client, type ClientChannel, type TcpConnectionDetails } from 'ssh2';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { corkPerTick } from './cork-per-tick.js';
 import type { DesiredTunnel } from './discovery.js';
 import { describeError } from './errors.js';
 import { hostKeyCheck } from './host-key.js';
@@ -266,8 +267,10 @@ export class TunnelClient implements AsyncDisposable {
     return new Promise((resolve) => {
       const { server, envId } = this.#o;
       const sock = this.#o.connectServer(server);
-      // Nagle would hold back small SSH packets (~40 ms per request through the tunnel).
+      // Nagle would hold back small SSH packets (~40 ms per request through the tunnel); corking
+      // per tick sends ssh2's small packets of one tick in one writev instead.
       sock.setNoDelay(true);
+      corkPerTick(sock);
       const conn = new Client();
       let connectedAt: number | undefined;
       let markClosed: () => void = () => undefined;
