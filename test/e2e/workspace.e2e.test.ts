@@ -196,4 +196,27 @@ describe('preevy workspace on the docker driver (built binary)', () => {
     expect(await labelledResources(`ws-${name}`)).toEqual([]);
     expect(existsSync(record())).toBe(false);
   });
+  it('should make a workspace from a git URL and ref, and move it to new commits on the next up', async () => {
+    // A repository served by file:// (the same fetch as https or ssh, offline), branch `feature`.
+    const repo = join(root, 'gitsrc');
+    cpSync(join(REPO_ROOT, 'test/fixtures/workspace-basic'), repo, { recursive: true });
+    const git = (...args: string[]) => execFile('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args]);
+    for (const args of [['init', '-q', '-b', 'main'], ['add', '-A'], ['commit', '-qm', 'first'], ['checkout', '-qb', 'feature']]) expect((await git(...args)).exitCode).toBe(0);
+    writeFileSync(join(repo, 'notes.txt'), 'on the feature branch\n');
+    expect((await git('commit', '-qam', 'feature')).exitCode).toBe(0);
+    const gitName = `${name}g`;
+    const made = await preevy('workspace', 'up', `file://${repo}#feature`, '--name', gitName, '--json');
+    expect(made.exitCode, `${made.stderr}${made.stdout}`).toBe(0);
+    const out = JSON.parse(made.stdout) as UpJson;
+    expect(out).toMatchObject({ name: gitName, workspaceFolder: '/workspaces/gitsrc' });
+    expect((await inContainer(out.containerId, 'cat /workspaces/gitsrc/notes.txt')).stdout).toBe('on the feature branch\n');
+    writeFileSync(join(repo, 'notes.txt'), 'a newer commit\n');
+    expect((await git('commit', '-qam', 'newer')).exitCode).toBe(0);
+    const again = await preevy('workspace', 'up', `file://${repo}#feature`, '--name', gitName, '--json');
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ created: false });
+    expect((await inContainer(out.containerId, 'cat /workspaces/gitsrc/notes.txt')).stdout).toBe('a newer commit\n');
+    expect((await preevy('workspace', 'down', gitName, '--yes')).exitCode).toBe(0);
+    expect(await labelledResources(`ws-${gitName}`)).toEqual([]);
+  });
 });

@@ -99,7 +99,7 @@ export type EnvHost = z.infer<typeof envHostSchema>;
 /** A devcontainer workspace (an environment whose id is `ws-<name>`): what `workspace ssh` and `ls` need. */
 export const workspaceRecordSchema = z.object({
   name: z.string().min(1),
-  /** The local folder it was made from. */
+  /** The local folder it was made from, or the git URL (`URL#ref`). */
   source: z.string().min(1),
   containerId: z.string().min(1),
   remoteUser: z.string().min(1),

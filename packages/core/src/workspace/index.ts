@@ -10,3 +10,4 @@ export type { WorkspaceUpDeps, WorkspaceUpRequest, WorkspaceUpResult } from './w
 export { knownHostsLine, shellWord, sshConfigBlock, sshHostAlias, stdioExecArgs, workspaceOf } from './workspace-ssh.js';
 export { stopWorkspace, workspaceStatus } from './workspace-control.js';
 export type { WorkspaceStatus } from './workspace-control.js';
+export { checkoutGitSource, isGitUrl, parseGitSource } from './git-source.js';

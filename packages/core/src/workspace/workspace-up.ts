@@ -21,12 +21,13 @@ import { pollUntil, realClock, type PollClock } from '../up/poll-until.js';
 import { envWorkDir } from '../up/env-work-dir.js';
 import { loadDevcontainerConfig, type DevcontainerConfig } from './devcontainer-config.js';
 import { devcontainerUp } from './devcontainer-cli.js';
+import { checkoutGitSource, isGitUrl, parseGitSource } from './git-source.js';
 import { ACTIVITY_FILE, discoveryLabels, forwardedPorts, runWorkspaceAgent, WORKSPACE_SERVICE, type WorkspaceUrl } from './workspace-ports.js';
 import { ensureWorkspaceRuntime, RUNTIME_MOUNT, RUNTIME_VOLUME } from './workspace-runtime.js';
 import { WORKSPACES_MOUNT, workspaceIds, type WorkspaceIds } from './workspace-names.js';
 
 export interface WorkspaceUpRequest {
-  /** The local folder with the sources and the devcontainer.json. */
+  /** The local folder with the sources and the devcontainer.json, or a git URL (`URL#ref`) to fetch them from. */
   folder: string;
   configFile?: string | undefined;
   /** Default: from the folder's name. */
@@ -92,10 +93,14 @@ export const HOST_KEY_PATH = `${WORKSPACES_MOUNT}/.preevy/ssh_host_ed25519_key`;
  */
 export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUpDeps): Promise<WorkspaceUpResult> => {
   const { store, profile, progress, run = execFileRunner, pipe = pipeProcesses, env = process.env, clock = realClock } = deps;
-  const folder = resolve(request.folder);
-  const config = await loadDevcontainerConfig(folder, request.configFile);
-  const ids = workspaceIds(request.name ?? folder);
+  const fromGit = isGitUrl(request.folder);
+  const ids = workspaceIds(request.name ?? (fromGit ? parseGitSource(request.folder).repo : resolve(request.folder)));
   const { envId, name, volume } = ids;
+  // A git URL is fetched by this machine's git (and its credentials) into the workspace's own folder, then synced like any folder.
+  const folder = fromGit
+    ? await progress.step(`Fetching ${request.folder}`, async () => checkoutGitSource(request.folder, join(await envWorkDir({ env, profile }, envId), 'source'), run))
+    : resolve(request.folder);
+  const config = await loadDevcontainerConfig(folder, request.configFile);
   // The sources keep their folder's name under /workspaces, as `${localWorkspaceFolderBasename}` expects.
   const sourceDir = basename(folder);
   const labels = { ...environmentLabels({ profileId: profile.name, envId }), [LABELS.workspace]: name };
@@ -172,7 +177,7 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
         });
       })
     : await removeAgent(docker, envId);
-  const workspace: WorkspaceRecord = { name, source: folder, containerId: result.containerId, remoteUser: result.remoteUser, workspaceFolder: result.remoteWorkspaceFolder, hostKey, runtimeDir: runtime.dir, ...(idleTimeoutSeconds ? { idleTimeoutSeconds } : {}) };
+  const workspace: WorkspaceRecord = { name, source: fromGit ? request.folder : folder, containerId: result.containerId, remoteUser: result.remoteUser, workspaceFolder: result.remoteWorkspaceFolder, hostKey, runtimeDir: runtime.dir, ...(idleTimeoutSeconds ? { idleTimeoutSeconds } : {}) };
   const composeProject = (await composeProjectOf(docker, result.containerId)) ?? envId;
   await envs.update(envId, () => ({
     envId, composeProject, driver: driver.name, status: 'up', host, deployed: true, workspace,

@@ -12,8 +12,8 @@ export default class WorkspaceUp extends BaseCommand<typeof WorkspaceUp> {
   static override description =
     'Reads .devcontainer/devcontainer.json (or .devcontainer.json) of PATH, syncs PATH into the workspace volume (mounted at /workspaces), builds and starts ' +
     'the container with the devcontainers reference CLI, and prints how to reach it. Running it again syncs changed files; a changed devcontainer.json remakes the container.';
-  static override examples = ['<%= config.bin %> workspace up', '<%= config.bin %> workspace up ./my-repo --name my-ws --driver kube-pod'];
-  static override args = { path: Args.directory({ description: 'Folder with the sources and the devcontainer.json.', default: '.', exists: true }) };
+  static override examples = ['<%= config.bin %> workspace up', '<%= config.bin %> workspace up ./my-repo --name my-ws --driver kube-pod', '<%= config.bin %> workspace up https://github.com/me/app.git#main'];
+  static override args = { path: Args.string({ description: 'Folder with the sources and the devcontainer.json, or a git URL (URL#branch, URL#tag, URL#commit) that this machine\'s git fetches.', default: '.' }) };
   static override flags = {
     name: Flags.string({ description: 'Workspace name (default: the folder\'s name).' }),
     config: Flags.file({ description: 'devcontainer.json to use (default: .devcontainer/devcontainer.json, then .devcontainer.json).', exists: true }),
