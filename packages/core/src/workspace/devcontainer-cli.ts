@@ -22,6 +22,7 @@ export interface DevcontainerUpRequest {
   /** Set on the container; the CLI finds an existing container by them. */
   idLabels: Readonly<Record<string, string>>;
   mounts: readonly string[];
+  cacheFrom?: readonly string[];
   dockerHost: string | undefined;
   /** Recreate the container (a changed devcontainer.json). */
   recreate: boolean;
@@ -88,6 +89,7 @@ export const devcontainerUp = async (req: DevcontainerUpRequest): Promise<Devcon
     '--log-format', 'json',
     ...Object.entries(req.idLabels).flatMap(([k, v]) => ['--id-label', `${k}=${v}`]),
     ...req.mounts.flatMap((m) => ['--mount', m]),
+    ...(req.cacheFrom ?? []).flatMap((c) => ['--cache-from', c]),
     ...(req.recreate ? ['--remove-existing-container'] : []),
   ];
   const res = await req.run(process.execPath, args, { cwd: req.folder, env: dockerEnv({ dockerHost: req.dockerHost }, req.env), ...(req.signal ? { signal: req.signal } : {}) });

@@ -37,6 +37,8 @@ export interface WorkspaceUpRequest {
   syncImage?: string | undefined;
   /** On a host that cannot see local files: local images to send there first (e.g. the Dockerfile's base image). */
   loadImages?: readonly string[] | undefined;
+  /** Images whose layers the devcontainer build may reuse (`--cache-from`). */
+  cacheFrom?: readonly string[] | undefined;
   /** `containerInactivityTimeout`: stop the container after this many seconds with no SSH session, exec or tunnel visitor; 0 turns it off; absent: as recorded. */
   idleTimeoutSeconds?: number | undefined;
   signal?: AbortSignal | undefined;
@@ -150,6 +152,7 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
       overrideConfigFile: override,
       idLabels: { ...labels, [CONFIG_LABEL]: hash, ...discoveryLabels(envId, ports) },
       mounts,
+      cacheFrom: request.cacheFrom ?? [],
       dockerHost: conn.dockerHost,
       recreate: false,
       run,
