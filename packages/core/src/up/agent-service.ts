@@ -1,4 +1,4 @@
-import { AGENT_SERVICE, agentEnvironment, agentStatePort, LABELS, type AgentNetwork, type EnvInfo, type TunnelAccess } from '@preevy/tunnel-protocol';
+import { AGENT_SERVICE, agentEnvironment, agentStatePort, LABELS, type AgentNetwork, type AgentSettings, type EnvInfo, type TunnelAccess } from '@preevy/tunnel-protocol';
 
 export const AGENT_KEY_SECRET = 'preevy_agent_key';
 /**
@@ -35,21 +35,23 @@ export interface AgentServiceInput {
   envInfo?: EnvInfo;
 }
 
+/** What every agent is told, a preview's or a workspace's: where to publish, as which env, its key's path in the container. */
+export const agentSettings = ({ tunnel, envId, project, defaultAccess }: { tunnel: TunnelEndpoint; envId: string; project: string; defaultAccess: TunnelAccess }): AgentSettings => ({
+  tunnel: { host: tunnel.sshHost, port: tunnel.sshPort },
+  hostKey: tunnel.hostKey,
+  envId,
+  project,
+  keyFile: `/run/secrets/${AGENT_KEY_SECRET}`,
+  agentService: AGENT_SERVICE,
+  defaultAccess,
+  statePort: agentStatePort(envId, tunnel.agentNetwork),
+});
+
 /** The compose service of the agent: Docker socket mounted, key as a secret, never published. */
 export const agentService = ({ image, envId, project, tunnel, defaultAccess, labels, networks, envInfo }: AgentServiceInput): Record<string, unknown> => ({
   image,
   restart: 'unless-stopped',
-  environment: agentEnvironment({
-    tunnel: { host: tunnel.sshHost, port: tunnel.sshPort },
-    hostKey: tunnel.hostKey,
-    envId,
-    project,
-    keyFile: `/run/secrets/${AGENT_KEY_SECRET}`,
-    agentService: AGENT_SERVICE,
-    defaultAccess,
-    statePort: agentStatePort(envId, tunnel.agentNetwork),
-    ...(envInfo ? { envInfo } : {}),
-  }),
+  environment: agentEnvironment({ ...agentSettings({ tunnel, envId, project, defaultAccess }), ...(envInfo ? { envInfo } : {}) }),
   volumes: [{ type: 'bind', source: '/var/run/docker.sock', target: '/var/run/docker.sock', read_only: true }],
   secrets: [{ source: AGENT_KEY_SECRET, target: AGENT_KEY_SECRET, mode: 0o400 }],
   labels: { ...labels, [LABELS.agent]: 'true' },

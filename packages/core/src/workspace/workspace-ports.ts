@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { AGENT_SERVICE, agentEnvironment, agentStatePort, COMPOSE_LABELS, LABELS, SERVICE_LABELS } from '@preevy/tunnel-protocol';
+import { agentEnvironment, COMPOSE_LABELS, LABELS, SERVICE_LABELS } from '@preevy/tunnel-protocol';
 import { PreevyError } from '../errors/preevy-error.js';
 import type { DevcontainerJson } from './devcontainer-config.js';
 import { packArchive } from '../sync/pack-archive.js';
-import { AGENT_KEY_SECRET, type TunnelEndpoint } from '../up/agent-service.js';
+import { AGENT_KEY_SECRET, agentSettings, type TunnelEndpoint } from '../up/agent-service.js';
 import { agentContainerName, readAgentState, type AgentStateReading, type DockerCli } from '../up/agent-state-reader.js';
 import type { Poll } from '../up/poll-until.js';
 
@@ -89,14 +89,7 @@ export const runWorkspaceAgent = async (req: PublishRequest): Promise<WorkspaceU
   }
   if (!upToDate) {
     const env = agentEnvironment({
-      tunnel: { host: tunnel.sshHost, port: tunnel.sshPort },
-      hostKey: tunnel.hostKey,
-      envId,
-      project,
-      keyFile: `/run/secrets/${AGENT_KEY_SECRET}`,
-      agentService: AGENT_SERVICE,
-      defaultAccess: 'private',
-      statePort: agentStatePort(envId, tunnel.agentNetwork),
+      ...agentSettings({ tunnel, envId, project, defaultAccess: 'private' }),
       ...(req.idleTimeoutSeconds ? { idleStop: { container, timeoutSeconds: req.idleTimeoutSeconds, activityFile: `${VOLUME_IN_AGENT}/${ACTIVITY_FILE}` } } : {}),
     });
     const created = await docker([
