@@ -56,7 +56,7 @@ module.exports = {
       severity: 'error',
       comment: 'Use a package\'s exports map (its index, or a light entry it exports), never its internals.',
       from: { path: '^packages/([^/]+)/' },
-      to: { path: '^packages/[^/]+/', pathNot: ['^packages/$1/', '^packages/[^/]+/src/index\\.ts$', '^packages/tunnel-server/src/config\\.ts$', '^packages/driver-kube-pod/src/options\\.ts$', '^packages/driver-vm/src/options\\.ts$', '^packages/driver-vm/src/ec2/index\\.ts$'] },
+      to: { path: '^packages/[^/]+/', pathNot: ['^packages/$1/', '^packages/[^/]+/src/index\\.ts$', '^packages/tunnel-server/src/config\\.ts$', '^packages/agent/src/image-context\\.ts$', '^packages/driver-kube-pod/src/options\\.ts$', '^packages/driver-vm/src/options\\.ts$', '^packages/driver-vm/src/ec2/index\\.ts$'] },
     },
     {
       name: 'not-to-unresolvable',

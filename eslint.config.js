@@ -22,7 +22,7 @@ export default tseslint.config(
         {
           patterns: [
             // A light entry a package exports on purpose (start-up cost) is listed here and in .dependency-cruiser.cjs.
-            { group: ['@preevy/*/*', '!@preevy/tunnel-server/config', '!@preevy/driver-kube-pod/options', '!@preevy/driver-vm/options', '!@preevy/driver-vm/ec2'], message: "Import a workspace package through its exports map ('@preevy/core'), never its internals." },
+            { group: ['@preevy/*/*', '!@preevy/tunnel-server/config', '!@preevy/agent/image-context', '!@preevy/driver-kube-pod/options', '!@preevy/driver-vm/options', '!@preevy/driver-vm/ec2'], message: "Import a workspace package through its exports map ('@preevy/core'), never its internals." },
             { group: ['**/packages/*/src/**', '../../*/src/**'], message: 'Reach another package through its name and exports map, not a relative path.' },
           ],
         },

@@ -1,8 +1,13 @@
-// Bundles one Node.js entry into a single ESM file for a container image:
+// Bundles one Node.js entry into a single ESM file (for a container image, or a package's runtime
+// entry, so Node reads one file instead of hundreds of modules at start-up):
 //   node scripts/bundle-node.mjs <entry> <outfile> [esbuild flags…]   (paths relative to the repo root)
+// With --splitting, modules the entry imports lazily (`import()`) go to chunks beside <outfile>,
+// named <outfile's name>-<chunk>-<hash>.mjs (the previous build's chunks are removed first).
 // Deterministic (no timestamps, repo-relative paths), so an image can be tagged by content hash.
 // Runs the esbuild CLI, a root dev tool like tsc, so no package depends on esbuild itself.
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath, URL } from 'node:url';
 
 const [entry, outfile, ...extra] = process.argv.slice(2);
@@ -23,11 +28,21 @@ const banner = [
   'const __dirname = __preevyDirname(__filename);',
 ].join('\n');
 
+const output = (() => {
+  if (!extra.includes('--splitting')) return [`--outfile=${outfile}`];
+  const dir = join(repoRoot, dirname(outfile));
+  const name = basename(outfile, extname(outfile));
+  for (const f of existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : []) {
+    if (f.isFile() && f.name.startsWith(`${name}-`) && f.name.endsWith('.mjs')) rmSync(join(dir, f.name));
+  }
+  return [`--outdir=${dirname(outfile)}`, `--entry-names=${name}`, `--chunk-names=${name}-[name]-[hash]`, `--out-extension:.js=${extname(outfile)}`];
+})();
+
 execFileSync(
   `${repoRoot}node_modules/.bin/esbuild`,
   [
     entry,
-    `--outfile=${outfile}`,
+    ...output,
     '--bundle',
     '--platform=node',
     '--format=esm',

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 need_root "bench/up-kube (the tunnel server listens on the node's veth)"
 node_link_up || die "the test cluster is not up: npm run kube:up"
 BIN=$(kube_bin_dir) || die "no kubectl: npm run kube:up"
-[ -f packages/cli/dist/main.js ] || die "packages/cli is not built: run npm run build"
+[ -f packages/cli/dist/bundle.mjs ] || die "packages/cli is not built: run npm run build"
 for image in preevy-test/busybox:latest preevy-test/node:20 preevy-test/ssh-host:bookworm; do
   docker image inspect "$image" >/dev/null 2>&1 || die "missing local image $image: run npm run infra:setup"
 done

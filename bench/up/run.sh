@@ -6,7 +6,7 @@
 #        BENCH_BASELINE_REF=<git ref> bash bench/up/run.sh   adds that ref's CLI as a "before" column
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-[ -f packages/cli/dist/main.js ] || { echo "packages/cli is not built: run npm run build" >&2; exit 1; }
+[ -f packages/cli/dist/bundle.mjs ] || { echo "packages/cli is not built: run npm run build" >&2; exit 1; }
 for image in preevy-test/busybox:latest preevy-test/node:20; do
   docker image inspect "$image" >/dev/null 2>&1 || { echo "missing local image $image: run npm run infra:setup" >&2; exit 1; }
 done

@@ -5,7 +5,11 @@ import { createLogger } from './ui/stderr-logger.js';
 
 export type GlobalFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
 
-/** Global flags, logger and progress for every command. Errors go to the top-level handler in main.ts. */
+/**
+ * Global flags, logger and progress for every command. Errors go to the top-level handler in main.ts.
+ * Positional arguments set `ignoreStdin`: else oclif reads a missing one from a non-terminal stdin,
+ * waiting 10 ms per parse for input that never comes (CI, scripts) and taking piped text as the value.
+ */
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true;
 

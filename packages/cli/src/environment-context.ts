@@ -51,11 +51,12 @@ export const resolveTunnel = async (store: ProfileStore, profile: Profile, logge
 };
 
 /**
- * The agent image's build context. Imported on demand: the agent package (and its ssh2) is only
- * needed by `up`, which starts this before loading the compose project so the two overlap.
+ * The agent image's build context. Imported on demand, from the agent package's light entry (the
+ * file paths, not the agent and its ssh2): only `up` needs it, and starts it before loading the
+ * compose project so the two overlap.
  */
 export const agentImage = async () => {
-  const { agentImageContext } = await import('@preevy/agent');
+  const { agentImageContext } = await import('@preevy/agent/image-context');
   const { files } = agentImageContext();
   return { files: files.map((f) => ({ ...f, mode: f.name === 'preevy-agent' ? 0o755 : 0o644 })) };
 };

@@ -12,7 +12,7 @@ export default class Init extends BaseCommand<typeof Init> {
     'The profile becomes current with --use, or when there is no current profile yet. `preevy up` creates "default" by itself when nothing is set up.';
   static override examples = ['<%= config.bin %> init', '<%= config.bin %> init team --driver kube-pod --tunnel-url ssh+tls://tunnel.example.com --use'];
 
-  static override args = { name: Args.string({ description: 'Profile name.', default: DEFAULT_PROFILE_NAME }) };
+  static override args = { name: Args.string({ ignoreStdin: true, description: 'Profile name.', default: DEFAULT_PROFILE_NAME }) };
   static override flags = { ...profileSettingsFlags, use: Flags.boolean({ description: 'Make it the current profile.' }) };
 
   async run(): Promise<ProfileView> {

@@ -9,7 +9,7 @@ export default class Logs extends BaseCommand<typeof Logs> {
   static override summary = "Print the logs of an environment's services (all but the preevy agent unless named).";
   static override examples = ['<%= config.bin %> logs --id my-feature', '<%= config.bin %> logs web --follow --tail 100', '<%= config.bin %> logs preevy_agent --since 10m --timestamps'];
   static override strict = false;
-  static override args = { service: Args.string({ description: 'Only these services (default: all but the agent).' }) };
+  static override args = { service: Args.string({ ignoreStdin: true, description: 'Only these services (default: all but the agent).' }) };
   static override flags = {
     ...composeFlags,
     id: Flags.string({ description: 'Environment id (default: derived as `up` derives it).', env: 'PREEVY_ENV_ID' }),

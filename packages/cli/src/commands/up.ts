@@ -16,7 +16,7 @@ export default class Up extends BaseCommand<typeof Up> {
     '(default: a local one, URLs on *.localhost) and checks each URL answers through the tunnel before printing it. Running it again updates the environment.';
   static override examples = ['<%= config.bin %> up', '<%= config.bin %> up web api --id my-feature', '<%= config.bin %> up -f compose.yaml -f compose.preview.yaml --json'];
   static override strict = false;
-  static override args = { service: Args.string({ description: 'Deploy only these services (default: all).' }) };
+  static override args = { service: Args.string({ ignoreStdin: true, description: 'Deploy only these services (default: all).' }) };
   static override flags = {
     ...composeFlags,
     id: Flags.string({ description: 'Environment id (default: from the project and the git branch or the CI pull request).', env: 'PREEVY_ENV_ID' }),

@@ -9,7 +9,7 @@ import { renderTable } from '../ui/render-table.js';
 export default class Urls extends BaseCommand<typeof Urls> {
   static override summary = 'Print the URLs of an environment.';
   static override examples = ['<%= config.bin %> urls --id my-feature', '<%= config.bin %> urls web --id my-feature --include-access-credentials'];
-  static override args = { service: Args.string({ description: 'Only this service.' }) };
+  static override args = { service: Args.string({ ignoreStdin: true, description: 'Only this service.' }) };
   static override flags = {
     ...composeFlags,
     id: Flags.string({ description: 'Environment id (default: derived as `up` derives it).', env: 'PREEVY_ENV_ID' }),

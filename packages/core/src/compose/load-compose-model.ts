@@ -4,7 +4,8 @@ import { composeConfigError, composeErrorText, dockerNotStartedError, parseYamlE
 import { locateComposeFiles, type PathExists } from './compose-files.js';
 import { ComposeOutputError, type ComposeModel, toComposeModel } from './compose-model.js';
 import { composeGlobalArgs, type ComposeRequest } from './compose-request.js';
-import { execFileRunner, ProcessStartError, type ProcessRunner } from '../process/index.js';
+import { ProcessStartError, type ProcessRunner } from '../process/index.js';
+import { dockerProcessRunner } from '../process/compose-plugin.js';
 
 /** Side effects of `loadComposeModel`, each with a production default. */
 export interface LoadComposeDeps {
@@ -34,7 +35,7 @@ const findYamlCulprit = async (files: readonly string[], workingDir: string, run
  * Failures become `PreevyError`s naming the file, line or key.
  */
 export const loadComposeModel = async (request: ComposeRequest, deps: LoadComposeDeps = {}): Promise<ComposeModel> => {
-  const { runner = execFileRunner, exists, logger = silentLogger, docker = 'docker' } = deps;
+  const { runner = dockerProcessRunner, exists, logger = silentLogger, docker = 'docker' } = deps;
   const cwd = request.cwd ?? deps.cwd ?? process.cwd();
   const env = { ...(deps.env ?? process.env), ...request.env };
   const located = await locateComposeFiles(request, { cwd, env, ...(exists === undefined ? {} : { exists }) });

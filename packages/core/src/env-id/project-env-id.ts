@@ -2,9 +2,10 @@ import { resolve } from 'node:path';
 import type { ComposeRequest } from '../compose/compose-request.js';
 import { loadComposeModel } from '../compose/load-compose-model.js';
 import type { Logger } from '../logger.js';
-import { execFileRunner, type ProcessRunner } from '../process/process-runner.js';
+import type { ProcessRunner } from '../process/process-runner.js';
 import { gitRefReader } from './git-ref.js';
 import { resolveEnvId, type EnvIdResult } from './resolve-env-id.js';
+import { dockerProcessRunner } from '../process/compose-plugin.js';
 
 export interface ProjectEnvIdDeps {
   runner?: ProcessRunner;
@@ -19,7 +20,7 @@ export interface ProjectEnvIdDeps {
  */
 export const projectEnvId = async (
   { compose, flag }: { compose: ComposeRequest; flag?: string | undefined },
-  { runner = execFileRunner, env = process.env, logger }: ProjectEnvIdDeps = {},
+  { runner = dockerProcessRunner, env = process.env, logger }: ProjectEnvIdDeps = {},
 ): Promise<EnvIdResult & { project: string | undefined }> => {
   if (flag !== undefined) return { ...(await resolveEnvId({ flag, projectName: '', env, git: async () => undefined })), project: compose.projectName };
   const { project, workingDir } =

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { dockerEnv } from '../driver/docker-host-driver.js';
 import { PreevyError } from '../errors/preevy-error.js';
 import { execFileRunner, type ProcessRunner } from '../process/process-runner.js';
+import { engineGet, engineSocketPath, type EngineGet } from './engine-socket.js';
 
 /** The inputs of an image: every build-context file (`name` in the context, `source` on disk). */
 export interface ImageContext {
@@ -19,6 +20,8 @@ export interface EnsureImageRequest {
   /** DOCKER_HOST of the target engine (undefined: the CLI default). */
   dockerHost?: string | undefined;
   run?: ProcessRunner;
+  /** The Engine API on the host's unix socket, when it has one (see engineSocketPath). */
+  get?: EngineGet;
 }
 
 export interface EnsuredImage {
@@ -38,9 +41,9 @@ export const contentTag = async (repository: string, context: ImageContext, buil
 
 /**
  * Builds an image on the target engine only when no image with its content tag is there, so an
- * unchanged image is never rebuilt (a warm `up` pays one `docker image inspect`).
+ * unchanged image is never rebuilt (a warm `up` pays one look-up).
  */
-export const ensureImage = async ({ repository, context, buildArgs = {}, dockerHost, run = execFileRunner }: EnsureImageRequest): Promise<EnsuredImage> => {
+export const ensureImage = async ({ repository, context, buildArgs = {}, dockerHost, run = execFileRunner, get = engineGet }: EnsureImageRequest): Promise<EnsuredImage> => {
   const tag = await contentTag(repository, context, buildArgs).catch((err: NodeJS.ErrnoException) => {
     throw new PreevyError(`An input of image ${repository} is missing: ${err.path ?? err.message}`, {
       code: 'IMAGE_INPUT_MISSING',
@@ -50,8 +53,11 @@ export const ensureImage = async ({ repository, context, buildArgs = {}, dockerH
     });
   });
   const env = dockerEnv({ dockerHost });
-  const inspect = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], { env });
-  if (inspect.exitCode === 0) return { tag, built: false };
+  // Asked on the engine's socket when it has one (a few ms, no docker CLI start); the CLI otherwise or when that did not answer.
+  const socket = engineSocketPath(dockerHost);
+  const status = socket === undefined ? undefined : await get(socket, `/images/${encodeURIComponent(tag)}/json`);
+  if (status === 200) return { tag, built: false };
+  if (status !== 404 && (await run('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], { env })).exitCode === 0) return { tag, built: false };
 
   const dir = await mkdtemp(join(tmpdir(), 'preevy-image-'));
   try {

@@ -4,3 +4,4 @@ export { spawnAttached } from './spawn-attached.js';
 export type { AttachedRunner } from './spawn-attached.js';
 export { pipeProcesses } from './pipe-processes.js';
 export type { PipeCommand, PipeResult, PipeSideResult, ProcessPipe } from './pipe-processes.js';
+export { directComposeRunner, dockerProcessRunner, findComposePlugin } from './compose-plugin.js';

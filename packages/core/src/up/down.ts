@@ -7,9 +7,10 @@ import { preevyHome } from '../paths.js';
 import type { EnvRecordStore } from '../profiles/env-record-store.js';
 import type { EnvRecord } from '../profiles/profile-schema.js';
 import type { Profile } from '../profiles/profile-store.js';
-import { execFileRunner, type ProcessRunner } from '../process/process-runner.js';
+import type { ProcessRunner } from '../process/process-runner.js';
 import type { ProgressReporter } from '../progress.js';
 import { dockerCli } from './agent-state-reader.js';
+import { dockerProcessRunner } from '../process/compose-plugin.js';
 
 export interface DownResult {
   envId: string;
@@ -74,7 +75,7 @@ const removeHost = async (envId: string, record: EnvRecord | undefined, host: Do
 };
 
 const removeEnvironment = async (envId: string, record: EnvRecord | undefined, host: DockerHost | undefined, driver: DockerHostDriver, deps: DownDeps): Promise<DownResult> => {
-  const { envs, profile, progress, run = execFileRunner } = deps;
+  const { envs, profile, progress, run = dockerProcessRunner } = deps;
   const project = record?.composeProject ?? envId;
   await using conn = await driver.connect(host ?? { driver: driver.name, envId, state: {} });
   const docker = dockerCli(run, conn.dockerHost);

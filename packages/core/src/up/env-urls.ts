@@ -3,8 +3,9 @@ import { PreevyError } from '../errors/preevy-error.js';
 import type { EnvRecordStore } from '../profiles/env-record-store.js';
 import type { EnvUrl } from '../profiles/profile-schema.js';
 import type { Profile } from '../profiles/profile-store.js';
-import { execFileRunner, type ProcessRunner } from '../process/process-runner.js';
+import type { ProcessRunner } from '../process/process-runner.js';
 import { dockerCli, readAgentState } from './agent-state-reader.js';
+import { dockerProcessRunner } from '../process/compose-plugin.js';
 
 export interface EnvUrlsDeps {
   envs: EnvRecordStore;
@@ -31,7 +32,7 @@ const notFound = (envId: string, profile: string, why: string) =>
  * The URLs of an environment: from its record, else (a fresh CI runner, another laptop) from the
  * agent on its host, which the driver finds by labels: the tunnels it has open are the URLs.
  */
-export const envUrls = async (envId: string, { envs, profile, driver: resolve, run = execFileRunner }: EnvUrlsDeps): Promise<EnvUrlsResult> => {
+export const envUrls = async (envId: string, { envs, profile, driver: resolve, run = dockerProcessRunner }: EnvUrlsDeps): Promise<EnvUrlsResult> => {
   const record = await envs.read(envId);
   if (record) return { urls: record.urls, source: 'record' };
   const driver = await resolve({ recorded: undefined });

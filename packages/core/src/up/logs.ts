@@ -3,9 +3,10 @@ import { dockerEnv, type DriverResolver } from '../driver/docker-host-driver.js'
 import { PreevyError } from '../errors/preevy-error.js';
 import type { EnvRecordStore } from '../profiles/env-record-store.js';
 import type { Profile } from '../profiles/profile-store.js';
-import { execFileRunner, type ProcessRunner } from '../process/process-runner.js';
+import type { ProcessRunner } from '../process/process-runner.js';
 import { spawnAttached, type AttachedRunner } from '../process/spawn-attached.js';
 import { dockerCli } from './agent-state-reader.js';
+import { dockerProcessRunner } from '../process/compose-plugin.js';
 
 export interface LogsRequest {
   envId: string;
@@ -68,7 +69,7 @@ export const selectLogServices = (deployed: readonly string[], requested: readon
  * process's stdout as compose prints them (compose finds the containers by project label, so
  * no compose file is needed).
  */
-export const logs = async (request: LogsRequest, { envs, profile, driver, run = execFileRunner, attach = spawnAttached }: LogsDeps): Promise<LogsResult> => {
+export const logs = async (request: LogsRequest, { envs, profile, driver, run = dockerProcessRunner, attach = spawnAttached }: LogsDeps): Promise<LogsResult> => {
   const { envId } = request;
   const record = await envs.read(envId);
   if (!record) {

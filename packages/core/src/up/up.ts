@@ -1,8 +1,8 @@
 import { agentStatePort, serviceTunnelName, tunnelLabel, urlOfLabel } from '@preevy/tunnel-protocol';
 import { envInfoFromEnv } from '../env-id/env-info.js';
 import { engineAnswers, LOCAL_ENGINE } from '../images/inspect-image.js';
+import { dockerProcessRunner } from '../process/compose-plugin.js';
 import { pipeProcesses } from '../process/pipe-processes.js';
-import { execFileRunner } from '../process/process-runner.js';
 import { agentStateReader, dockerCli } from './agent-state-reader.js';
 import { buildLocally, withBuildTags } from './build-locally.js';
 import { deploy, syncFiles } from './deploy.js';
@@ -28,7 +28,7 @@ export type { ServiceUrl, UpDeps, UpRequest, UpResult } from './up-context.js';
  * URL through the tunnel before reporting it. Each step is a function of its own, in this order.
  */
 export const up = async (request: UpRequest, deps: UpDeps): Promise<UpResult> => {
-  const { store, profile, driver, driverOptionTypes, progress, logger, run = execFileRunner, pipe = pipeProcesses, env = process.env, clock = realClock } = deps;
+  const { store, profile, driver, driverOptionTypes, progress, logger, run = dockerProcessRunner, pipe = pipeProcesses, env = process.env, clock = realClock } = deps;
   const base: UpBaseContext = { request, store, profile, driverOptionTypes, progress, logger, run, pipe, env, clock, poll: pollUntil(clock) };
   const agentImage = Promise.resolve(deps.agentImage);
   // Awaited by the agent image step; this only keeps a failure before that step from also being an unhandled rejection.

@@ -14,7 +14,7 @@ export default class ProfileCreate extends BaseCommand<typeof ProfileCreate> {
     '<%= config.bin %> profile create team --store s3://my-bucket/preevy/team?region=eu-west-1 --tunnel-url ssh+tls://tunnel.example.com',
   ];
 
-  static override args = { name: Args.string({ description: 'Profile name: lowercase letters, digits and hyphens.', required: true }) };
+  static override args = { name: Args.string({ ignoreStdin: true, description: 'Profile name: lowercase letters, digits and hyphens.', required: true }) };
   static override flags = { ...profileSettingsFlags, store: storeFlag, use: Flags.boolean({ description: 'Make it the current profile.' }) };
 
   async run(): Promise<ProfileView> {

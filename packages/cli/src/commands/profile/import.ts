@@ -17,7 +17,7 @@ export default class ProfileImport extends BaseCommand<typeof ProfileImport> {
   static override description = 'The whole file is checked before anything is written. An existing profile of that name is replaced only with --force.';
   static override examples = ['<%= config.bin %> profile import preevy-profile.json --name ci --use', 'echo "$PREEVY_PROFILE" | <%= config.bin %> profile import - --use'];
 
-  static override args = { file: Args.string({ description: 'Profile file, or - to read stdin.', required: true }) };
+  static override args = { file: Args.string({ ignoreStdin: true, description: 'Profile file, or - to read stdin.', required: true }) };
   static override flags = {
     name: Flags.string({ description: 'Name to import it under (default: the name in the file).' }),
     use: Flags.boolean({ description: 'Make it the current profile.' }),

@@ -10,7 +10,7 @@ export default class ProfileLink extends BaseCommand<typeof ProfileLink> {
     'Only the URL is kept on this machine; the settings, the tunnel key and the environment records stay in the bucket. `preevy profile rm NAME` forgets the link.';
   static override examples = ['<%= config.bin %> profile link s3://my-bucket/preevy/team?region=eu-west-1', '<%= config.bin %> profile link s3://my-bucket/preevy/team --name team-eu --use'];
 
-  static override args = { url: Args.string({ description: 'Where the profile lives: s3://BUCKET/PREFIX[?region=REGION][&endpoint=URL].', required: true }) };
+  static override args = { url: Args.string({ ignoreStdin: true, description: 'Where the profile lives: s3://BUCKET/PREFIX[?region=REGION][&endpoint=URL].', required: true }) };
   static override flags = {
     name: Flags.string({ description: 'Local name (default: the name the profile was created under).' }),
     use: Flags.boolean({ description: 'Make it the current profile.' }),

@@ -10,7 +10,7 @@ export default class ProfileRm extends BaseCommand<typeof ProfileRm> {
     'Removing the key is final: export the profile first (`preevy profile export`) to keep it.';
   static override examples = ['<%= config.bin %> profile rm old', '<%= config.bin %> profile rm old --force', '<%= config.bin %> profile rm s3://my-bucket/preevy/old --force'];
 
-  static override args = { name: Args.string({ description: 'Profile name; a link is only forgotten (the remote profile stays); an s3:// URL removes the remote profile.', required: true }) };
+  static override args = { name: Args.string({ ignoreStdin: true, description: 'Profile name; a link is only forgotten (the remote profile stays); an s3:// URL removes the remote profile.', required: true }) };
   static override flags = { force: Flags.boolean({ description: 'Remove it even if it is current or has environment records.' }) };
 
   async run(): Promise<CatalogRemoveResult> {

@@ -7,7 +7,7 @@ export default class ProfileUse extends BaseCommand<typeof ProfileUse> {
   static override summary = 'Make a profile the current one (used when --profile is not given).';
   static override examples = ['<%= config.bin %> profile use ci'];
 
-  static override args = { name: Args.string({ description: 'Profile name (a local profile or a link).', required: true }) };
+  static override args = { name: Args.string({ ignoreStdin: true, description: 'Profile name (a local profile or a link).', required: true }) };
 
   async run(): Promise<ProfileView> {
     const { args } = await this.parse(ProfileUse);

@@ -1,5 +1,6 @@
 import { dockerEnv, type DockerHostDriver, type DriverFactory, type DriverOptionDescriptor } from '../../driver/docker-host-driver.js';
 import { PreevyError } from '../../errors/preevy-error.js';
+import { pingsOnSocket } from '../../images/engine-socket.js';
 import { execFileRunner, ProcessStartError, type ProcessRunner } from '../../process/process-runner.js';
 
 export interface DockerDriverOptions extends Record<string, unknown> {
@@ -17,7 +18,7 @@ const SUPPORTED = /^(unix|tcp|ssh|npipe):\/\//;
  * The built-in driver: any Docker endpoint the docker CLI can reach. Nothing to create, so
  * `ensureHost` only proves the endpoint answers, and `removeHost` has nothing to remove.
  */
-export const createDockerDriver = (options: DockerDriverOptions, run: ProcessRunner = execFileRunner): DockerHostDriver => {
+export const createDockerDriver = (options: DockerDriverOptions, run: ProcessRunner = execFileRunner, pings: (dockerHost: string | undefined) => Promise<boolean> = pingsOnSocket): DockerHostDriver => {
   const dockerHost = options.host || undefined;
   if (dockerHost !== undefined && !SUPPORTED.test(dockerHost)) {
     throw new PreevyError(`Unsupported Docker host "${dockerHost}"`, {
@@ -33,6 +34,8 @@ export const createDockerDriver = (options: DockerDriverOptions, run: ProcessRun
     agentReaches: () => ({ ok: true }),
     async ensureHost({ envId, progress }) {
       await progress.step(`Checking Docker at ${dockerHost ?? 'the local engine'}`, async () => {
+        // A ping on the socket when there is one to ask; the CLI otherwise, and for every failure's message.
+        if (await pings(dockerHost)) return;
         const res = await run('docker', ['version', '--format', '{{.Server.Version}}'], { env: dockerEnv({ dockerHost }), timeoutMs: 30_000 }).catch((err: unknown) => {
           if (err instanceof ProcessStartError) {
             throw new PreevyError('The docker CLI is not installed or not on PATH', { code: 'DOCKER_CLI_MISSING', kind: 'unavailable', suggestions: ['Install Docker (the CLI and Compose v2).'], cause: err });
