@@ -40,7 +40,8 @@ interface CredentialFlagValues {
 export const workspaceCredentialsRequest = async (f: CredentialFlagValues, logger: Logger): Promise<WorkspaceCredentialsSetup> => {
   const token = f['git-token']?.trim();
   const git = f['inject-git-credentials'];
-  if (token && git) logger.debug('workspace credentials: placing a git token', { host: f['git-token-host'] });
+  // Said out loud: a laptop with GITHUB_TOKEN exported for other tools would otherwise place it unnoticed.
+  if (token && git) logger.info(`Placing a git token for ${f['git-token-host']} in the workspace (from ${process.env.GITHUB_TOKEN?.trim() === token ? 'GITHUB_TOKEN' : '--git-token'}); the next up without one removes it.`);
   const dockerRegistries = f['inject-docker-credentials'] ? await laptopDockerRegistries() : [];
   return { git, gitToken: token && git ? { token, host: f['git-token-host'], username: f['git-token-username'] } : undefined, dockerRegistries };
 };

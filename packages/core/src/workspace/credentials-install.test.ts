@@ -6,7 +6,7 @@ describe('mergeDockerConfig', () => {
     const user = JSON.stringify({ auths: { 'mine.test': { auth: 'x' } }, credHelpers: { 'gcr.io': 'gcloud', 'old.test': 'preevy' } });
     expect(JSON.parse(mergeDockerConfig(user, ['new.test'])!)).toEqual({ auths: { 'mine.test': { auth: 'x' } }, credHelpers: { 'gcr.io': 'gcloud', 'new.test': 'preevy' } });
     // The user's own helper for a registry wins.
-    expect(JSON.parse(mergeDockerConfig(user, ['gcr.io'])!).credHelpers).toEqual({ 'gcr.io': 'gcloud' });
+    expect((JSON.parse(mergeDockerConfig(user, ['gcr.io'])!) as { credHelpers: unknown }).credHelpers).toEqual({ 'gcr.io': 'gcloud' });
   });
 
   it('should leave the file alone when nothing changes or it is not JSON', () => {
