@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
@@ -83,6 +84,42 @@ describe('preevy workspace credentials on the docker driver (built binary)', () 
     expect(res.exitCode, res.stderr).toBe(0);
     expect(JSON.parse(res.stdout)).toEqual({ ServerURL: 'registry.example.test', Username: 'bob', Secret: registrySecret });
     expect(await inContainer(get)).toMatchObject({ exitCode: 1, stdout: 'credentials not found in native keychain\n' });
+  });
+
+  it('should listen for a session on the container\'s loopback only, out of other containers\' reach', async () => {
+    // A session held open; it prints the port half of its endpoint (not the secret).
+    const session = spawn(process.execPath, [CLI_BIN, 'workspace', 'ssh', name, '--', 'echo "${PREEVY_WORKSPACE_CREDENTIALS%%:*}"; sleep 30'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        session.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('\n')) resolve(Number(out.trim()));
+        });
+        session.once('exit', (code) => reject(new Error(`workspace ssh exited ${code}`)));
+      });
+      expect(port).toBeGreaterThan(0);
+      const hex = port.toString(16).toUpperCase().padStart(4, '0');
+      const tcp = await inContainer('cat /proc/net/tcp /proc/net/tcp6 2>/dev/null');
+      // Columns: sl, local_address, rem_address, st (0A = LISTEN).
+      const listeners = tcp.stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((c) => c[1]?.endsWith(`:${hex}`) && c[3] === '0A').map((c) => c[1]);
+      expect(listeners).toEqual([`0100007F:${hex}`]);
+      const ip = (await execFile('docker', ['inspect', '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', containerId])).stdout.trim().split(' ')[0]!;
+      expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      const probe = (address: string, p: number) => execFile('docker', ['run', '--rm', '--label', 'dev.preevy.test=wscred', 'preevy-test/busybox:latest', 'sh', '-c', `echo hi | nc -w 3 ${address} ${p}`]);
+      expect((await probe(ip, port)).exitCode).not.toBe(0);
+      // The control: the same probe reaches a container that listens on all its addresses.
+      const listener = (await execFile('docker', ['run', '-d', '--rm', '--label', 'dev.preevy.test=wscred', 'preevy-test/busybox:latest', 'sh', '-c', 'nc -l -p 4000 > /dev/null'])).stdout.trim();
+      try {
+        const listenerIp = (await execFile('docker', ['inspect', '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', listener])).stdout.trim().split(' ')[0]!;
+        await new Promise((r) => setTimeout(r, 500));
+        expect((await probe(listenerIp, 4000)).exitCode).toBe(0);
+      } finally {
+        await execFile('docker', ['rm', '--force', listener]);
+      }
+    } finally {
+      session.kill();
+    }
   });
 
   it('should ask the laptop for nothing with --no-inject-git-credentials and --no-inject-docker-credentials', async () => {
