@@ -82,3 +82,24 @@ describe('askLaptop', () => {
     expect(await askLaptop({ PREEVY_WORKSPACE_CREDENTIALS: `1:${'ab'.repeat(32)}` })({ kind: 'docker', op: 'get', serverUrl: 'r' })).toEqual({ found: false });
   });
 });
+
+describe('the agent command line', () => {
+  it('should run the credential helper modes with stdin and the token file', async () => {
+    const { runAgentCommand } = await import('../command.js');
+    let out = '';
+    const code = await runAgentCommand(['git-credential', 'get', '--token-file', '/token'], {
+      env: {},
+      stdout: (t) => (out += t),
+      stderr: () => undefined,
+      readFile: (path) => {
+        if (path !== '/token') throw new Error('ENOENT');
+        return Buffer.from(TOKEN);
+      },
+      waitForSignal: () => new Promise(() => undefined),
+      readStdin: () => Promise.resolve('protocol=https\nhost=example.test\n\n'),
+    });
+    expect({ code, out }).toEqual({ code: 0, out: 'username=x-access-token\npassword=ci-token\n' });
+    const docker = await runAgentCommand(['docker-credential', 'list'], { env: {}, stdout: (t) => (out = t), stderr: () => undefined, readFile: () => Buffer.from(''), waitForSignal: () => new Promise(() => undefined) });
+    expect({ docker, out }).toEqual({ docker: 0, out: '{}\n' });
+  });
+});
