@@ -1,12 +1,15 @@
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AGENT_STATE_FILE, LOG_REDACT_CENSOR, LOG_REDACT_PATHS, WORKSPACE_SSH_COMMAND } from '@preevy/tunnel-protocol';
+import { AGENT_STATE_FILE, DOCKER_CREDENTIAL_COMMAND, GIT_CREDENTIAL_COMMAND, LOG_REDACT_CENSOR, LOG_REDACT_PATHS, WORKSPACE_SSH_COMMAND } from '@preevy/tunnel-protocol';
 import { pino, type DestinationStream, type LoggerOptions } from 'pino';
 import { createAgent, type AgentOptions } from './agent.js';
 import { AgentConfigError, parseAgentConfig, parseStateEndpoint, type AgentLogLevel } from './config.js';
 import { AgentError, describeError } from './errors.js';
 import type { AgentLogger } from './logger.js';
 import { fetchAgentState } from './state-server.js';
+import { askLaptop } from './workspace/credential-client.js';
+import { runDockerCredential } from './workspace/docker-credential.js';
+import { runGitCredential } from './workspace/git-credential.js';
 import { runWorkspaceSsh, WORKSPACE_SSH_USAGE } from './workspace/workspace-ssh-command.js';
 
 export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2, invalidConfig: 3, unavailable: 6 });
@@ -25,12 +28,15 @@ export interface CommandIo {
   openStdio?: () => Duplex;
   /** The logger of `workspace-ssh`: stderr only. */
   createStderrLogger?: (level: AgentLogLevel) => AgentLogger;
+  /** All of stdin, for the credential helper modes. */
+  readStdin?: () => Promise<string>;
 }
 
 const USAGE = `Usage: preevy-agent [run|state|${WORKSPACE_SSH_COMMAND}|help]
   run     (default) publish the compose project's services through the tunnel server
   state   print the running agent's state (JSON) from its local endpoint
   ${WORKSPACE_SSH_COMMAND}   serve one SSH connection on stdin/stdout (in a workspace container; see \`${WORKSPACE_SSH_COMMAND} --help\`)
+  ${GIT_CREDENTIAL_COMMAND} OP, ${DOCKER_CREDENTIAL_COMMAND} OP   git's and docker's credential helpers in a workspace container
 Configuration: PREEVY_TUNNEL_URL, PREEVY_TUNNEL_HOST_KEY, PREEVY_ENV_ID, PREEVY_AGENT_KEY_FILE or
 PREEVY_AGENT_KEY, COMPOSE_PROJECT; optional PREEVY_DEFAULT_ACCESS, PREEVY_AGENT_STATE_PORT,
 PREEVY_AGENT_STATE_HOST, PREEVY_AGENT_SERVICE, PREEVY_AGENT_NETWORKS, PREEVY_LOG_LEVEL, DOCKER_HOST.
@@ -63,6 +69,11 @@ const formatError = (err: unknown): string => {
 export const runAgentCommand = async (argv: readonly string[], io: CommandIo): Promise<number> => {
   const [command = 'run', ...rest] = argv;
   if (command === WORKSPACE_SSH_COMMAND) return runWorkspaceSshCommand(rest, io);
+  if (command === GIT_CREDENTIAL_COMMAND || command === DOCKER_CREDENTIAL_COMMAND) {
+    const helperIo = { argv: rest, readStdin: io.readStdin ?? (() => Promise.resolve('')), stdout: io.stdout, stderr: io.stderr, askLaptop: askLaptop(io.env) };
+    if (command === DOCKER_CREDENTIAL_COMMAND) return runDockerCredential(helperIo);
+    return runGitCredential({ ...helperIo, readTokenFile: (path) => readOptional(io, path) });
+  }
   if (rest.length > 0 || !['run', 'state', 'help', '--help', '-h'].includes(command)) {
     io.stderr(`preevy-agent: unexpected arguments: ${argv.join(' ')}\n${USAGE}`);
     return EXIT.usage;
@@ -109,6 +120,15 @@ export const runAgentCommand = async (argv: readonly string[], io: CommandIo): P
   const stopped = await Promise.race([agent.stop(SHUTDOWN_TIMEOUT_MS).then(() => true), sleep(SHUTDOWN_TIMEOUT_MS + 500, false, { ref: false })]);
   log.info({ clean: stopped }, 'agent stopped');
   return EXIT.ok;
+};
+
+/** A file's text, or undefined when it cannot be read (no token placed). */
+const readOptional = (io: CommandIo, path: string): string | undefined => {
+  try {
+    return io.readFile(path).toString('utf8');
+  } catch {
+    return undefined;
+  }
 };
 
 const runWorkspaceSshCommand = async (argv: readonly string[], io: CommandIo): Promise<number> => {

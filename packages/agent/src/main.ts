@@ -27,6 +27,11 @@ const code = await runAgentCommand(process.argv.slice(2), {
   readFile: (path) => readFileSync(path),
   waitForSignal,
   openStdio: stdioDuplex,
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
 });
 // Shutdown is already bounded; exit now rather than wait on a stray handle (e.g. a half-closed socket).
 process.exit(code);

@@ -49,3 +49,17 @@ export {
   parseEnvMetadata,
 } from './env-metadata.js';
 export type { EnvInfo, EnvMetadata, EnvServiceInfo, ParsedMetadata } from './env-metadata.js';
+export {
+  CREDENTIAL_HELPER_NAME,
+  DOCKER_CREDENTIAL_COMMAND,
+  formatCredentialsEnv,
+  formatGitCredentialAttributes,
+  GIT_CREDENTIAL_COMMAND,
+  MAX_CREDENTIAL_MESSAGE,
+  parseCredentialRequest,
+  parseCredentialResponse,
+  parseCredentialsEnv,
+  parseGitCredentialAttributes,
+  WORKSPACE_CREDENTIALS_ENV,
+} from './workspace-credentials.js';
+export type { CredentialRequest, CredentialResponse, CredentialsEndpoint, GitCredentialAttributes, GitCredentialOperation } from './workspace-credentials.js';

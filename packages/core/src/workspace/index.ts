@@ -11,3 +11,9 @@ export { knownHostsLine, shellWord, sshConfigBlock, sshHostAlias, stdioExecArgs,
 export { stopWorkspace, workspaceStatus } from './workspace-control.js';
 export type { WorkspaceStatus } from './workspace-control.js';
 export { checkoutGitSource, isGitUrl, parseGitSource } from './git-source.js';
+export { GIT_TOKEN_FILE, installWorkspaceCredentials } from './credentials-install.js';
+export type { WorkspaceCredentialsSetup } from './credentials-install.js';
+export { laptopDockerCredential, laptopDockerRegistries, laptopGitCredential, registryKey } from './credentials-laptop.js';
+export type { LaptopCredentialDeps } from './credentials-laptop.js';
+export { realLaptopCredentials, startCredentialResponder } from './credentials-responder.js';
+export type { CredentialResponder, CredentialResponderOptions, LaptopCredentials } from './credentials-responder.js';

@@ -23,6 +23,7 @@ import { loadDevcontainerConfig, type DevcontainerConfig } from './devcontainer-
 import { devcontainerUp } from './devcontainer-cli.js';
 import { checkoutGitSource, isGitUrl, parseGitSource } from './git-source.js';
 import { ACTIVITY_FILE, discoveryLabels, forwardedPorts, runWorkspaceAgent, WORKSPACE_SERVICE, type WorkspaceUrl } from './workspace-ports.js';
+import { installWorkspaceCredentials, type WorkspaceCredentialsSetup } from './credentials-install.js';
 import { ensureWorkspaceRuntime, RUNTIME_MOUNT, RUNTIME_VOLUME } from './workspace-runtime.js';
 import { WORKSPACES_MOUNT, workspaceIds, type WorkspaceIds } from './workspace-names.js';
 
@@ -32,6 +33,8 @@ export interface WorkspaceUpRequest {
   configFile?: string | undefined;
   /** Default: from the folder's name. */
   name?: string | undefined;
+  /** git/docker credential helpers and the CI token to set up in the container; absent: left as they are. */
+  credentials?: WorkspaceCredentialsSetup | undefined;
   /** Node.js image the runtime is built from (default: the agent's base image). */
   runtimeBaseImage?: string | undefined;
   syncImage?: string | undefined;
@@ -162,6 +165,7 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
   // A config change made a new container beside the old one: the old one goes.
   const stale = existing.filter((c) => c.id !== result.containerId).map((c) => c.id);
   if (stale.length) await docker(['rm', '--force', ...stale]);
+  if (request.credentials) await progress.step('Setting up credential helpers', () => installWorkspaceCredentials(docker, result.containerId, result.remoteUser, runtime, request.credentials!));
 
   const hostKey = previous?.workspace?.hostKey ?? (await placeHostKey(docker, result.containerId, result.remoteUser, ids));
   // The SSH server (running as the remote user) touches it while sessions are open: the agent's idle watch reads it.

@@ -4,6 +4,7 @@ import { PreevyError, sshHostAlias, workspaceIds, workspaceOf } from '@preevy/co
 import { BaseCommand } from '../../base-command.js';
 import { resolveProfile } from '../../environment-context.js';
 import { sshConfigFor } from '../../workspace-context.js';
+import { credentialForwarding, workspaceSshCredentialFlags } from '../../workspace-credentials.js';
 
 export default class WorkspaceSsh extends BaseCommand<typeof WorkspaceSsh> {
   static override summary = 'Open a shell in a workspace, or run a command there (after --), with OpenSSH through `workspace stdio`.';
@@ -14,6 +15,7 @@ export default class WorkspaceSsh extends BaseCommand<typeof WorkspaceSsh> {
     'ssh-option': Flags.string({ char: 'o', multiple: true, description: 'An OpenSSH option for this session (repeatable).' }),
     L: Flags.string({ multiple: true, description: 'Forward a local port: [bind:]port:host:hostport (as ssh -L; binds 127.0.0.1 unless told).' }),
     'forward-local': Flags.boolean({ description: 'Also bind every forwarded port (forwardPorts) on 127.0.0.1 of this machine, on the same number, while the session lasts.' }),
+    ...workspaceSshCredentialFlags,
   };
 
   async run(): Promise<void> {
@@ -23,8 +25,10 @@ export default class WorkspaceSsh extends BaseCommand<typeof WorkspaceSsh> {
     const { store, profile } = await resolveProfile(f.profile);
     const ws = workspaceOf(await store.envs(profile.name).read(workspaceIds(args.name).envId), args.name);
     const { configFile } = await sshConfigFor(profile.name, [ws]);
+    await using credentials = await credentialForwarding(f, this.logger);
     const sshArgs = [
       '-F', configFile,
+      ...(credentials?.sshArgs ?? []),
       ...(f['ssh-option'] ?? []).flatMap((o) => ['-o', o]),
       ...(f.L ?? []).flatMap((l) => ['-L', l.split(':').length === 3 ? `127.0.0.1:${l}` : l]),
       ...(f['forward-local'] ? ws.record.urls.flatMap((u) => ['-L', `127.0.0.1:${u.port}:127.0.0.1:${u.port}`]) : []),
@@ -33,7 +37,7 @@ export default class WorkspaceSsh extends BaseCommand<typeof WorkspaceSsh> {
       ...(command.length ? ['--', ...command] : []),
     ];
     process.exitCode = await new Promise<number>((resolve, reject) => {
-      const child = spawn('ssh', sshArgs, { stdio: 'inherit' });
+      const child = spawn('ssh', sshArgs, { stdio: 'inherit', env: { ...process.env, ...credentials?.env } });
       child.once('error', (err: NodeJS.ErrnoException) =>
         reject(err.code === 'ENOENT' ? new PreevyError('OpenSSH `ssh` is not installed', { code: 'SSH_CLIENT_MISSING', kind: 'unavailable', suggestions: ['Install the OpenSSH client (Debian: apt-get install openssh-client).'] }) : err));
       child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));

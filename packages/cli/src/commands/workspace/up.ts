@@ -6,6 +6,7 @@ import { agentImage, resolveProfile, resolveTunnel, workspaceRuntimeImage } from
 import { withInterruptSignal } from '../../interrupt-signal.js';
 import { renderTable } from '../../ui/render-table.js';
 import { workspaceIdleFlags, workspaceImageFlags, workspaceImageRequest } from '../../workspace-flags.js';
+import { workspaceCredentialFlags, workspaceCredentialsRequest } from '../../workspace-credentials.js';
 
 export default class WorkspaceUp extends BaseCommand<typeof WorkspaceUp> {
   static override summary = 'Build and start the devcontainer of a folder on the profile\'s Docker host, with its sources in a persistent volume.';
@@ -17,6 +18,7 @@ export default class WorkspaceUp extends BaseCommand<typeof WorkspaceUp> {
   static override flags = {
     name: Flags.string({ description: 'Workspace name (default: the folder\'s name).' }),
     config: Flags.file({ description: 'devcontainer.json to use (default: .devcontainer/devcontainer.json, then .devcontainer.json).', exists: true }),
+    ...workspaceCredentialFlags,
     ...workspaceImageFlags,
     ...workspaceIdleFlags,
     ...driverFlags,
@@ -26,9 +28,10 @@ export default class WorkspaceUp extends BaseCommand<typeof WorkspaceUp> {
     const { args } = await this.parse(WorkspaceUp);
     const f = this.flags;
     const { store, profile } = await resolveProfile(f.profile);
+    const credentials = await workspaceCredentialsRequest(f, this.logger);
     const result = await withInterruptSignal((signal) =>
       workspaceUp(
-        { folder: args.path, configFile: f.config, name: f.name, ...workspaceImageRequest(f), signal },
+        { folder: args.path, configFile: f.config, name: f.name, ...workspaceImageRequest(f), credentials, signal },
         { store, profile, driver: commandDriver(store, profile, f), runtime: workspaceRuntimeImage(), agentImage: agentImage(), tunnel: () => resolveTunnel(store, profile, this.logger), progress: this.progress, logger: this.logger },
       ),
     );
