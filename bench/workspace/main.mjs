@@ -65,13 +65,15 @@ const preevy = (...args) => exec(process.execPath, [CLI, ...args], { cwd: root, 
 const namespace = `preevy-bench-ws-${tag}`;
 
 /** A copy of the fixture named `name`, its Dockerfile taking one more build arg: a new value per cold run rebuilds every layer after FROM. */
-const fixtureCopy = (name) => {
+const fixtureCopy = (name, extraKeys = {}) => {
   const folder = join(root, name);
   cpSync(FIXTURE, folder, { recursive: true });
   const dockerfile = join(folder, '.devcontainer', 'Dockerfile');
   writeFileSync(dockerfile, readFileSync(dockerfile, 'utf8').replace(/^(FROM .*)$/m, '$1\nARG BENCH_COLD'));
   const config = join(folder, '.devcontainer', 'devcontainer.json');
-  const original = readFileSync(config, 'utf8');
+  const extra = Object.entries(extraKeys).map(([k, v]) => `\n  ${JSON.stringify(k)}: ${JSON.stringify(v)},`).join('');
+  const original = readFileSync(config, 'utf8').replace(/^\{/m, `{${extra}`);
+  writeFileSync(config, original);
   if (!original.includes(`"BASE_IMAGE": "${BASE_IMAGE}"`)) throw new Error(`the fixture's devcontainer.json no longer sets BASE_IMAGE to ${BASE_IMAGE}: update bench/workspace/main.mjs`);
   return {
     folder,
@@ -147,24 +149,27 @@ const preevyColumn = (driver) => {
         forward?.close();
       }
     },
-    cleanup: () => preevy('workspace', 'down', fx.name, '--yes', '--profile', profile),
+    async cleanup() {
+      await preevy('workspace', 'down', fx.name, '--yes', '--profile', profile);
+      if (driver === 'docker') await removeBuiltImages(undefined, fx.name);
+    },
   };
 };
 
 /** Plain `devcontainer up` on the same fixture and engine. */
 const floorColumn = (driver, dockerHost) => {
-  const fx = fixtureCopy(driver === 'docker' ? `floord${tag}` : `floork${tag}`);
-  const label = `dev.preevy.bench-floor=${fx.name}`;
+  const name = driver === 'docker' ? `floord${tag}` : `floork${tag}`;
   // A dind engine cannot see this machine's folder: the workspace is an (empty) volume there, as preevy's is before its sync.
   const volume = `preevy-bench-floor-${tag}`;
-  const mount = driver === 'kube-pod' ? ['--workspace-mount', `type=volume,source=${volume},target=/workspaces`] : [];
+  const fx = fixtureCopy(name, driver === 'kube-pod' ? { workspaceMount: `type=volume,source=${volume},target=/workspaces`, workspaceFolder: '/workspaces' } : {});
+  const label = `dev.preevy.bench-floor=${fx.name}`;
   const dockerEnv = { ...env, ...(dockerHost ? { DOCKER_HOST: dockerHost } : {}) };
   const removeContainers = async () => {
     const ids = (await exec('docker', ['ps', '-aq', '--filter', `label=${label}`], { env: dockerEnv })).stdout.split('\n').filter(Boolean);
     if (ids.length) await exec('docker', ['rm', '-f', ...ids], { env: dockerEnv });
   };
   const up = async () => {
-    const { ms, res } = await timed(() => must(`${driver} devcontainer up`, exec(process.execPath, [DEVCONTAINER, 'up', '--workspace-folder', fx.folder, '--id-label', label, '--log-format', 'json', ...mount], { cwd: fx.folder, env: dockerEnv })));
+    const { ms, res } = await timed(() => must(`${driver} devcontainer up`, exec(process.execPath, [DEVCONTAINER, 'up', '--workspace-folder', fx.folder, '--id-label', label, '--log-format', 'json'], { cwd: fx.folder, env: dockerEnv })));
     const result = res.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).findLast((r) => r.outcome);
     if (result?.outcome !== 'success') throw new Error(`${driver} devcontainer up: ${res.stdout}`);
     return { ms, steps: {} };
@@ -289,20 +294,28 @@ console.log(
   ),
 );
 // Where preevy's time goes: the median of each progress step per scenario, and of the rest.
+// "Sending image X" steps run inside "Sending images" (or another step): shown indented, not summed.
 const OTHER = '(the rest: CLI start-up, host check, records)';
+const nested = (n) => /^Sending image /.test(n);
+// Step titles name the host, its namespace and forward port: one name per step across runs.
+const stepName = (title) => (nested(title) ? `  ${title}` : title).replace(/\bpreevy-bench-ws-\d+/g, '…').replace(/\bws-[\w-]+/g, 'ws-…').replace(/(?<=127\.0\.0\.1:)\d+/g, '…');
+const byStep = {};
 for (const d of drivers) {
-  const byScenario = Object.fromEntries(SCENARIOS.slice(0, 3).map(([s]) => {
+  byStep[d] = Object.fromEntries(SCENARIOS.slice(0, 3).map(([s]) => {
     const list = steps[d].filter((x) => x.scenario === s);
-    const names = [...new Set(list.flatMap((x) => Object.keys(x.steps)))];
-    return [s, { ...Object.fromEntries(names.map((n) => [n, median(list.map((x) => x.steps[n] ?? 0))])), [OTHER]: median(list.map((x) => x.ms - Object.values(x.steps).reduce((a, b) => a + b, 0))) }];
+    const named = list.map((x) => Object.entries(x.steps).reduce((acc, [k, v]) => ({ ...acc, [stepName(k)]: (acc[stepName(k)] ?? 0) + v }), {}));
+    const names = [...new Set(named.flatMap((x) => Object.keys(x)))];
+    const rest = list.map((x) => x.ms - Object.entries(x.steps).filter(([k]) => !nested(k)).reduce((a, [, v]) => a + v, 0));
+    return [s, { ...Object.fromEntries(names.map((n) => [n, median(named.map((x) => x[n] ?? 0))])), [OTHER]: median(rest) }];
   }));
-  const names = [...new Set(Object.values(byScenario).flatMap((x) => Object.keys(x)))].map((n) => n.replace(/\d{4,}/g, '…')).filter((n, k, a) => a.indexOf(n) === k);
-  const get = (s, n) => Object.entries(byScenario[s]).filter(([k]) => k.replace(/\d{4,}/g, '…') === n).reduce((a, [, v]) => a + v, 0);
+  const names = [...new Set(Object.values(byStep[d]).flatMap((x) => Object.keys(x)))];
+  // In the order a cold run meets them, the rest last.
+  const order = [...new Set([...names.filter((n) => n in byStep[d].cold && n !== OTHER), ...names.filter((n) => n !== OTHER), OTHER])];
   console.log(`\n${d}: preevy workspace up by progress step (median; 0 where a run had no such step)`);
-  console.log(table(['step', ...SCENARIOS.slice(0, 3).map(([, l]) => l)], names.sort((a, b) => (a === OTHER) - (b === OTHER)).map((n) => [n, ...SCENARIOS.slice(0, 3).map(([s]) => sec(get(s, n)))])));
+  console.log(table(['step', ...SCENARIOS.slice(0, 3).map(([, l]) => l)], order.map((n) => [n, ...SCENARIOS.slice(0, 3).map(([s]) => sec(byStep[d][s][n] ?? 0))])));
 }
 const resultsDir = join(REPO, 'bench/results');
 mkdirSync(resultsDir, { recursive: true });
 const file = join(resultsDir, `workspace-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), runs, sshSamples, drivers, loadavg: load, summary, samples, steps }, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), runs, sshSamples, drivers, loadavg: load, summary, byStep, samples, steps }, null, 2)}\n`);
 console.log(`\nwrote ${file}`);
