@@ -18,7 +18,12 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { exec, freePort, loopbackProxy, median, sec, stepDurations, table } from '../lib.mjs';
+import { exec as execUntilDone, freePort, loopbackProxy, median, sec, stepDurations, table } from '../lib.mjs';
+
+// On SIGINT/SIGTERM every program still running is stopped before the clean-up, so none makes a
+// container after it; what starts later (the clean-up's own calls) runs to the end.
+const interrupt = new AbortController();
+const exec = (file, args, opts = {}) => execUntilDone(file, args, { ...opts, ...(interrupt.signal.aborted ? {} : { signal: interrupt.signal }) });
 
 const REPO = new URL('../../', import.meta.url).pathname;
 const CLI = join(REPO, 'packages/cli/bin/run.js');
@@ -197,6 +202,8 @@ let cleaned;
 /** Everything the run made, in reverse; once, also on SIGINT/SIGTERM. */
 const cleanup = () =>
   (cleaned ??= (async () => {
+    // A docker call a stopped program had already sent may still land: let it, then remove it.
+    if (interrupt.signal.aborted) await new Promise((r) => setTimeout(r, 2000));
     log('cleaning up…');
     for (const fn of cleanups.reverse()) {
       try {
@@ -207,7 +214,12 @@ const cleanup = () =>
     }
     rmSync(root, { recursive: true, force: true });
   })());
-for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    interrupt.abort();
+    void cleanup().finally(() => process.exit(130));
+  });
+}
 
 const SCENARIOS = [['cold', 'cold up'], ['noChange', 'up, no change'], ['edit', 'up, 1 file edited'], ['ssh', 'ssh -- true']];
 const samples = Object.fromEntries(drivers.map((d) => [d, { preevy: { cold: [], noChange: [], edit: [], ssh: [], stockSsh: [] }, floor: { cold: [], noChange: [], edit: [], ssh: [] } }]));
