@@ -1,4 +1,4 @@
-// Small helpers the plain-JavaScript benchmarks share (bench/up, bench/up-kube).
+// Small helpers the plain-JavaScript benchmarks share (bench/up, bench/up-kube, bench/workspace).
 import { execFile as execFileCb } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 
