@@ -28,7 +28,7 @@ export interface DevcontainerUpRequest {
   recreate: boolean;
   run: ProcessRunner;
   signal?: AbortSignal | undefined;
-  /** Each line of the CLI's log as it comes (for --debug); never parsed for results. */
+  /** The environment the CLI runs in (DOCKER_HOST is set from the connection on top of it). */
   env?: NodeJS.ProcessEnv;
 }
 
