@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { createRequire } from 'node:module';
+import type { ParseError } from 'jsonc-parser';
 import { z } from 'zod';
 import { PreevyError } from '../errors/preevy-error.js';
 
@@ -12,6 +13,9 @@ import { PreevyError } from '../errors/preevy-error.js';
 const lifecycleCommand = z.union([z.string(), z.array(z.string()), z.record(z.string(), z.union([z.string(), z.array(z.string())]))]);
 const envMap = z.record(z.string(), z.union([z.string(), z.null()]));
 const port = z.union([z.number().int().min(1).max(65535), z.string().regex(/^([^:]+:)?\d{1,5}$/, 'must be a port number or "host:port"')]);
+
+// Required on first use: only workspace commands read a devcontainer.json, and every other command starts faster without it.
+const jsonc = (): typeof import('jsonc-parser') => createRequire(import.meta.url)('jsonc-parser') as typeof import('jsonc-parser');
 
 export const devcontainerSchema = z
   .object({
@@ -106,6 +110,7 @@ export const loadDevcontainerConfig = async (folder: string, configFile?: string
 /** Parses devcontainer.json text; errors name the file, the line or the key. Pure. */
 export const parseDevcontainerJson = (text: string, file: string, folder: string): DevcontainerJson => {
   const errors: ParseError[] = [];
+  const { parse, printParseErrorCode } = jsonc();
   const value: unknown = parse(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length) throw invalid(file, folder, `${printParseErrorCode(errors[0]!.error)} at ${position(text, errors[0]!.offset)}`);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(file, folder, 'must be a JSON object');
