@@ -3,6 +3,9 @@
 //   node scripts/bundle-node.mjs <entry> <outfile> [esbuild flags…]   (paths relative to the repo root)
 // With --splitting, modules the entry imports lazily (`import()`) go to chunks beside <outfile>,
 // named <outfile's name>-<chunk>-<hash>.mjs (the previous build's chunks are removed first).
+// With --cjs, a CommonJS bundle instead, for the CLI's start-up compile cache (packages/cli/bin/
+// compile-cache.js): Node 20 can cache V8 code for CommonJS only, and code read from that cache
+// loses its `import()` callback, so every `import()` becomes `require()` (Node 20.19+ requires ES modules).
 // Deterministic (no timestamps, repo-relative paths), so an image can be tagged by content hash.
 // Runs the esbuild CLI, a root dev tool like tsc, so no package depends on esbuild itself.
 import { execFileSync } from 'node:child_process';
@@ -10,7 +13,9 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath, URL } from 'node:url';
 
-const [entry, outfile, ...extra] = process.argv.slice(2);
+const [entry, outfile, ...flags] = process.argv.slice(2);
+const cjs = flags.includes('--cjs');
+const extra = flags.filter((f) => f !== '--cjs');
 if (!entry || !outfile) {
   console.error('usage: node scripts/bundle-node.mjs <entry> <outfile>');
   process.exit(2);
@@ -27,6 +32,12 @@ const banner = [
   'const __filename = __preevyFileURLToPath(import.meta.url);',
   'const __dirname = __preevyDirname(__filename);',
 ].join('\n');
+
+// A CommonJS bundle has require(), __filename and __dirname; it gets import.meta.url under a prefixed name.
+const cjsBanner = "var __preevyImportMetaUrl = require('node:url').pathToFileURL(__filename).href;";
+const format = cjs
+  ? ['--format=cjs', `--banner:js=${cjsBanner}`, '--define:import.meta.url=__preevyImportMetaUrl', '--supported:dynamic-import=false']
+  : ['--format=esm', `--banner:js=${banner}`];
 
 const output = (() => {
   if (!extra.includes('--splitting')) return [`--outfile=${outfile}`];
@@ -45,11 +56,10 @@ execFileSync(
     ...output,
     '--bundle',
     '--platform=node',
-    '--format=esm',
+    ...format,
     '--target=node20',
     // Workspace packages from source: no prior `tsc -b` needed.
     '--conditions=@preevy/source',
-    `--banner:js=${banner}`,
     // ssh2's native crypto binding and cpu-features are optional: without them it uses pure JS.
     '--external:*.node',
     '--external:cpu-features',

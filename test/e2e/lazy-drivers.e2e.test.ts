@@ -32,7 +32,7 @@ describe('driver packages are loaded lazily (built binary)', () => {
     const ls = await imports('ls-docker', ['ls']);
     expect(ls.exitCode).toBe(0);
     // The recorder works, and start-up reads the CLI's and core's bundles, not their modules one by one.
-    expect(new Set(ls.urls.filter((u) => u.endsWith('/cli/dist/bundle.mjs') || u.endsWith('/core/dist/bundle.mjs'))).size).toBe(2);
+    expect(new Set(ls.urls.filter((u) => u.endsWith('/cli/dist/bundle.cjs') || u.endsWith('/core/dist/bundle.cjs'))).size).toBe(2);
     expect(ls.urls.filter((u) => u.includes('/node_modules/zod/') || u.includes('/node_modules/@oclif/'))).toEqual([]);
     expect(kubeClient(ls.urls)).toEqual([]);
     expect(vmBundle(ls.urls)).toEqual([]);

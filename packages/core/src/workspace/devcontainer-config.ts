@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { createRequire } from 'node:module';
+import type * as Jsonc from 'jsonc-parser';
 import type { ParseError } from 'jsonc-parser';
 import { z } from 'zod';
 import { PreevyError } from '../errors/preevy-error.js';
@@ -15,7 +16,7 @@ const envMap = z.record(z.string(), z.union([z.string(), z.null()]));
 const port = z.union([z.number().int().min(1).max(65535), z.string().regex(/^([^:]+:)?\d{1,5}$/, 'must be a port number or "host:port"')]);
 
 // Required on first use: only workspace commands read a devcontainer.json, and every other command starts faster without it.
-const jsonc = (): typeof import('jsonc-parser') => createRequire(import.meta.url)('jsonc-parser') as typeof import('jsonc-parser');
+const jsonc = (): typeof Jsonc => createRequire(import.meta.url)('jsonc-parser') as typeof Jsonc;
 
 export const devcontainerSchema = z
   .object({
