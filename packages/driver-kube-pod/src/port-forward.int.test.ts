@@ -147,6 +147,28 @@ describe('forwardPort (relay logic, v4 stand-in on loopback)', () => {
     expect(received).toBe(payload.length);
   });
 
+  it('should drop a stream within about a second when the API server never answers its close frame', async () => {
+    let server: WebSocket | undefined;
+    onStream = (ws) => {
+      server = ws;
+      ws.on('message', (m: Buffer) => ws.send(m));
+    };
+    const s = await dial();
+    const echoed = new Promise((r) => s.once('data', r));
+    s.write('x');
+    await echoed;
+    // From now on the stand-in drops every frame unread, the close frame included, yet sees the connection end.
+    const raw = (server as unknown as { _socket: Socket })._socket;
+    raw.removeAllListeners('data');
+    raw.on('data', () => undefined);
+    const gone = new Promise<number>((r) => raw.once('close', () => r(Date.now())));
+    const closedAt = Date.now();
+    // The command is done: its connection closes the forward, and with it every local socket.
+    await forward.close();
+    // The client would wait 30 s for the answer (and keep the CLI's process alive that long).
+    expect((await gone) - closedAt).toBeLessThan(5_000);
+  }, 10_000);
+
   describe('with a pod resolver', () => {
     /** Replies with the name of the pod the stream reached. */
     const answerPodName = (ws: WebSocket, pod: string) => ws.on('message', () => ws.send(Buffer.concat([Buffer.from([0]), Buffer.from(pod)])));

@@ -55,6 +55,20 @@ const pumpToPod = (socket: Socket, ws: WebSocket): void => {
   socket.resume();
 };
 
+/** How long a stream whose local end is gone waits for the API server's close frame. */
+const CLOSE_GRACE_MS = 1000;
+
+/**
+ * Closes the stream, and drops its connection if the API server does not answer the close frame in
+ * time: the WebSocket client would otherwise wait 30 s for it, keeping the CLI alive after its work.
+ */
+const closeStream = (ws: WebSocket): void => {
+  ws.close();
+  const timer = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
+  timer.unref();
+  ws.once('close', () => clearTimeout(timer));
+};
+
 /** A resolver's answer, shared by concurrent connections and forgotten when one of them fails. */
 const podCache = (pod: string | PodResolver) => {
   let cached: Promise<string> | undefined;
@@ -123,13 +137,13 @@ export const forwardPort = async (
         (opened: ForwardSocket) => {
           if (typeof opened === 'function') return; // only with retries, which are not used here
           ws = opened;
-          if (socket.destroyed) return ws.close();
+          if (socket.destroyed) return closeStream(ws);
           ws.once('close', () => socket.end());
           ws.once('error', (e: Error) => {
             fail(e.message);
             socket.destroy();
           });
-          socket.once('close', () => ws?.close());
+          socket.once('close', () => closeStream(opened));
           pumpToPod(socket, ws);
         },
         (e: unknown) => {
