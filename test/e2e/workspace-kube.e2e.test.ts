@@ -58,12 +58,14 @@ describe('preevy workspace --driver kube-pod (built binary, test cluster)', () =
     expect(deployments.items).toHaveLength(1);
   });
 
-  it('should sync an edit without a rebuild, postCreateCommand having run once', async () => {
+  it('should sync an edit without a rebuild, postCreateCommand having run once, and a bind-mounted file of another service', async () => {
     writeFileSync(join(folder, 'notes.txt'), 'edited for kube\n');
+    writeFileSync(join(folder, '.devcontainer/www/index.html'), 'edited web\n');
     const out = await up();
-    expect(out).toMatchObject({ created: false, sync: { sent: 1 } });
-    const res = await preevy('workspace', 'ssh', name, '--', 'cat notes.txt; wc -l < /tmp/post-create.log');
-    expect(res.stdout).toBe('edited for kube\n1\n');
+    // Both are in the sources; the web service sees its copy of the folder it bind-mounts.
+    expect(out).toMatchObject({ created: false, sync: { sent: 2 } });
+    const res = await preevy('workspace', 'ssh', name, '--', 'cat notes.txt; wc -l < /tmp/post-create.log; node -e "fetch(\'http://web/\').then((r) => r.text()).then((t) => process.stdout.write(t))"');
+    expect(res.stdout).toBe('edited for kube\n1\nedited web\n');
   });
 
   it('should remove the pod with the workspace', async () => {

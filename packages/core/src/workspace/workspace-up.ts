@@ -21,6 +21,7 @@ import { pollUntil, realClock, type PollClock } from '../up/poll-until.js';
 import { envWorkDir } from '../up/env-work-dir.js';
 import { loadDevcontainerConfig, type DevcontainerConfig } from './devcontainer-config.js';
 import { devcontainerUp } from './devcontainer-cli.js';
+import { syncComposeBinds, type ComposeBindsSync } from './compose-binds.js';
 import { checkoutGitSource, isGitUrl, parseGitSource } from './git-source.js';
 import { ACTIVITY_FILE, discoveryLabels, forwardedPorts, runWorkspaceAgent, WORKSPACE_SERVICE, type WorkspaceUrl } from './workspace-ports.js';
 import { installWorkspaceCredentials, type WorkspaceCredentialsSetup } from './credentials-install.js';
@@ -135,7 +136,11 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
   const work = await envWorkDir({ env, profile }, envId);
   const override = join(work, 'devcontainer.json');
   const composeOverride = config.json.dockerComposeFile ? join(work, 'workspace-compose.yaml') : undefined;
-  const composeText = composeOverride ? workspaceComposeOverride(config.json.service!, volume) : undefined;
+  // A host that cannot see this machine's files gets copies of the compose services' other bind mounts.
+  const binds = composeOverride && !conn.seesLocalFiles
+    ? await progress.step('Syncing the compose bind mounts', () => syncComposeBinds(config, { envId, docker, labels, syncImage }))
+    : undefined;
+  const composeText = composeOverride ? workspaceComposeOverride(config.json.service!, volume, binds?.volumes) : undefined;
   // The runtime volume: by --mount for one container, in the compose override for compose (where --mount makes a project-scoped copy).
   const mounts = composeOverride ? [] : [`type=volume,source=${RUNTIME_VOLUME},target=${RUNTIME_MOUNT}`];
   if (composeOverride) await writeFile(composeOverride, composeText!, { mode: 0o600 });
@@ -213,15 +218,18 @@ export const withWorkspaceMount = (config: DevcontainerConfig, volume: string, s
 /**
  * A compose file merged after the user's: the workspace volume at `/workspaces` of the devcontainer
  * service (and the runtime volume at `/.preevy`). Compose merges volumes by target, so it replaces
- * the usual bind of the sources there, which a remote host could not see. Pure.
+ * the usual bind of the sources there, which a remote host could not see; `binds` (a remote host)
+ * point the services' other bind mounts at their copies there. Pure.
  */
-export const workspaceComposeOverride = (service: string, volume: string): string => {
+export const workspaceComposeOverride = (service: string, volume: string, binds: ComposeBindsSync['volumes'] = {}): string => {
   const mounts = [
     { type: 'volume', source: volume, target: WORKSPACES_MOUNT },
     { type: 'volume', source: RUNTIME_VOLUME, target: RUNTIME_MOUNT },
   ];
+  const services: Record<string, { volumes: unknown[] }> = Object.fromEntries(Object.entries(binds).map(([name, v]) => [name, { volumes: v }]));
+  services[service] = { volumes: [...mounts, ...(binds[service] ?? [])] };
   const external = { [volume]: { external: true }, [RUNTIME_VOLUME]: { external: true } };
-  return `${JSON.stringify({ services: { [service]: { volumes: mounts } }, volumes: external }, null, 2)}\n`;
+  return `${JSON.stringify({ services, volumes: external }, null, 2)}\n`;
 };
 
 /** The compose project a container belongs to (a compose devcontainer), from its label. */
