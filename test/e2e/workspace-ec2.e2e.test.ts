@@ -186,6 +186,19 @@ describe('preevy workspace --driver ec2 (built binary, moto + stand-in host behi
     expect((await host.exec(['cat', '/var/lib/preevy/idle-stops.log'])).stdout).toMatch(/stopping: idle since \d{4}-\d\d-\d\dT/);
   }, 180_000);
 
+  it('should keep an agent beside a workspace with no ports on such a machine, so its SSH sessions still count', async () => {
+    const config = join(folder, '.devcontainer', 'devcontainer.json');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('"forwardPorts": [8080],', ''));
+    const again = await workspaceUp();
+    expect(again).toMatchObject({ created: true, urls: [] });
+    const agent = (await host.exec(['docker', 'ps', '-q', '--filter', 'label=dev.preevy.agent', '--filter', `label=${ENV_LABEL}=${envId}`])).stdout.trim();
+    expect(agent).not.toBe('');
+    const before = Date.now();
+    expect((await preevy('workspace', 'ssh', name, '--', 'true')).exitCode).toBe(0);
+    const reported = async (): Promise<number> => Date.parse((JSON.parse((await host.exec(['docker', 'exec', agent, 'cat', '/tmp/preevy-agent-state.json'])).stdout) as { lastActivityAt?: string }).lastActivityAt ?? '');
+    await expect.poll(reported, { timeout: 30_000, interval: 1_000 }).toBeGreaterThan(before);
+  });
+
   it('should terminate the machine and delete its key pair and group on down --yes', async () => {
     const res = await preevy('workspace', 'down', name, '--yes');
     expect(res.exitCode, res.stderr).toBe(0);
