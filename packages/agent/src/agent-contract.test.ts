@@ -39,4 +39,11 @@ describe('the agent contract, written by core and read by the agent', () => {
     expect(read(settings({ envInfo })).envInfo).toEqual(envInfo);
     expect(read(settings())).not.toHaveProperty('envInfo');
   });
+
+  it('should carry the activity file with or without a container idle stop (a machine idle stop reads it through lastActivityAt)', () => {
+    const alone = read(settings({ activityFile: '/workspace-volume/.preevy/activity' }));
+    expect(alone).toMatchObject({ activityFile: '/workspace-volume/.preevy/activity' });
+    expect(alone).not.toHaveProperty('idleStop');
+    expect(read(settings({ activityFile: '/a', idleStop: { container: 'c1', timeoutSeconds: 30 } }))).toMatchObject({ activityFile: '/a', idleStop: { container: 'c1', timeoutSeconds: 30 } });
+  });
 });

@@ -1,3 +1,4 @@
+import { fileMtime } from './activity-file.js';
 import type { AgentConfig } from './config.js';
 import { DockerEngineClient, type DockerEngine } from './docker-engine-client.js';
 import { IdleStopper } from './idle-stop.js';
@@ -15,6 +16,10 @@ export type AgentOptions = Omit<AgentConfig, 'logLevel' | 'dockerSocketPath'> & 
   docker?: DockerEngine;
   /** Where to keep a copy of the state on every change (the container's AGENT_STATE_FILE); none: no file. */
   stateFile?: string;
+  /** How often the activity file is looked at, to keep the state file's `lastActivityAt` current (default 10 s). */
+  activityPollMs?: number;
+  /** The activity file's mtime in ms (default: stat). */
+  mtime?: (path: string) => number | undefined;
   /** Passed to the tunnel client: tests inject sockets, randomness and faster backoff. */
   tunnel?: Pick<TunnelClientOptions, 'connectServer' | 'connectTarget' | 'random' | 'backoff' | 'keepaliveIntervalMs' | 'readyTimeoutMs'>;
 };
@@ -59,9 +64,13 @@ export const createAgent = (options: AgentOptions): Agent => {
       tunnel.reconcile(desired, project).catch((err: unknown) => log.error({ err: describeError(err) }, 'reconciling tunnels failed'));
     },
   });
+  const mtime = options.mtime ?? fileMtime;
+  const fileActivity = (): number | undefined => (options.activityFile ? mtime(options.activityFile) : undefined);
   const idle = options.idleStop
     ? new IdleStopper({
         ...options.idleStop,
+        ...(options.activityFile ? { activityFile: options.activityFile } : {}),
+        mtime,
         docker: engine,
         logger: log,
         tunnelActivity: () => {
@@ -72,12 +81,24 @@ export const createAgent = (options: AgentOptions): Agent => {
     : undefined;
   let stateServer: StateServer | undefined;
   let stopping: Promise<void> | undefined;
+  let activityTimer: NodeJS.Timeout | undefined;
   const state = (): AgentState => {
     const s = toAgentState(tunnel.state(), watcher.lastError);
-    if (!idle) return s;
     // The activity file counts as activity for whoever reads lastActivityAt (a machine's idle stop).
-    const times = [s.lastActivityAt ? Date.parse(s.lastActivityAt) : undefined, idle.fileActivity()].filter((t): t is number => t !== undefined);
-    return { ...s, ...(times.length ? { lastActivityAt: new Date(Math.max(...times)).toISOString() } : {}), idleStop: idle.state() };
+    const times = [s.lastActivityAt ? Date.parse(s.lastActivityAt) : undefined, fileActivity()].filter((t): t is number => t !== undefined);
+    return { ...s, ...(times.length ? { lastActivityAt: new Date(Math.max(...times)).toISOString() } : {}), ...(idle ? { idleStop: idle.state() } : {}) };
+  };
+  /** The state file changes with the tunnel; a touched activity file must reach it too (a machine's idle stop reads the file). */
+  const watchActivityFile = (): void => {
+    if (!options.activityFile || !options.stateFile) return;
+    let seen = fileActivity();
+    activityTimer = setInterval(() => {
+      const now = fileActivity();
+      if (now === seen) return;
+      seen = now;
+      saveState();
+    }, options.activityPollMs ?? 10_000);
+    activityTimer.unref();
   };
   // A failed write costs only the fast path: readers fall back to `preevy-agent state`.
   function saveState(): void {
@@ -93,6 +114,7 @@ export const createAgent = (options: AgentOptions): Agent => {
     stopping ??= (async () => {
       // Watcher first, so no reconcile re-requests a forward while we cancel them.
       idle?.stop();
+      clearInterval(activityTimer);
       await watcher.stop();
       await tunnel.stop(Math.max(500, timeoutMs - 500));
       await stateServer?.close();
@@ -108,6 +130,7 @@ export const createAgent = (options: AgentOptions): Agent => {
       tunnel.start();
       watcher.start();
       idle?.start();
+      watchActivityFile();
     },
     state,
     get stateAddress() {

@@ -24,7 +24,9 @@ export interface AgentConfig {
   /** Branch, pull request, commit (from `up`), for the tunnel server's index page. */
   envInfo?: EnvInfo;
   /** A workspace container to stop when idle (see IdleStopper). */
-  idleStop?: { container: string; timeoutSeconds: number; activityFile?: string };
+  idleStop?: { container: string; timeoutSeconds: number };
+  /** A file whose modification time is activity (a workspace's SSH sessions): counted in `lastActivityAt` and by `idleStop`. */
+  activityFile?: string;
   logLevel: AgentLogLevel;
 }
 
@@ -192,7 +194,8 @@ export const parseAgentConfig = (env: NodeJS.ProcessEnv, io: ConfigIo): AgentCon
     ...(agentService ? { agentService } : {}),
     ...(networks && networks.length > 0 ? { agentNetworks: networks } : {}),
     ...(envInfo ? { envInfo } : {}),
-    ...(idleContainer ? { idleStop: { container: idleContainer, timeoutSeconds: idleSeconds, ...(activityFile ? { activityFile } : {}) } } : {}),
+    ...(idleContainer ? { idleStop: { container: idleContainer, timeoutSeconds: idleSeconds } } : {}),
+    ...(activityFile ? { activityFile } : {}),
     logLevel,
   };
 };

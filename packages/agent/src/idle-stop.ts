@@ -1,5 +1,5 @@
-import { statSync } from 'node:fs';
 import type { IdleStopState } from '@preevy/tunnel-protocol';
+import { fileMtime } from './activity-file.js';
 import type { DockerEngine } from './docker-engine-client.js';
 import { describeError } from './errors.js';
 import { silentLogger, type AgentLogger } from './logger.js';
@@ -18,14 +18,6 @@ export interface IdleStopOptions {
   mtime?: (path: string) => number | undefined;
   intervalMs?: number;
 }
-
-const fileMtime = (path: string): number | undefined => {
-  try {
-    return statSync(path).mtimeMs;
-  } catch {
-    return undefined;
-  }
-};
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
 

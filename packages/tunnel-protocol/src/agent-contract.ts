@@ -90,7 +90,9 @@ export interface AgentSettings {
   /** Where the code came from (CI), shown on the environment's index page; absent outside CI. */
   envInfo?: EnvInfo;
   /** A workspace: stop this container after this many seconds with no activity (tunnel visitors, the activity file). */
-  idleStop?: { container: string; timeoutSeconds: number; activityFile?: string };
+  idleStop?: { container: string; timeoutSeconds: number };
+  /** A file whose modification time is activity (a workspace's SSH sessions): in `lastActivityAt`, which a machine's idle stop reads, and for `idleStop`. */
+  activityFile?: string;
 }
 
 /** The agent service's environment for `settings`: the only writer of these variables. */
@@ -109,7 +111,7 @@ export const agentEnvironment = (s: AgentSettings): Record<string, string> => ({
     ? {
         [AGENT_ENV.idleStopContainer]: s.idleStop.container,
         [AGENT_ENV.idleTimeoutSeconds]: String(s.idleStop.timeoutSeconds),
-        ...(s.idleStop.activityFile ? { [AGENT_ENV.activityFile]: s.idleStop.activityFile } : {}),
       }
     : {}),
+  ...(s.activityFile ? { [AGENT_ENV.activityFile]: s.activityFile } : {}),
 });

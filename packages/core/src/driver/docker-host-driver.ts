@@ -28,6 +28,11 @@ export interface DockerConnection extends AsyncDisposable {
    * engine): no sync, no image transfer. Said by the driver, never guessed from the URL.
    */
   seesLocalFiles: boolean;
+  /**
+   * True when the host stops itself once idle (EC2's inactivity timeout), judging by its agents'
+   * `lastActivityAt`: a workspace there needs its agent even without ports, so SSH sessions count.
+   */
+  stopsWhenIdle?: boolean;
 }
 
 /** The environment of a docker CLI process bound to the connection's engine: the one place DOCKER_HOST is set. */

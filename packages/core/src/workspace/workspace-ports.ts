@@ -64,7 +64,7 @@ export const ACTIVITY_FILE = '.preevy/activity';
 /**
  * The agent beside a workspace (made only when its settings changed): the same agent as a
  * preview's, publishing the forwarded ports as tunnel URLs that work with no laptop connected,
- * and stopping the container when idle. Its state is polled until every port has a URL.
+ * stopping the container when idle, and reporting the SSH activity in its `lastActivityAt`. Its state is polled until every port has a URL.
  */
 export const runWorkspaceAgent = async (req: PublishRequest): Promise<WorkspaceUrl[]> => {
   const { envId, project, container, ports, labels, tunnel, docker } = req;
@@ -90,7 +90,9 @@ export const runWorkspaceAgent = async (req: PublishRequest): Promise<WorkspaceU
   if (!upToDate) {
     const env = agentEnvironment({
       ...agentSettings({ tunnel, envId, project, defaultAccess: 'private' }),
-      ...(req.idleTimeoutSeconds ? { idleStop: { container, timeoutSeconds: req.idleTimeoutSeconds, activityFile: `${VOLUME_IN_AGENT}/${ACTIVITY_FILE}` } } : {}),
+      ...(req.idleTimeoutSeconds ? { idleStop: { container, timeoutSeconds: req.idleTimeoutSeconds } } : {}),
+      // Always: a machine's own idle stop reads the SSH sessions from the agent's lastActivityAt.
+      activityFile: `${VOLUME_IN_AGENT}/${ACTIVITY_FILE}`,
     });
     const created = await docker([
       'create', '--name', name, '--restart', 'unless-stopped',

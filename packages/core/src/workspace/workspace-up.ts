@@ -177,8 +177,9 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
   if (!current || !previous?.workspace) await docker(['exec', '-u', 'root', result.containerId, 'sh', '-c', `touch "$1" && chown "$2": "$1"`, 'sh', `${WORKSPACES_MOUNT}/${ACTIVITY_FILE}`, result.remoteUser]);
   if (sync.sent && result.remoteUser !== 'root') await docker(['exec', '-u', 'root', result.containerId, 'chown', '-R', `${result.remoteUser}:`, `${WORKSPACES_MOUNT}/${sourceDir}`]);
   const idleTimeoutSeconds = (request.idleTimeoutSeconds ?? previous?.workspace?.idleTimeoutSeconds) || undefined;
-  const urls = ports.length || idleTimeoutSeconds
-    ? await progress.step(ports.length ? `Publishing ${ports.length} port(s)` : 'Starting the idle watch', async () => {
+  // The agent publishes the ports, runs the container's idle stop, and tells a machine that stops itself when idle about SSH sessions.
+  const urls = ports.length || idleTimeoutSeconds || conn.stopsWhenIdle
+    ? await progress.step(ports.length ? `Publishing ${ports.length} port(s)` : idleTimeoutSeconds ? 'Starting the idle watch' : 'Starting the activity report', async () => {
         const agentContext = await deps.agentImage;
         const onHost = conn.seesLocalFiles ? conn : LOCAL_ENGINE;
         const { tag } = await ensureImage({ repository: 'preevy/agent', context: agentContext, buildArgs: { BASE_IMAGE: request.runtimeBaseImage ?? DEFAULT_AGENT_BASE_IMAGE }, dockerHost: onHost.dockerHost, run });

@@ -190,7 +190,9 @@ export const createEc2Driver = (options: Ec2Options, context: DriverContext = {}
       }
       const first = await dial(target, pin);
       await touchActivity(first);
-      return forwardDockerSocket(first, '/var/run/docker.sock', () => dial(target, pinInForce({ recorded: first.hostKey })));
+      const conn = await forwardDockerSocket(first, '/var/run/docker.sock', () => dial(target, pinInForce({ recorded: first.hostKey })));
+      // Its idle stop reads the agents' lastActivityAt: workspaces keep an agent to report their SSH sessions there.
+      return options['inactivity-timeout'] === undefined ? conn : Object.assign(conn, { stopsWhenIdle: true });
     },
 
     async removeHost(host, { signal } = {}) {

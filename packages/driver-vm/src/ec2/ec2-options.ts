@@ -39,6 +39,6 @@ export const EC2_OPTIONS: readonly DriverOptionDescriptor[] = [
   { name: 'endpoint', type: 'string', env: 'PREEVY_EC2_ENDPOINT', description: 'EC2 API endpoint override (an emulator, a VPC endpoint).' },
   { name: 'ssh-proxy-command', type: 'string', env: 'PREEVY_EC2_SSH_PROXY_COMMAND', description: 'OpenSSH ProxyCommand for a bastion or SSM (%h host, %p port); the instance address is never dialled directly.' },
   { name: 'host-key', type: 'string', env: 'PREEVY_EC2_HOST_KEY', description: "Pin the machine's SSH host key ('ssh-ed25519 AAAA...' or 'SHA256:...'); default: the key its console printed at boot, else trust on first use." },
-  { name: 'inactivity-timeout', type: 'number', env: 'PREEVY_EC2_INACTIVITY_TIMEOUT', description: 'Minutes without a visitor through the tunnels or a preevy command after which the machine stops itself (the next up starts it); unset: never.' },
+  { name: 'inactivity-timeout', type: 'number', env: 'PREEVY_EC2_INACTIVITY_TIMEOUT', description: 'Minutes without a visitor through the tunnels, a workspace SSH session or a preevy command after which the machine stops itself (the next up starts it); unset: never.' },
   { name: 'ready-timeout', type: 'number', env: 'PREEVY_EC2_READY_TIMEOUT', default: 600, description: 'Seconds to wait for the machine to run, answer SSH and run Docker.' },
 ];
