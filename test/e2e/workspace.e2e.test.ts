@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { request } from 'node:http';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { stopEmbeddedTunnelServer } from '@preevy/cli';
 import { execFile } from '../support/exec-file.js';
 import { CLI_BIN, REPO_ROOT } from '../support/paths.js';
-import { labelledResources, offlineEnv } from '../support/preevy-e2e.js';
+import { getViaLoopback, labelledResources, offlineEnv } from '../support/preevy-e2e.js';
 
 interface UpJson {
   name: string;
@@ -21,18 +20,6 @@ interface UpJson {
   urls: Array<{ port: number; url: string }>;
 }
 
-/** GET through the tunnel on loopback (`*.localhost`) with the URL's Host (fetch drops a Host header) and an optional share token. */
-const viaTunnel = (url: string, token?: string): Promise<{ status: number; body: string }> =>
-  new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const headers = { Host: u.host, ...(token ? { Authorization: `Bearer ${token}` } : {}) };
-    request({ host: '127.0.0.1', port: u.port, path: '/', headers, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString())).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    })
-      .on('error', reject)
-      .end();
-  });
 
 // A devcontainer workspace on the docker driver, as a user runs it: the built binary, a folder
 // with a Dockerfile devcontainer and a local feature, the local engine.
@@ -83,11 +70,11 @@ describe('preevy workspace on the docker driver (built binary)', () => {
 
   it('should publish forwardPorts as a private tunnel URL that answers with no ssh session open', async () => {
     expect(up.urls).toEqual([{ port: 8080, url: expect.stringMatching(new RegExp(`^http://workspace-8080-ws-${name}-[a-z0-9]+\\.localhost:\\d+$`)) as string }]);
-    expect((await viaTunnel(up.urls[0]!.url)).status).toBe(401);
+    expect((await getViaLoopback(up.urls[0]!.url)).status).toBe(401);
     const signed = await preevy('urls', '--id', `ws-${name}`, '--include-access-credentials', '--json');
     expect(signed.exitCode, signed.stderr).toBe(0);
     const token = new URL((JSON.parse(signed.stdout) as Array<{ url: string }>)[0]!.url).searchParams.get('preevy_token')!;
-    expect(await viaTunnel(up.urls[0]!.url, token)).toEqual({ status: 200, body: 'the original text\n' });
+    expect(await getViaLoopback(up.urls[0]!.url, token)).toEqual({ status: 200, body: 'the original text\n' });
   });
 
   it('should sync an edit on the next up without remaking the container, and run postCreateCommand once', async () => {
