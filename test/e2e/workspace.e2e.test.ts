@@ -68,6 +68,37 @@ describe('preevy workspace on the docker driver (built binary)', () => {
     expect(mounts.stdout).toContain(`volume:preevy-ws-${name}:/workspaces`);
   });
 
+  it('should start a second workspace of the same sources from the prebuilt image, and a remade container too, with no build', async () => {
+    const [imageId, tag] = (await execFile('docker', ['inspect', '--format', '{{.Image}} {{.Config.Image}}', up.containerId])).stdout.trim().split(' ');
+    expect(tag).toMatch(/^preevy-ws-[0-9a-f]{16}$/);
+    const second = join(root, `${name}-again`);
+    cpSync(folder, second, { recursive: true });
+    try {
+      const res = await preevy('workspace', 'up', second, '--json');
+      expect(res.exitCode, res.stderr).toBe(0);
+      expect(res.stderr).toContain(`Reusing the devcontainer image ${tag}`);
+      expect(res.stderr).not.toContain('Building the devcontainer');
+      const other = JSON.parse(res.stdout) as UpJson;
+      expect((await execFile('docker', ['inspect', '--format', '{{.Image}}', other.containerId])).stdout.trim()).toBe(imageId);
+      // The Dockerfile's and the feature's work is in the image; the lifecycle commands ran once.
+      const seen = await inContainer(other.containerId, 'cat /built.txt /feature.txt; echo "$WS_FLAVOUR"; wc -l < /tmp/post-create.log');
+      expect(seen.stdout.split('\n').map((l) => l.trim())).toEqual(['from-dockerfile', 'hi from the feature', 'basic', '1', '']);
+      // A lifecycle change remakes the container from the same image.
+      const file = join(second, '.devcontainer', 'devcontainer.json');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('date >> /tmp/post-create.log', 'echo changed >> /tmp/post-create.log'));
+      const remade = await preevy('workspace', 'up', second, '--json');
+      expect(remade.exitCode, remade.stderr).toBe(0);
+      expect(remade.stderr).toContain(`Reusing the devcontainer image ${tag}`);
+      expect(remade.stderr).not.toContain('Building the devcontainer');
+      const again = JSON.parse(remade.stdout) as UpJson;
+      expect(again).toMatchObject({ created: true });
+      expect((await execFile('docker', ['inspect', '--format', '{{.Image}}', again.containerId])).stdout.trim()).toBe(imageId);
+      expect((await inContainer(again.containerId, 'cat /tmp/post-create.log')).stdout).toBe('changed\n');
+    } finally {
+      await preevy('workspace', 'down', `${name}-again`, '--yes');
+    }
+  });
+
   it('should publish forwardPorts as a private tunnel URL that answers with no ssh session open', async () => {
     expect(up.urls).toEqual([{ port: 8080, url: expect.stringMatching(new RegExp(`^http://workspace-8080-ws-${name}-[a-z0-9]+\\.localhost:\\d+$`)) as string }]);
     expect((await getViaLoopback(up.urls[0]!.url)).status).toBe(401);
