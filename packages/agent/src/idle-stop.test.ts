@@ -90,3 +90,28 @@ describe('IdleStopper afterStop (kube-pod: scale the host to zero)', () => {
     expect(events).toEqual(['stop', 'scale', 'scale']);
   });
 });
+
+describe('IdleStopper start', () => {
+  it('should count its own start as activity (a slow `workspace up` made the agent long after the container started)', async () => {
+    let now = T0 + 120_000;
+    const calls: string[] = [];
+    const stopper = new IdleStopper({
+      container: 'c1',
+      timeoutSeconds: 60,
+      tunnelActivity: () => undefined,
+      now: () => now,
+      docker: {
+        inspectContainer: (): Promise<ContainerDetails> => Promise.resolve({ Id: 'c1', Name: '/c1', State: { Running: true, StartedAt: new Date(T0).toISOString() } }),
+        stopContainer: (id) => {
+          calls.push(id);
+          return Promise.resolve();
+        },
+      },
+    });
+    await stopper.check();
+    expect(calls).toEqual([]);
+    now += 60_000;
+    await stopper.check();
+    expect(calls).toEqual(['c1']);
+  });
+});

@@ -41,10 +41,14 @@ export class IdleStopper {
   #stoppedAt: number | undefined;
   #afterStopPending = false;
 
+  /** The agent is (re)made by `workspace up`/`start`, or restarted with a resumed host: that is activity too. */
+  readonly #createdAt: number;
+
   constructor(options: IdleStopOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
     this.#mtime = options.mtime ?? fileMtime;
+    this.#createdAt = this.#now();
   }
 
   start(): void {
@@ -88,7 +92,7 @@ export class IdleStopper {
       if (!details.State?.Running) return;
       const started = Date.parse(details.State.StartedAt ?? '');
       if (this.#stoppedAt !== undefined && started > this.#stoppedAt) this.#stoppedAt = undefined;
-      const times = [Number.isNaN(started) ? undefined : started, this.#o.tunnelActivity(), this.fileActivity()].filter((t): t is number => t !== undefined);
+      const times = [this.#createdAt, Number.isNaN(started) ? undefined : started, this.#o.tunnelActivity(), this.fileActivity()].filter((t): t is number => t !== undefined);
       this.#lastActivity = times.length ? Math.max(...times) : undefined;
       const idleMs = this.#now() - (this.#lastActivity ?? this.#now());
       if (idleMs < this.#o.timeoutSeconds * 1_000) return;

@@ -23,7 +23,8 @@ export const resumeHost = async (kc: KubeConfig, { namespace, name }: Deployment
     throw kubeError(e, `${verb} the scale of deployment ${namespace}/${name}`, { server: apiServerOf(kc), needs: 'get, update deployments/scale' });
   };
   const scale = await apps.readNamespacedDeploymentScale({ namespace, name }).catch(fail('reading'));
-  if ((scale.spec?.replicas ?? 1) > 0) return false;
+  // Scale's spec.replicas is omitted when 0 (omitempty), unlike the Deployment's.
+  if ((scale.spec?.replicas ?? 0) > 0) return false;
   await apps
     .replaceNamespacedDeploymentScale({ namespace, name, fieldManager: FIELD_MANAGER, body: { metadata: { name, namespace }, spec: { replicas: 1 } } })
     .catch(fail('updating'));
