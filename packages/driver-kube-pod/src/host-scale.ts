@@ -1,4 +1,4 @@
-import { AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, KubernetesObjectApi, PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
 import { PreevyError, type HostSelfStop } from '@preevy/core';
 import { FIELD_MANAGER } from './apply-objects.js';
 import { apiServerOf, kubeError } from './kube-errors.js';
@@ -18,16 +18,15 @@ export interface DeploymentName {
  * Returns whether it did.
  */
 export const resumeHost = async (kc: KubeConfig, { namespace, name }: DeploymentName): Promise<boolean> => {
-  const apps = kc.makeApiClient(AppsV1Api);
+  // The Deployment itself, not its scale subresource: the README's CI Role needs nothing more.
   const fail = (verb: string) => (e: unknown) => {
-    throw kubeError(e, `${verb} the scale of deployment ${namespace}/${name}`, { server: apiServerOf(kc), needs: 'get, update deployments/scale' });
+    throw kubeError(e, `${verb} deployment ${namespace}/${name}`, { server: apiServerOf(kc), needs: 'get, patch deployments' });
   };
-  const scale = await apps.readNamespacedDeploymentScale({ namespace, name }).catch(fail('reading'));
-  // Scale's spec.replicas is omitted when 0 (omitempty), unlike the Deployment's.
-  if ((scale.spec?.replicas ?? 0) > 0) return false;
-  await apps
-    .replaceNamespacedDeploymentScale({ namespace, name, fieldManager: FIELD_MANAGER, body: { metadata: { name, namespace }, spec: { replicas: 1 } } })
-    .catch(fail('updating'));
+  const live = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace, name }).catch(fail('reading'));
+  if (live.spec?.replicas !== 0) return false;
+  await KubernetesObjectApi.makeApiClient(kc)
+    .patch({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace }, spec: { replicas: 1 } }, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch)
+    .catch(fail('scaling up'));
   return true;
 };
 
