@@ -129,7 +129,8 @@ export const createKubePodDriver = (
         : [];
       const name = deployment.metadata.name as string;
       // An explicit up/start resumes a host its workspace agent scaled to zero (the template leaves replicas alone).
-      const resumed = await resumeHost(config, { namespace, name });
+      const created = applied.some((a) => a.kind === 'Deployment' && a.name === name && a.action === 'created');
+      const resumed = !created && (await resumeHost(config, { namespace, name }));
       const changed = applied.filter((a) => a.action !== 'unchanged').length + pruned.length;
       // The stamp rides beside the wait: an unchanged up pays no extra round trip for it.
       await Promise.all([
