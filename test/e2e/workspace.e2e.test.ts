@@ -193,7 +193,8 @@ describe('preevy workspace on the docker driver (built binary)', () => {
     expect(session.stdout).toBe('done\n');
     expect((await mine())?.state).toBe('running');
     let listed: Listed | undefined;
-    for (let i = 0; i < 40 && listed?.state !== 'exited'; i += 1) {
+    // The agent reports stoppedAt a moment after the engine shows the container exited: wait for both.
+    for (let i = 0; i < 40 && (listed?.state !== 'exited' || !listed.idleStop?.stoppedAt); i += 1) {
       await new Promise((r) => setTimeout(r, 2_000));
       listed = await mine();
     }

@@ -2,6 +2,7 @@ import { fileMtime } from './activity-file.js';
 import type { AgentConfig } from './config.js';
 import { DockerEngineClient, type DockerEngine } from './docker-engine-client.js';
 import { IdleStopper } from './idle-stop.js';
+import { scaleDeployment } from './kube-scale.js';
 import { describeError } from './errors.js';
 import { silentLogger, type AgentLogger } from './logger.js';
 import { ServiceWatcher } from './service-watcher.js';
@@ -66,9 +67,11 @@ export const createAgent = (options: AgentOptions): Agent => {
   });
   const mtime = options.mtime ?? fileMtime;
   const fileActivity = (): number | undefined => (options.activityFile ? mtime(options.activityFile) : undefined);
+  const scaleRef = options.idleStop?.scaleDeployment;
   const idle = options.idleStop
     ? new IdleStopper({
         ...options.idleStop,
+        ...(scaleRef ? { afterStop: () => scaleDeployment(scaleRef, 0) } : {}),
         ...(options.activityFile ? { activityFile: options.activityFile } : {}),
         mtime,
         docker: engine,

@@ -147,3 +147,15 @@ describe('parseAgentConfig: environment info for the index page', () => {
     expect(problemsOf({ ...valid, PREEVY_ENV_INFO: 'feat' })).toEqual([expect.stringMatching(/^PREEVY_ENV_INFO must be a JSON object/)]);
   });
 });
+
+describe('parseAgentConfig idle scale-down', () => {
+  it('should read the Deployment to scale to zero after the idle stop', () => {
+    const c = parseAgentConfig({ ...valid, PREEVY_IDLE_STOP_CONTAINER: 'ws', PREEVY_IDLE_TIMEOUT_SECONDS: '15', PREEVY_IDLE_SCALE_DEPLOYMENT: 'ns-1/host-abc' }, io);
+    expect(c.idleStop).toEqual({ container: 'ws', timeoutSeconds: 15, scaleDeployment: { namespace: 'ns-1', name: 'host-abc' } });
+  });
+
+  it('should refuse a malformed Deployment, or one without an idle container', () => {
+    expect(problemsOf({ ...valid, PREEVY_IDLE_STOP_CONTAINER: 'ws', PREEVY_IDLE_TIMEOUT_SECONDS: '15', PREEVY_IDLE_SCALE_DEPLOYMENT: 'host-abc' }).join()).toMatch(/namespace\/name/);
+    expect(problemsOf({ ...valid, PREEVY_IDLE_SCALE_DEPLOYMENT: 'ns/host' }).join()).toMatch(/needs PREEVY_IDLE_STOP_CONTAINER/);
+  });
+});

@@ -24,7 +24,7 @@ export interface AgentConfig {
   /** Branch, pull request, commit (from `up`), for the tunnel server's index page. */
   envInfo?: EnvInfo;
   /** A workspace container to stop when idle (see IdleStopper). */
-  idleStop?: { container: string; timeoutSeconds: number };
+  idleStop?: { container: string; timeoutSeconds: number; scaleDeployment?: { namespace: string; name: string } };
   /** A file whose modification time is activity (a workspace's SSH sessions): counted in `lastActivityAt` and by `idleStop`. */
   activityFile?: string;
   logLevel: AgentLogLevel;
@@ -180,6 +180,10 @@ export const parseAgentConfig = (env: NodeJS.ProcessEnv, io: ConfigIo): AgentCon
     problems.push(`${AGENT_ENV.idleTimeoutSeconds} must be a positive number of seconds with ${AGENT_ENV.idleStopContainer}, got "${rawIdle ?? ''}"`);
   }
   const activityFile = env[AGENT_ENV.activityFile]?.trim();
+  const rawScale = env[AGENT_ENV.idleScaleDeployment]?.trim();
+  const scaleMatch = rawScale ? /^([a-z0-9-]+)\/([a-z0-9.-]+)$/.exec(rawScale) : null;
+  if (rawScale && !scaleMatch) problems.push(`${AGENT_ENV.idleScaleDeployment} must be namespace/name, got "${rawScale}"`);
+  if (rawScale && !idleContainer) problems.push(`${AGENT_ENV.idleScaleDeployment} needs ${AGENT_ENV.idleStopContainer}`);
 
   if (problems.length > 0 || !server || !privateKey || !hostKey) throw new AgentConfigError(problems);
   return {
@@ -194,7 +198,9 @@ export const parseAgentConfig = (env: NodeJS.ProcessEnv, io: ConfigIo): AgentCon
     ...(agentService ? { agentService } : {}),
     ...(networks && networks.length > 0 ? { agentNetworks: networks } : {}),
     ...(envInfo ? { envInfo } : {}),
-    ...(idleContainer ? { idleStop: { container: idleContainer, timeoutSeconds: idleSeconds } } : {}),
+    ...(idleContainer
+      ? { idleStop: { container: idleContainer, timeoutSeconds: idleSeconds, ...(scaleMatch ? { scaleDeployment: { namespace: scaleMatch[1]!, name: scaleMatch[2]! } } : {}) } }
+      : {}),
     ...(activityFile ? { activityFile } : {}),
     logLevel,
   };

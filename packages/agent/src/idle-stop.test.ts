@@ -56,3 +56,62 @@ describe('IdleStopper', () => {
     expect(ssh.calls).toEqual(['c1']);
   });
 });
+
+describe('IdleStopper afterStop (kube-pod: scale the host to zero)', () => {
+  it('should run afterStop once the container is stopped, and retry it until it succeeds', async () => {
+    let running = true;
+    let now = T0;
+    const events: string[] = [];
+    let failures = 1;
+    const stopper = new IdleStopper({
+      container: 'c1',
+      timeoutSeconds: 10,
+      tunnelActivity: () => undefined,
+      now: () => now,
+      docker: {
+        inspectContainer: (): Promise<ContainerDetails> => Promise.resolve({ Id: 'c1', Name: '/c1', State: { Running: running, StartedAt: new Date(T0).toISOString() } }),
+        stopContainer: () => {
+          events.push('stop');
+          running = false;
+          return Promise.resolve();
+        },
+      },
+      afterStop: () => {
+        events.push('scale');
+        return failures-- > 0 ? Promise.reject(new Error('API down')) : Promise.resolve();
+      },
+    });
+    now += 10_000;
+    await stopper.check();
+    expect(events).toEqual(['stop', 'scale']);
+    await stopper.check();
+    expect(events).toEqual(['stop', 'scale', 'scale']);
+    await stopper.check(); // done: nothing more
+    expect(events).toEqual(['stop', 'scale', 'scale']);
+  });
+});
+
+describe('IdleStopper start', () => {
+  it('should count its own start as activity (a slow `workspace up` made the agent long after the container started)', async () => {
+    let now = T0 + 120_000;
+    const calls: string[] = [];
+    const stopper = new IdleStopper({
+      container: 'c1',
+      timeoutSeconds: 60,
+      tunnelActivity: () => undefined,
+      now: () => now,
+      docker: {
+        inspectContainer: (): Promise<ContainerDetails> => Promise.resolve({ Id: 'c1', Name: '/c1', State: { Running: true, StartedAt: new Date(T0).toISOString() } }),
+        stopContainer: (id) => {
+          calls.push(id);
+          return Promise.resolve();
+        },
+      },
+    });
+    await stopper.check();
+    expect(calls).toEqual([]);
+    now += 60_000;
+    await stopper.check();
+    expect(calls).toEqual(['c1']);
+  });
+});

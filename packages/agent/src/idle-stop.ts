@@ -17,6 +17,11 @@ export interface IdleStopOptions {
   /** The activity file's mtime in ms, undefined when it does not exist. */
   mtime?: (path: string) => number | undefined;
   intervalMs?: number;
+  /**
+   * Runs once the container is stopped for idleness (kube-pod: scale the host's Deployment to zero,
+   * which ends this agent too). Retried at each check until it succeeds.
+   */
+  afterStop?: (() => Promise<void>) | undefined;
 }
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -34,11 +39,16 @@ export class IdleStopper {
   #checking: Promise<void> | undefined;
   #lastActivity: number | undefined;
   #stoppedAt: number | undefined;
+  #afterStopPending = false;
+
+  /** The agent is (re)made by `workspace up`/`start`, or restarted with a resumed host: that is activity too. */
+  readonly #createdAt: number;
 
   constructor(options: IdleStopOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
     this.#mtime = options.mtime ?? fileMtime;
+    this.#createdAt = this.#now();
   }
 
   start(): void {
@@ -68,20 +78,31 @@ export class IdleStopper {
     return this.#checking;
   }
 
+  async #afterStop(): Promise<void> {
+    (this.#o.logger ?? silentLogger).info({ container: this.#o.container }, 'stopping the idle host');
+    await this.#o.afterStop!();
+    this.#afterStopPending = false;
+  }
+
   async #check(): Promise<void> {
     const log = this.#o.logger ?? silentLogger;
     try {
+      if (this.#afterStopPending) return await this.#afterStop();
       const details = await this.#o.docker.inspectContainer(this.#o.container);
       if (!details.State?.Running) return;
       const started = Date.parse(details.State.StartedAt ?? '');
       if (this.#stoppedAt !== undefined && started > this.#stoppedAt) this.#stoppedAt = undefined;
-      const times = [Number.isNaN(started) ? undefined : started, this.#o.tunnelActivity(), this.fileActivity()].filter((t): t is number => t !== undefined);
+      const times = [this.#createdAt, Number.isNaN(started) ? undefined : started, this.#o.tunnelActivity(), this.fileActivity()].filter((t): t is number => t !== undefined);
       this.#lastActivity = times.length ? Math.max(...times) : undefined;
       const idleMs = this.#now() - (this.#lastActivity ?? this.#now());
       if (idleMs < this.#o.timeoutSeconds * 1_000) return;
       log.info({ container: this.#o.container, idleSeconds: Math.round(idleMs / 1_000) }, 'stopping the idle workspace container');
       await this.#o.docker.stopContainer(this.#o.container);
       this.#stoppedAt = this.#now();
+      if (this.#o.afterStop) {
+        this.#afterStopPending = true;
+        await this.#afterStop();
+      }
     } catch (err) {
       log.warn({ err: describeError(err), container: this.#o.container }, 'idle check failed');
     }

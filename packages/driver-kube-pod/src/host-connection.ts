@@ -1,6 +1,7 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { PreevyError, type DockerConnection } from '@preevy/core';
 import { newestReadyPod, podProblems } from './deployment-rollout.js';
+import { hostStoppedError, scaledToZero } from './host-scale.js';
 import { apiServerOf, kubeError } from './kube-errors.js';
 import { forwardPort } from './port-forward.js';
 import { DOCKER_PORT } from './wait-host-ready.js';
@@ -33,6 +34,10 @@ export const findReadyPod = async (kc: KubeConfig, { namespace, selector }: Pick
     });
   const ready = newestReadyPod(pods)?.metadata?.name;
   if (ready !== undefined) return ready;
+  if (pods.length === 0) {
+    const stopped = await scaledToZero(kc, { namespace, selector });
+    if (stopped) throw hostStoppedError(namespace, stopped);
+  }
   const problems = podProblems(pods);
   throw new PreevyError(
     `No ready pod of the Docker host (${selector}) in namespace ${namespace}${pods.length === 0 ? ': none exists' : problems.length > 0 ? `: ${problems.join('; ')}` : ': not ready yet'}`,

@@ -3,12 +3,13 @@ import { LABELS, MANAGED_BY, PreevyError, remoteAgentReaches, type DockerHost, t
 import { applyObjects } from './apply-objects.js';
 import { deleteEnvironmentObjects, pruneEnvironmentObjects, type ObjectKind } from './delete-objects.js';
 import { ensureNamespace } from './ensure-namespace.js';
-import { connectToHost } from './host-connection.js';
+import { connectToHost, findReadyPod } from './host-connection.js';
 import { loadKubeConfig } from './kube-config.js';
 import { markLastUp } from './mark-last-up.js';
 import { KUBE_ANNOTATIONS, KUBE_LABELS, labelSelector } from './kube-labels.js';
 import { listHostDeployments, type HostDeployment } from './list-host-deployments.js';
 import { KUBE_POD_OPTIONS, type KubePodOptions } from './options.js';
+import { hostSelfStop, resumeHost } from './host-scale.js';
 import { hostId, renderHostTemplate, validateHostObjects } from './template/index.js';
 import { waitForHost } from './wait-host-ready.js';
 
@@ -22,6 +23,8 @@ export interface KubePodHostState extends Record<string, unknown> {
   selector: string;
   /** Every kind the template had, so `down` deletes each (by the env's labels). */
   kinds: ObjectKind[];
+  /** The workspace agent scales the Deployment to zero once idle (its first container runs dockerd, for the exec that reads the API address). */
+  idleScaleDown?: { container: string } | undefined;
 }
 
 const envLabels = (profileId: string, envId?: string): Record<string, string> => ({
@@ -90,13 +93,15 @@ export const createKubePodDriver = (
       return remoteAgentReaches(address, 'a pod');
     },
 
-    async ensureHost({ envId, profileId, labels, progress, previous, signal }) {
+    async ensureHost({ envId, profileId, labels, progress, previous, signal, idleSelfStop }) {
       const config = kubeConfig();
       // The same host id as before, so the same objects are updated: from the record, else from the cluster.
       const listedPrior = previous ? undefined : (await listed(hostsSelector(profileId, envId)))[0];
       const prior = previous ? stateOf(previous) : listedPrior && listedState(listedPrior);
       const id = prior?.hostId ?? hostId(envId);
-      const rendered = await renderHostTemplate({ ...(options.template ? { templatePath: options.template } : {}), context: { namespace, id, labels, options } });
+      // Only with a volume: scaling an emptyDir host to zero would lose the workspace.
+      const idleScaleDown = Boolean(idleSelfStop && options['storage-size']);
+      const rendered = await renderHostTemplate({ ...(options.template ? { templatePath: options.template } : {}), context: { namespace, id, labels, options, idleScaleDown } });
       const { objects, deployment } = validateHostObjects(rendered.objects, { namespace, templatePath: rendered.templatePath });
       // The kinds ride on every object, so `down` from a machine without the record deletes each of them.
       const kinds = [...new Map(objects.map((o) => [`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion, kind: o.kind }])).values()];
@@ -123,21 +128,32 @@ export const createKubePodDriver = (
           })
         : [];
       const name = deployment.metadata.name as string;
+      // An explicit up/start resumes a host its workspace agent scaled to zero (the template leaves replicas alone).
+      const created = applied.some((a) => a.kind === 'Deployment' && a.name === name && a.action === 'created');
+      const resumed = !created && (await resumeHost(config, { namespace, name }));
       const changed = applied.filter((a) => a.action !== 'unchanged').length + pruned.length;
       // The stamp rides beside the wait: an unchanged up pays no extra round trip for it.
       await Promise.all([
-        progress.step(`Waiting for the docker host (${changed ? `${changed} object(s) applied or removed` : 'unchanged'})`, () =>
+        progress.step(`Waiting for the docker host (${resumed ? 'resumed from zero, ' : ''}${changed ? `${changed} object(s) applied or removed` : 'unchanged'})`, () =>
           waitForHost(config, { namespace, deployment: name }, { timeoutMs, ...(signal ? { signal } : {}) }),
         ),
         markLastUp(config, { namespace, deployment: name, at: now() }),
       ]);
       const matchLabels = ((deployment.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels) ?? { [KUBE_LABELS.hostId]: id };
-      return hostOf(envId, { profileId, namespace, hostId: id, deployment: name, selector: labelSelector(matchLabels), kinds });
+      const podSpec = (deployment.spec as { template?: { spec?: { automountServiceAccountToken?: boolean; containers?: { name?: string }[] } } } | undefined)?.template?.spec;
+      // A custom template that gives the pod no token gets no scale to zero: the container's idle stop still works.
+      const dockerContainer = podSpec?.containers?.[0]?.name;
+      const scaleDown = idleScaleDown && podSpec?.automountServiceAccountToken !== false && dockerContainer ? { container: dockerContainer } : undefined;
+      return hostOf(envId, { profileId, namespace, hostId: id, deployment: name, selector: labelSelector(matchLabels), kinds, ...(scaleDown ? { idleScaleDown: scaleDown } : {}) });
     },
 
     async connect(host) {
-      const { namespace: ns, selector } = stateOf(host);
-      return connectToHost(kubeConfig(), { namespace: ns, selector });
+      const { namespace: ns, selector, deployment, idleScaleDown } = stateOf(host);
+      const conn = await connectToHost(kubeConfig(), { namespace: ns, selector });
+      if (!idleScaleDown) return conn;
+      return Object.assign(conn, {
+        idleSelfStop: async () => hostSelfStop(kubeConfig(), { namespace: ns, name: deployment, pod: await findReadyPod(kubeConfig(), { namespace: ns, selector }), container: idleScaleDown.container }),
+      });
     },
 
     async removeHost(host, { signal } = {}) {

@@ -13,6 +13,7 @@ export interface KubePodOptions extends Record<string, unknown> {
   'dind-image': string;
   'create-namespace': boolean;
   'service-account'?: string | undefined;
+  'cluster-role'?: string | undefined;
   'storage-size'?: string | undefined;
   'storage-class'?: string | undefined;
   cpu: string;
@@ -31,6 +32,7 @@ export const KUBE_POD_OPTIONS: readonly DriverOptionDescriptor[] = [
   { name: 'dind-image', type: 'string', env: 'PREEVY_KUBE_POD_DIND_IMAGE', default: DEFAULT_DIND_IMAGE, description: 'Docker-in-Docker image of the host.' },
   { name: 'create-namespace', type: 'boolean', env: 'PREEVY_KUBE_POD_CREATE_NAMESPACE', default: false, description: 'Create the namespace when it does not exist.' },
   { name: 'service-account', type: 'string', env: 'PREEVY_KUBE_POD_SERVICE_ACCOUNT', description: "Service account of the host's pod (default: the namespace's default)." },
+  { name: 'cluster-role', type: 'string', env: 'PREEVY_KUBE_POD_CLUSTER_ROLE', description: "A ClusterRole bound (by a RoleBinding made and removed with the host) to the host's service account in its namespace; the pod then gets its token." },
   { name: 'storage-size', type: 'string', env: 'PREEVY_KUBE_POD_STORAGE_SIZE', description: 'Size of a PersistentVolumeClaim for /var/lib/docker, e.g. 20Gi (empty: an emptyDir).' },
   { name: 'storage-class', type: 'string', env: 'PREEVY_KUBE_POD_STORAGE_CLASS', description: 'Storage class of that claim (empty: the cluster default).' },
   { name: 'cpu', type: 'string', env: 'PREEVY_KUBE_POD_CPU', default: '250m', description: 'CPU request of the host (a Kubernetes quantity).' },

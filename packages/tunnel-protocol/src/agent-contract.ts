@@ -36,6 +36,8 @@ export const AGENT_ENV = Object.freeze({
   idleTimeoutSeconds: 'PREEVY_IDLE_TIMEOUT_SECONDS',
   /** A file whose modification time is activity too (the workspace SSH server touches it). */
   activityFile: 'PREEVY_ACTIVITY_FILE',
+  /** `namespace/name` of the Deployment that runs the agent's host: scaled to zero after the idle stop (kube-pod). */
+  idleScaleDeployment: 'PREEVY_IDLE_SCALE_DEPLOYMENT',
 });
 
 /** Default port of the agent's state endpoint: unlikely to clash with a service's own port. */
@@ -90,7 +92,7 @@ export interface AgentSettings {
   /** Where the code came from (CI), shown on the environment's index page; absent outside CI. */
   envInfo?: EnvInfo;
   /** A workspace: stop this container after this many seconds with no activity (tunnel visitors, the activity file). */
-  idleStop?: { container: string; timeoutSeconds: number };
+  idleStop?: { container: string; timeoutSeconds: number; scaleDeployment?: { namespace: string; name: string } };
   /** A file whose modification time is activity (a workspace's SSH sessions): in `lastActivityAt`, which a machine's idle stop reads, and for `idleStop`. */
   activityFile?: string;
 }
@@ -111,6 +113,7 @@ export const agentEnvironment = (s: AgentSettings): Record<string, string> => ({
     ? {
         [AGENT_ENV.idleStopContainer]: s.idleStop.container,
         [AGENT_ENV.idleTimeoutSeconds]: String(s.idleStop.timeoutSeconds),
+        ...(s.idleStop.scaleDeployment ? { [AGENT_ENV.idleScaleDeployment]: `${s.idleStop.scaleDeployment.namespace}/${s.idleStop.scaleDeployment.name}` } : {}),
       }
     : {}),
   ...(s.activityFile ? { [AGENT_ENV.activityFile]: s.activityFile } : {}),

@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
-# Build kube-apiserver, kube-controller-manager, kube-scheduler, kubelet and kubectl from the
+# Build kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy and kubectl from the
 # published k8s.io/kubernetes Go module (through the Go module proxy), with a generated wrapper
 # module whose staging `replace`s are read from the go.mod the proxy serves (never hard-coded).
 #   output: $PREEVY_TEST_CACHE/kube/<version>/bin/{kube-apiserver,...,kubectl}
 #   log:    $PREEVY_TEST_CACHE/logs/kube-build-<version>.log
-# Idempotent: skips when all five binaries exist. Prints the bin dir on stdout.
+# Idempotent: skips when all binaries exist, and builds only the missing ones otherwise (so a cache
+# made before kube-proxy was added only compiles kube-proxy). Prints the bin dir on stdout.
 #   KUBE_VERSION=v1.28.15  build another version (default: the pinned $KUBE_PINNED; falls back to
 #                          $KUBE_FALLBACK if that build fails)
 source "$(dirname "$0")/../lib.sh"
 command -v go >/dev/null || die "no go toolchain on PATH (needed to build Kubernetes from the module proxy)"
 
-KUBE_CMDS="kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl"
+KUBE_CMDS="kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl"
 # One pinned version, so every machine tests against the same Kubernetes (v1.30 is the last patch
 # of its line: nothing newer can appear under it).
 KUBE_PINNED=v1.30.14
 KUBE_FALLBACK=v1.28.15
 
-have_all() { local d="$1"; for c in $KUBE_CMDS; do [ -x "$d/$c" ] || return 1; done; }
+missing_cmds() { local d="$1"; for c in $KUBE_CMDS; do [ -x "$d/$c" ] || echo "$c"; done; }
+have_all() { [ -z "$(missing_cmds "$1")" ]; }
 
 build_version() {
   local V="$1" dir="$PREEVY_TEST_CACHE/kube/$1" log="$INFRA_LOGS/kube-build-$1.log"
@@ -40,7 +42,7 @@ build_version() {
   say "kubernetes $V: $(echo "$staging" | wc -w) staging modules pinned at $sv; compiling (about 5 min cold on 2 cores)"
   local minor; minor=$(echo "$V" | cut -d. -f2)
   local ld="-s -w -X k8s.io/component-base/version.gitVersion=$V -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/client-go/pkg/version.gitVersion=$V -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor"
-  local pkgs=(); for c in $KUBE_CMDS; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+  local pkgs=(); for c in $(missing_cmds "$dir/bin"); do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
   local t0=$SECONDS
   ( cd "$w" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -tags providerless,selinux,notest \
       -ldflags "$ld" -o "$dir/bin/" "${pkgs[@]}" ) >>"$log" 2>&1 \

@@ -35,7 +35,7 @@ if node_link_up && BIN=$(kube_bin_dir) && pid_of kubelet >/dev/null && pid_of ku
 fi
 
 # 2. Kubelet first (so it does not restart what is being stopped), then the control plane.
-stop kubelet
+stop kubelet kube-proxy
 stop kube-scheduler kube-controller-manager kube-apiserver
 stop etcd
 

@@ -21,11 +21,51 @@ fail() { # fail MESSAGE [daemon...]: print log tails of the daemons (all by defa
 
 kctl() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
 
+# start NAME CMD...: run a daemon in the netns, in its own session, log to a file, record its pid
+start() {
+  local name="$1"; shift
+  nsenter --net="$KUBE_NETNS_FILE" setsid "$@" >>"$KUBE_LOGS/$name.log" 2>&1 </dev/null &
+  echo $! >"$KUBE_RUN/$name.pid"
+}
+
 # --- already up? ------------------------------------------------------------------------
 all_running() { for d in $KUBE_DAEMONS; do pid_of "$d" >/dev/null || return 1; done; }
+# kube-proxy (iptables mode) makes ClusterIP services route from pods, above all `kubernetes`
+# (10.96.0.1:443 -> the apiserver), which in-cluster clients such as a workspace agent that scales
+# its own host to zero dial. Started apart from KUBE_DAEMONS so a node from before it was added gets
+# it without a restart; pods get the route to the service range from the CNI config (new pods only).
+CNI_CONF="$KUBE_RUN/cni/10-preevy-test.conflist"
+ensure_kube_proxy() {
+  if [ -f "$CNI_CONF" ] && ! grep -q "$KUBE_SERVICE_CIDR" "$CNI_CONF"; then
+    sed -i "s#\"routes\": \[{\"dst\": \"$KUBE_HOST_IP/32\"}\]#\"routes\": [{\"dst\": \"$KUBE_HOST_IP/32\"}, {\"dst\": \"$KUBE_SERVICE_CIDR\"}]#" "$CNI_CONF"
+    grep -q "$KUBE_SERVICE_CIDR" "$CNI_CONF" || die "could not add the service route to $CNI_CONF"
+  fi
+  pid_of kube-proxy >/dev/null && return 0
+  [ -x "$BIN/kube-proxy" ] || BIN=$(bash "$HERE/build.sh" | tail -1)
+  cat >"$KUBE_RUN/kube-proxy-config.yaml" <<YAML
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+mode: iptables
+clientConnection: {kubeconfig: $KUBECONFIG_FILE}
+hostnameOverride: $KUBE_NODE_NAME
+clusterCIDR: $KUBE_POD_CIDR
+bindAddress: $KUBE_NODE_IP
+healthzBindAddress: 127.0.0.1:10256
+metricsBindAddress: 127.0.0.1:10249
+# 0: leave the conntrack sysctls alone (global, not the netns's own; as kind does).
+conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
+YAML
+  : >"$KUBE_LOGS/kube-proxy.log"
+  say "kube-proxy: starting (iptables mode)"
+  start kube-proxy "$BIN/kube-proxy" --config="$KUBE_RUN/kube-proxy-config.yaml" --v=1
+  # Ready once the `kubernetes` service has its rule in the netns.
+  wait_for 30 sh -c "kill -0 \$(cat '$KUBE_RUN/kube-proxy.pid') || exit 2; nsenter --net='$KUBE_NETNS_FILE' iptables-save -t nat | grep -q 'default/kubernetes:https'" \
+    || fail "kube-proxy did not program the kubernetes service within 30s" kube-proxy
+}
+
 if node_link_up && all_running && BIN=$(kube_bin_dir) \
    && kctl get node "$KUBE_NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -qx True; then
-  say "node $KUBE_NODE_NAME is already Ready"; echo "$KUBECONFIG_FILE"; exit 0
+  say "node $KUBE_NODE_NAME is already Ready"; ensure_kube_proxy; echo "$KUBECONFIG_FILE"; exit 0
 fi
 if [ -e "$KUBE_NETNS_FILE" ] || [ -d "$KUBE_RUN" ]; then
   say "leftovers of an earlier run found: cleaning them up first"
@@ -103,12 +143,6 @@ current-context: preevy-test
 YAML
 chmod 600 "$KUBECONFIG_FILE.tmp"; mv "$KUBECONFIG_FILE.tmp" "$KUBECONFIG_FILE"
 
-# start NAME CMD...: run a daemon in the netns, in its own session, log to a file, record its pid
-start() {
-  local name="$1"; shift
-  nsenter --net="$KUBE_NETNS_FILE" setsid "$@" >>"$KUBE_LOGS/$name.log" 2>&1 </dev/null &
-  echo $! >"$KUBE_RUN/$name.pid"
-}
 alive() { pid_of "$1" >/dev/null || { echo "$1 exited" >&2; return 2; }; }
 
 # --- containerd (own root, state, socket, CNI dir) --------------------------------------
@@ -116,7 +150,7 @@ cat >"$KUBE_RUN/cni/10-preevy-test.conflist" <<JSON
 {"cniVersion": "0.4.0", "name": "preevy-test", "plugins": [
   {"type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": false,
    "ipam": {"type": "host-local", "dataDir": "$KUBE_RUN/cni-ipam", "ranges": [[{"subnet": "$KUBE_POD_CIDR"}]],
-            "routes": [{"dst": "$KUBE_HOST_IP/32"}]}}
+            "routes": [{"dst": "$KUBE_HOST_IP/32"}, {"dst": "$KUBE_SERVICE_CIDR"}]}}
 ]}
 JSON
 cat >"$KUBE_RUN/containerd/config.toml" <<TOML
@@ -234,5 +268,6 @@ wait_for "$KUBE_WAIT_READY" node_ready || {
 }
 # Pods are rejected until the default ServiceAccount exists.
 wait_for 60 kctl get serviceaccount default -n default || fail "no default ServiceAccount within 60s" kube-controller-manager
+ensure_kube_proxy
 say "node $KUBE_NODE_NAME Ready after $((SECONDS - T0))s; kubeconfig: $KUBECONFIG_FILE (kubectl: $BIN/kubectl)"
 echo "$KUBECONFIG_FILE"

@@ -33,6 +33,20 @@ export interface DockerConnection extends AsyncDisposable {
    * `lastActivityAt`: a workspace there needs its agent even without ports, so SSH sessions count.
    */
   stopsWhenIdle?: boolean;
+  /**
+   * When the host was made able to stop itself after its workspace idles (`EnsureHostRequest.idleSelfStop`,
+   * kube-pod with a volume): what the agent beside the workspace needs for that. Undefined: the host keeps running.
+   */
+  idleSelfStop?: () => Promise<HostSelfStop | undefined>;
+}
+
+/** How an agent on the host stops the host itself: scale its Deployment to zero (kube-pod; the volume stays). */
+export interface HostSelfStop {
+  scaleDeployment: { namespace: string; name: string };
+  /** Environment the agent needs to reach the API (e.g. KUBERNETES_SERVICE_HOST/PORT as the host sees them). */
+  env: Record<string, string>;
+  /** Host paths bind-mounted read-only into the agent at the same path (the pod's service-account token). */
+  mounts: string[];
 }
 
 /** The environment of a docker CLI process bound to the connection's engine: the one place DOCKER_HOST is set. */
@@ -53,6 +67,11 @@ export interface EnsureHostRequest {
   previous?: DockerHost | undefined;
   /** Aborted on Ctrl-C: waits stop at once and nothing more is created. */
   signal?: AbortSignal | undefined;
+  /**
+   * A workspace with an idle timeout runs there: a driver that can let the host stop itself once
+   * the workspace idles (kube-pod with a volume: scale to zero) sets that up; the next ensureHost resumes it.
+   */
+  idleSelfStop?: boolean | undefined;
 }
 
 /** Where the agent will dial the tunnel server (host name or address, and port). */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { agentEnvironment, COMPOSE_LABELS, LABELS, SERVICE_LABELS } from '@preevy/tunnel-protocol';
 import { PreevyError } from '../errors/preevy-error.js';
+import type { HostSelfStop } from '../driver/docker-host-driver.js';
 import type { DevcontainerJson } from './devcontainer-config.js';
 import { packArchive } from '../sync/pack-archive.js';
 import { AGENT_KEY_SECRET, agentSettings, type TunnelEndpoint } from '../up/agent-service.js';
@@ -27,6 +28,8 @@ export interface PublishRequest {
   volume: string;
   /** Stop the workspace container after this many seconds without activity. */
   idleTimeoutSeconds?: number | undefined;
+  /** After the idle stop the agent stops the host too (kube-pod: scale to zero). */
+  hostSelfStop?: HostSelfStop | undefined;
   /** The discovery project (the env id for a single-container devcontainer). */
   project: string;
   container: string;
@@ -68,9 +71,10 @@ export const ACTIVITY_FILE = '.preevy/activity';
  */
 export const runWorkspaceAgent = async (req: PublishRequest): Promise<WorkspaceUrl[]> => {
   const { envId, project, container, ports, labels, tunnel, docker } = req;
+  const selfStop = req.idleTimeoutSeconds ? req.hostSelfStop : undefined;
   const name = agentContainerName(project);
   const network = `preevy-ws-${envId}`;
-  const settings = { ports, image: req.agentImage, tunnel: { ...tunnel, baseUrl: tunnel.baseUrl.href }, container, idle: req.idleTimeoutSeconds, volume: req.volume };
+  const settings = { ports, image: req.agentImage, tunnel: { ...tunnel, baseUrl: tunnel.baseUrl.href }, container, idle: req.idleTimeoutSeconds, selfStop: req.hostSelfStop, volume: req.volume };
   const hash = createHash('sha256').update(JSON.stringify(settings)).update(req.agentKey).digest('hex').slice(0, 16);
   const current = await docker(['inspect', '--format', `{{index .Config.Labels "${AGENT_CONFIG_LABEL}"}}`, name]);
   const upToDate = current.exitCode === 0 && current.stdout.trim() === hash;
@@ -90,12 +94,14 @@ export const runWorkspaceAgent = async (req: PublishRequest): Promise<WorkspaceU
   if (!upToDate) {
     const env = agentEnvironment({
       ...agentSettings({ tunnel, envId, project, defaultAccess: 'private' }),
-      ...(req.idleTimeoutSeconds ? { idleStop: { container, timeoutSeconds: req.idleTimeoutSeconds } } : {}),
+      ...(req.idleTimeoutSeconds ? { idleStop: { container, timeoutSeconds: req.idleTimeoutSeconds, ...(selfStop ? { scaleDeployment: selfStop.scaleDeployment } : {}) } } : {}),
       // Always: a machine's own idle stop reads the SSH sessions from the agent's lastActivityAt.
       activityFile: `${VOLUME_IN_AGENT}/${ACTIVITY_FILE}`,
     });
+    const selfEnv = selfStop ? Object.entries(selfStop.env).flatMap(([k, v]) => ['--env', `${k}=${v}`]) : [];
+    const selfMounts = selfStop ? selfStop.mounts.flatMap((m) => ['--volume', `${m}:${m}:ro`]) : [];
     const created = await docker([
-      'create', '--name', name, '--restart', 'unless-stopped',
+      'create', '--name', name, '--restart', 'unless-stopped', ...selfEnv, ...selfMounts,
       ...labelArgs, '--label', `${LABELS.agent}=true`, '--label', `${COMPOSE_LABELS.project}=${project}`, '--label', `${AGENT_CONFIG_LABEL}=${hash}`,
       ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
       '--volume', '/var/run/docker.sock:/var/run/docker.sock:ro',

@@ -119,7 +119,8 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
 
   const driver = await deps.driver({ recorded: previous?.driver });
   const recorded = previous?.host?.driver === driver.name ? previous.host : undefined;
-  const host = await driver.ensureHost({ envId, profileId: profile.name, labels, progress, previous: recorded, signal: request.signal });
+  const idleTimeoutSeconds = (request.idleTimeoutSeconds ?? previous?.workspace?.idleTimeoutSeconds) || undefined;
+  const host = await driver.ensureHost({ envId, profileId: profile.name, labels, progress, previous: recorded, signal: request.signal, idleSelfStop: Boolean(idleTimeoutSeconds) });
   await using conn = await driver.connect(host);
   const docker = dockerCli(run, conn.dockerHost, folder);
   // No record before the workspace exists: `workspace down` of a failed one finds its resources by labels.
@@ -182,7 +183,6 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
   // The SSH server (running as the remote user) touches it while sessions are open: the agent's idle watch reads it.
   if (!current || !previous?.workspace) await docker(['exec', '-u', 'root', result.containerId, 'sh', '-c', `touch "$1" && chown "$2": "$1"`, 'sh', `${WORKSPACES_MOUNT}/${ACTIVITY_FILE}`, result.remoteUser]);
   if (sync.sent && result.remoteUser !== 'root') await docker(['exec', '-u', 'root', result.containerId, 'chown', '-R', `${result.remoteUser}:`, `${WORKSPACES_MOUNT}/${sourceDir}`]);
-  const idleTimeoutSeconds = (request.idleTimeoutSeconds ?? previous?.workspace?.idleTimeoutSeconds) || undefined;
   // The agent publishes the ports, runs the container's idle stop, and tells a machine that stops itself when idle about SSH sessions.
   const urls = ports.length || idleTimeoutSeconds || conn.stopsWhenIdle
     ? await progress.step(ports.length ? `Publishing ${ports.length} port(s)` : idleTimeoutSeconds ? 'Starting the idle watch' : 'Starting the activity report', async () => {
@@ -191,7 +191,7 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
         const { tag } = await ensureImage({ repository: 'preevy/agent', context: agentContext, buildArgs: { BASE_IMAGE: request.runtimeBaseImage ?? DEFAULT_AGENT_BASE_IMAGE }, dockerHost: onHost.dockerHost, run });
         if (!conn.seesLocalFiles) await transferImages({ images: [tag], from: LOCAL_ENGINE, to: conn, run, pipe, signal: request.signal });
         return runWorkspaceAgent({
-          envId, volume, idleTimeoutSeconds, project: envId, container: result.containerId, ports, labels, tunnel: await deps.tunnel(), agentImage: tag,
+          envId, volume, idleTimeoutSeconds, hostSelfStop: idleTimeoutSeconds ? await conn.idleSelfStop?.() : undefined, project: envId, container: result.containerId, ports, labels, tunnel: await deps.tunnel(), agentImage: tag,
           agentKey: await store.readPrivateKey(profile.name), docker, poll: pollUntil(clock), deadline: clock.now() + 60_000, signal: request.signal,
         });
       })

@@ -48,6 +48,36 @@ const rejection = async (promise: Promise<unknown>): Promise<PreevyError> => {
   return err as PreevyError;
 };
 
+describe('renderHostTemplate, the default template: API access', () => {
+  it('should give the pod no token and make no RBAC objects by default', async () => {
+    const { rendered, deployment } = await renderValid(undefined);
+    expect(rendered.objects.map((o) => o.kind)).toEqual(['Deployment', 'NetworkPolicy']);
+    expect(podSpecOf(deployment)).toMatchObject({ automountServiceAccountToken: false });
+    expect(podSpecOf(deployment).serviceAccountName).toBeUndefined();
+  });
+
+  it('should let the pod patch only its own deployments/scale when it scales to zero once idle', async () => {
+    const { rendered, deployment } = await renderValid(undefined, { ...contextWith({ 'storage-size': '1Gi' }), idleScaleDown: true });
+    expect(rendered.objects.map((o) => o.kind)).toEqual(['PersistentVolumeClaim', 'ServiceAccount', 'Role', 'RoleBinding', 'Deployment', 'NetworkPolicy']);
+    const role = byKind(rendered.objects, 'Role')[0]!;
+    expect(role.rules).toEqual([{ apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: ['my-env-abc123'], verbs: ['get', 'patch'] }]);
+    const binding = byKind(rendered.objects, 'RoleBinding')[0]!;
+    expect(binding).toMatchObject({ roleRef: { kind: 'Role', name: 'my-env-abc123-idle-scale' }, subjects: [{ kind: 'ServiceAccount', name: 'my-env-abc123', namespace: 'preview' }] });
+    expect(podSpecOf(deployment)).toMatchObject({ serviceAccountName: 'my-env-abc123', automountServiceAccountToken: true });
+  });
+
+  it('should bind --kube-pod-cluster-role in the namespace to the given service account, making none of its own', async () => {
+    const { rendered, deployment } = await renderValid(undefined, contextWith({ 'cluster-role': 'view', 'service-account': 'builder' }));
+    expect(rendered.objects.map((o) => o.kind)).toEqual(['RoleBinding', 'Deployment', 'NetworkPolicy']);
+    expect(byKind(rendered.objects, 'RoleBinding')[0]).toMatchObject({
+      metadata: { name: 'my-env-abc123-cluster-role', namespace: 'preview' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [{ kind: 'ServiceAccount', name: 'builder', namespace: 'preview' }],
+    });
+    expect(podSpecOf(deployment)).toMatchObject({ serviceAccountName: 'builder', automountServiceAccountToken: true });
+  });
+});
+
 describe('renderHostTemplate, the default template', () => {
   it('should render a docker-host Deployment and a NetworkPolicy in the namespace, labelled on every object', async () => {
     const { rendered, deployment, dockerContainer } = await renderValid(undefined);
@@ -58,7 +88,9 @@ describe('renderHostTemplate, the default template', () => {
       expect(o.metadata.labels).toMatchObject(LABELS);
     }
     expect(deployment.metadata).toMatchObject({ name: 'my-env-abc123', labels: { 'app.kubernetes.io/component': 'docker-host' } });
-    expect(deployment.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' }, selector: { matchLabels: { 'dev.preevy.host-id': 'my-env-abc123' } } });
+    // replicas left to its default (1), so server-side apply never undoes an idle scale to zero
+    expect((deployment.spec as { replicas?: number }).replicas).toBeUndefined();
+    expect(deployment.spec).toMatchObject({ strategy: { type: 'Recreate' }, selector: { matchLabels: { 'dev.preevy.host-id': 'my-env-abc123' } } });
     // The selector is immutable: only the host id, never the labels that may change.
     expect(Object.keys((deployment.spec as { selector: { matchLabels: object } }).selector.matchLabels)).toEqual(['dev.preevy.host-id']);
     expect((deployment.spec as { template: { metadata: unknown } }).template.metadata).toMatchObject({

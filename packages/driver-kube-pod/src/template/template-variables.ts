@@ -8,6 +8,8 @@ export interface HostTemplateContext {
   /** Put on every object the template renders (`labels | yamlEntries(indent)`). */
   labels: Record<string, string>;
   options: KubePodOptions;
+  /** A workspace's agent will scale the Deployment to zero once idle (the template grants it that). */
+  idleScaleDown?: boolean;
 }
 
 const camelCase = (name: string): string => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -24,7 +26,7 @@ export const templateVariables = (context: HostTemplateContext): Record<string, 
   // Every declared option, also one the resolved options leave out: the render error then says "unset", not "no such variable".
   for (const { name } of KUBE_POD_OPTIONS) variables[camelCase(name)] = null;
   for (const [name, value] of Object.entries(context.options)) variables[camelCase(name)] = value ?? null;
-  return { ...variables, namespace: context.namespace, id: context.id, labels: context.labels, options: context.options };
+  return { ...variables, namespace: context.namespace, id: context.id, labels: context.labels, options: context.options, idleScaleDown: context.idleScaleDown ?? false };
 };
 
 /**

@@ -36,7 +36,10 @@ export default class WorkspaceLs extends BaseCommand<typeof WorkspaceLs> {
           const { conn } = await openWorkspace(store, profile, driver, ws.name);
           await using _ = conn;
           return await workspaceStatus(ws, conn); // awaited here: the connection closes when this function returns
-        })().catch((err: unknown): WorkspaceStatus => ({ state: `unreachable (${(err as Error).message})` }));
+        })().catch((err: unknown): WorkspaceStatus =>
+          // kube-pod: the agent scaled the host to zero after the idle stop; the volume is kept.
+          (err as { code?: unknown }).code === 'HOST_STOPPED' ? { state: 'stopped (host scaled to zero)' } : { state: `unreachable (${(err as Error).message})` },
+        );
         return { name: ws.name, driver: r.driver, ...status, lastUpAt: r.lastUpAt, workspaceFolder: ws.workspaceFolder, source: ws.source };
       }),
     );
