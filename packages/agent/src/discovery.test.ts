@@ -68,7 +68,7 @@ describe('discoverTunnels', () => {
   });
 
   it('should add the ports of the workspace tunnels label to the published ones, with the names it gives', () => {
-    const c = container({ service: 'app', labels: { [LABELS.tunnels]: '3000=web,9229' }, ports: published(8080) });
+    const c = container({ service: 'app', labels: { [LABELS.tunnels]: '3000:web,9229' }, ports: published(8080) });
     const { tunnels, warnings } = discover([c]);
     expect(warnings).toEqual([]);
     expect(tunnels.map((t) => [t.port, t.name, t.requestString])).toEqual([
@@ -79,9 +79,9 @@ describe('discoverTunnels', () => {
   });
 
   it('should warn about and ignore tunnels label entries that are not PORT or PORT=DNS-LABEL', () => {
-    const { tunnels, warnings } = discover([container({ service: 'app', labels: { [LABELS.tunnels]: '3000=Web_UI,x,4000=ok' } })]);
+    const { tunnels, warnings } = discover([container({ service: 'app', labels: { [LABELS.tunnels]: '3000:Web_UI,x,4000:ok' } })]);
     expect(tunnels.map((t) => `${t.port}:${t.name}`)).toEqual(['4000:ok']);
-    expect(warnings).toEqual([expect.stringContaining('"3000=Web_UI", "x"')]);
+    expect(warnings).toEqual([expect.stringContaining('"3000:Web_UI", "x"')]);
   });
 
   it('should warn about and skip invalid preevy.expose entries', () => {

@@ -94,7 +94,7 @@ export const discoverTunnels = (containers: readonly ContainerSummary[], options
     }
     // A workspace's forwarded ports (published or not) and the names it gives them.
     const named = parseTunnelList(label(c, LABELS.tunnels) ?? '');
-    if (named.bad.length) warnings.push(`service "${service}": label ${LABELS.tunnels}: expected PORT or PORT=NAME (a DNS label), received ${named.bad.map((b) => `"${b}"`).join(', ')}; ignored`);
+    if (named.bad.length) warnings.push(`service "${service}": label ${LABELS.tunnels}: expected PORT or PORT:NAME (a DNS label), received ${named.bad.map((b) => `"${b}"`).join(', ')}; ignored`);
     const names = new Map(named.entries.map((e) => [e.port, e.name]));
     const ports = [...new Set([...ruled, ...names.keys()])].sort((a, b) => a - b);
     if (ports.length === 0) continue;

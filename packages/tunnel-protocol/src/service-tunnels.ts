@@ -74,15 +74,18 @@ export interface NamedPort {
   name?: string | undefined;
 }
 
-/** Writes the `tunnels` label: `8080=web,9229`. Pure. */
-export const formatTunnelList = (entries: readonly NamedPort[]): string => entries.map((e) => (e.name ? `${e.port}=${e.name}` : String(e.port))).join(',');
+/**
+ * Writes the `tunnels` label: `8080:web,9229`. No `=` in it: the devcontainer CLI cuts an
+ * `--id-label` value at its second `=` and then never finds the container it made. Pure.
+ */
+export const formatTunnelList = (entries: readonly NamedPort[]): string => entries.map((e) => (e.name ? `${e.port}:${e.name}` : String(e.port))).join(',');
 
 /** Reads the `tunnels` label; a bad port or a name that is not a DNS label lands in `bad`. Pure. */
 export const parseTunnelList = (raw: string): { entries: NamedPort[]; bad: string[] } => {
   const entries: NamedPort[] = [];
   const bad: string[] = [];
   for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const m = /^(\d{1,5})(?:=(.*))?$/.exec(part);
+    const m = /^(\d{1,5})(?::(.*))?$/.exec(part);
     const port = m ? Number(m[1]) : NaN;
     const name = m?.[2];
     if (!(port >= 1 && port <= 65535) || (name !== undefined && !isDnsLabel(name))) bad.push(part);

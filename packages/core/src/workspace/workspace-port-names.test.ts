@@ -43,7 +43,7 @@ describe('forwardedWorkspacePorts', () => {
 
   it('should give each service its dev.preevy.tunnels label value', () => {
     const ports = forwardedWorkspacePorts({ forwardPorts: [3000, 'web:80'], portsAttributes: { 3000: { label: 'ui' } } }, 'app', true);
-    expect(tunnelLabelsByService(ports)).toEqual({ app: '3000=ui', web: '80=web-80' });
+    expect(tunnelLabelsByService(ports)).toEqual({ app: '3000:ui', web: '80:web-80' });
   });
 });
 
@@ -55,11 +55,11 @@ describe('expectedWorkspacePorts', () => {
 
   it('should expect the published ports and the named ones, as the agent discovers them, skipping the agent and stopped containers', () => {
     const ports = expectedWorkspacePorts([
-      c('app', { 'dev.preevy.tunnels': '3000=ui' }, []),
+      c('app', { 'dev.preevy.tunnels': '3000:ui' }, []),
       c('web', {}, [80]),
       c('preevy_agent', { 'dev.preevy.agent': 'true' }, [9000]),
       c('db', {}, [5432], false),
-      c('workspace', { 'preevy.expose': '8080', 'dev.preevy.tunnels': '8080=8080' }, [9999]),
+      c('workspace', { 'preevy.expose': '8080', 'dev.preevy.tunnels': '8080:8080' }, [9999]),
     ]);
     expect(ports).toEqual([
       { service: 'app', port: 3000, name: 'ui' },
@@ -69,7 +69,7 @@ describe('expectedWorkspacePorts', () => {
   });
 
   it('should refuse a forwarded name that a published port takes too', () => {
-    expect(() => expectedWorkspacePorts([c('app', { 'dev.preevy.tunnels': '3000=web-80' }, []), c('web', {}, [80])])).toThrow('Ports app:3000 and web:80 would share the URL name "web-80"');
+    expect(() => expectedWorkspacePorts([c('app', { 'dev.preevy.tunnels': '3000:web-80' }, []), c('web', {}, [80])])).toThrow('Ports app:3000 and web:80 would share the URL name "web-80"');
   });
 });
 

@@ -180,7 +180,7 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
   if (sync.sent && result.remoteUser !== 'root') await docker(['exec', '-u', 'root', result.containerId, 'chown', '-R', `${result.remoteUser}:`, `${WORKSPACES_MOUNT}/${sourceDir}`]);
   const idleTimeoutSeconds = (request.idleTimeoutSeconds ?? previous?.workspace?.idleTimeoutSeconds) || undefined;
   // The agent publishes the ports, runs the container's idle stop, and tells a machine that stops itself when idle about SSH sessions.
-  const composeProject = (await composeProjectOf(docker, result.containerId)) ?? envId;
+  const composeProject = composeOverride ? (result.composeProjectName ?? (await composeProjectOf(docker, result.containerId)) ?? envId) : envId;
   // A compose devcontainer publishes every port its services publish too: known once they run.
   const published = composeOverride ? expectedWorkspacePorts(await projectContainers(docker, composeProject)).length : ports.length;
   const urls = published || idleTimeoutSeconds || conn.stopsWhenIdle
