@@ -120,17 +120,25 @@ const preevyColumn = (driver) => {
   const loadImage = driver === 'kube-pod' ? ['--load-image', BASE_IMAGE] : [];
   let containerId;
   let sshConfig;
+  const prebuilt = new Set();
+  const removePrebuilt = async () => {
+    const mine = [...prebuilt].filter((i) => i.startsWith('preevy-ws-'));
+    prebuilt.clear();
+    if (mine.length) await exec('docker', ['image', 'rm', ...mine]);
+  };
   const up = async (scenario) => {
     const { ms, res } = await timed(() => must(`${driver} workspace up (${scenario})`, preevy('workspace', 'up', fx.folder, '--profile', profile, '--json', ...loadImage)));
     const out = JSON.parse(res.stdout);
     containerId = out.containerId;
+    // The prebuilt image it started from (docker: removed with the workspace, as the floor's vsc-* images are).
+    if (driver === 'docker') prebuilt.add((await exec('docker', ['inspect', '--format', '{{.Config.Image}}', containerId])).stdout.trim());
     return { ms, steps: stepDurations(res.stderr), created: out.created, sent: out.sync.sent };
   };
   return {
     fx,
     async cold(nonce) {
       await must(`${driver} workspace down`, preevy('workspace', 'down', fx.name, '--yes', '--profile', profile));
-      if (driver === 'docker') await removeBuiltImages(undefined, fx.name);
+      if (driver === 'docker') await Promise.all([removeBuiltImages(undefined, fx.name), removePrebuilt()]);
       fx.newBuild(nonce);
       return up('cold');
     },
@@ -156,7 +164,7 @@ const preevyColumn = (driver) => {
     },
     async cleanup() {
       await preevy('workspace', 'down', fx.name, '--yes', '--profile', profile);
-      if (driver === 'docker') await removeBuiltImages(undefined, fx.name);
+      if (driver === 'docker') await Promise.all([removeBuiltImages(undefined, fx.name), removePrebuilt()]);
     },
   };
 };

@@ -139,6 +139,20 @@ describe('preevy workspace credentials on the docker driver (built binary)', () 
     }
   });
 
+  it('should leave the helpers and token untouched on an unchanged up, and apply a changed token', async () => {
+    const stamp = 'stat -c %y /var/lib/preevy-workspace/git-token /usr/local/bin/git-credential-preevy ~/.docker/config.json';
+    const before = (await inContainer(stamp)).stdout;
+    expect(before.split('\n').filter(Boolean)).toHaveLength(3);
+    const same = await preevy(['workspace', 'up', folder, '--git-token-host', 'ci.example.test'], { GITHUB_TOKEN: ciToken });
+    expect(same.exitCode, same.stderr).toBe(0);
+    expect((await inContainer(stamp)).stdout).toBe(before);
+    const changed = `ci-token-${randomBytes(8).toString('hex')}`;
+    secrets.push(changed);
+    const res = await preevy(['workspace', 'up', folder, '--git-token-host', 'ci.example.test'], { GITHUB_TOKEN: changed });
+    expect(res.exitCode, res.stderr).toBe(0);
+    expect((await inContainer(gitGet('ci.example.test'))).stdout).toBe(`username=x-access-token\npassword=${changed}\n`);
+  });
+
   it('should remove the token on an up without one, and place a new one on the next', async () => {
     const without = await preevy(['workspace', 'up', folder]);
     expect(without.exitCode, without.stderr).toBe(0);

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { request } from 'node:http';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import { parse } from 'yaml';
 import { execFile, type ExecResult } from '../support/exec-file.js';
 import { MOTO_CREDENTIALS, startMoto, type Moto } from '../support/moto.js';
 import { CLI_BIN, REPO_ROOT } from '../support/paths.js';
-import { offlineEnv } from '../support/preevy-e2e.js';
+import { getViaLoopback, offlineEnv } from '../support/preevy-e2e.js';
 import { bridgeGatewayAddress, startSshHost, type SshTestHost } from '../support/ssh-host.js';
 import { startTestTunnelServer, type TestTunnelServer } from '../support/test-tunnel-server.js';
 
@@ -27,18 +26,6 @@ const ENV_LABEL = 'dev.preevy.env-id';
 /** The machine stops after this many seconds idle: `--ec2-inactivity-timeout 0.5` (minutes). */
 const IDLE_SECONDS = 30;
 
-/** GET through the loopback proxy in front of the tunnel server, with the URL's Host and an optional share token. */
-const viaTunnel = (url: string, token?: string): Promise<{ status: number; body: string }> =>
-  new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const headers = { Host: u.host, ...(token ? { Authorization: `Bearer ${token}` } : {}) };
-    request({ host: '127.0.0.1', port: u.port, path: '/', headers, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString())).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    })
-      .on('error', reject)
-      .end();
-  });
 
 // A devcontainer workspace on `--driver ec2`: moto as the EC2 API and, as the "instance", the
 // stand-in SSH host (a container with a real sshd and dockerd), reached only through a proxy
@@ -116,11 +103,11 @@ describe('preevy workspace --driver ec2 (built binary, moto + stand-in host behi
 
   it('should publish forwardPorts as a private tunnel URL that answers with no ssh session open', async () => {
     expect(up.urls).toEqual([{ service: 'workspace', port: 8080, name: '8080', url: expect.stringMatching(new RegExp(`^http://8080-${envId}-[a-z0-9]+\\.wsec2\\.localhost:\\d+$`)) as string }]);
-    expect((await viaTunnel(up.urls[0]!.url)).status).toBe(401);
+    expect((await getViaLoopback(up.urls[0]!.url)).status).toBe(401);
     const signed = await preevy('urls', '--id', envId, '--include-access-credentials', '--json');
     expect(signed.exitCode, signed.stderr).toBe(0);
     const token = new URL((JSON.parse(signed.stdout) as Array<{ url: string }>)[0]!.url).searchParams.get('preevy_token')!;
-    expect(await viaTunnel(up.urls[0]!.url, token)).toEqual({ status: 200, body: 'the original text\n' });
+    expect(await getViaLoopback(up.urls[0]!.url, token)).toEqual({ status: 200, body: 'the original text\n' });
     lastVisit = Date.now();
   });
 

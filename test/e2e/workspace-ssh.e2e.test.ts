@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { request } from 'node:http';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, type ExecResult } from '../support/exec-file.js';
 import { CLI_BIN, REPO_ROOT } from '../support/paths.js';
-import { offlineEnv } from '../support/preevy-e2e.js';
+import { getViaLoopback, offlineEnv } from '../support/preevy-e2e.js';
 import { bridgeGatewayAddress, startSshHost, type SshTestHost } from '../support/ssh-host.js';
 import { startTestTunnelServer, type TestTunnelServer } from '../support/test-tunnel-server.js';
 
@@ -20,18 +19,6 @@ interface UpJson {
   urls: Array<{ port: number; url: string }>;
 }
 
-/** GET through the loopback proxy in front of the tunnel server, with the URL's Host and an optional share token. */
-const viaTunnel = (url: string, token?: string): Promise<{ status: number; body: string }> =>
-  new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const headers = { Host: u.host, ...(token ? { Authorization: `Bearer ${token}` } : {}) };
-    request({ host: '127.0.0.1', port: u.port, path: '/', headers, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString())).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    })
-      .on('error', reject)
-      .end();
-  });
 
 // A devcontainer workspace on `--driver ssh`: the stand-in host (a container with a real sshd and
 // dockerd, test/infra/ssh-host.sh) cannot see this machine's files nor pull an image, so the
@@ -96,11 +83,11 @@ describe('preevy workspace --driver ssh (built binary, stand-in SSH host)', () =
 
   it('should publish forwardPorts as a private tunnel URL that answers with no ssh session open', async () => {
     expect(up.urls).toEqual([{ service: 'workspace', port: 8080, name: '8080', url: expect.stringMatching(new RegExp(`^http://8080-${envId}-[a-z0-9]+\\.wsssh\\.localhost:\\d+$`)) as string }]);
-    expect((await viaTunnel(up.urls[0]!.url)).status).toBe(401);
+    expect((await getViaLoopback(up.urls[0]!.url)).status).toBe(401);
     const signed = await preevy('urls', '--id', envId, '--include-access-credentials', '--json');
     expect(signed.exitCode, signed.stderr).toBe(0);
     const token = new URL((JSON.parse(signed.stdout) as Array<{ url: string }>)[0]!.url).searchParams.get('preevy_token')!;
-    expect(await viaTunnel(up.urls[0]!.url, token)).toEqual({ status: 200, body: 'the original text\n' });
+    expect(await getViaLoopback(up.urls[0]!.url, token)).toEqual({ status: 200, body: 'the original text\n' });
   });
 
   it('should sync an edit on the next up without remaking the container', async () => {

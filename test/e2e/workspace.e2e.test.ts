@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { request } from 'node:http';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { stopEmbeddedTunnelServer } from '@preevy/cli';
 import { execFile } from '../support/exec-file.js';
 import { CLI_BIN, REPO_ROOT } from '../support/paths.js';
-import { labelledResources, offlineEnv } from '../support/preevy-e2e.js';
+import { getViaLoopback, labelledResources, offlineEnv } from '../support/preevy-e2e.js';
 
 interface UpJson {
   name: string;
@@ -21,18 +20,6 @@ interface UpJson {
   urls: Array<{ service: string; port: number; name: string; url: string }>;
 }
 
-/** GET through the tunnel on loopback (`*.localhost`) with the URL's Host (fetch drops a Host header) and an optional share token. */
-const viaTunnel = (url: string, token?: string): Promise<{ status: number; body: string }> =>
-  new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const headers = { Host: u.host, ...(token ? { Authorization: `Bearer ${token}` } : {}) };
-    request({ host: '127.0.0.1', port: u.port, path: '/', headers, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString())).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    })
-      .on('error', reject)
-      .end();
-  });
 
 // A devcontainer workspace on the docker driver, as a user runs it: the built binary, a folder
 // with a Dockerfile devcontainer and a local feature, the local engine.
@@ -90,11 +77,42 @@ describe('preevy workspace on the docker driver (built binary)', () => {
     expect(mounts.stdout).toContain(`volume:preevy-ws-${name}:/workspaces`);
   });
 
+  it('should start a second workspace of the same sources from the prebuilt image, and a remade container too, with no build', async () => {
+    const [imageId, tag] = (await execFile('docker', ['inspect', '--format', '{{.Image}} {{.Config.Image}}', up.containerId])).stdout.trim().split(' ');
+    expect(tag).toMatch(/^preevy-ws-[0-9a-f]{16}$/);
+    const second = join(root, `${name}-again`);
+    cpSync(folder, second, { recursive: true });
+    try {
+      const res = await preevy('workspace', 'up', second, '--json');
+      expect(res.exitCode, res.stderr).toBe(0);
+      expect(res.stderr).toContain(`Reusing the devcontainer image ${tag}`);
+      expect(res.stderr).not.toContain('Building the devcontainer');
+      const other = JSON.parse(res.stdout) as UpJson;
+      expect((await execFile('docker', ['inspect', '--format', '{{.Image}}', other.containerId])).stdout.trim()).toBe(imageId);
+      // The Dockerfile's and the feature's work is in the image; the lifecycle commands ran once.
+      const seen = await inContainer(other.containerId, 'cat /built.txt /feature.txt; echo "$WS_FLAVOUR"; wc -l < /tmp/post-create.log');
+      expect(seen.stdout.split('\n').map((l) => l.trim())).toEqual(['from-dockerfile', 'hi from the feature', 'basic', '1', '']);
+      // A lifecycle change remakes the container from the same image.
+      const file = join(second, '.devcontainer', 'devcontainer.json');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('date >> /tmp/post-create.log', 'echo changed >> /tmp/post-create.log'));
+      const remade = await preevy('workspace', 'up', second, '--json');
+      expect(remade.exitCode, remade.stderr).toBe(0);
+      expect(remade.stderr).toContain(`Reusing the devcontainer image ${tag}`);
+      expect(remade.stderr).not.toContain('Building the devcontainer');
+      const again = JSON.parse(remade.stdout) as UpJson;
+      expect(again).toMatchObject({ created: true });
+      expect((await execFile('docker', ['inspect', '--format', '{{.Image}}', again.containerId])).stdout.trim()).toBe(imageId);
+      expect((await inContainer(again.containerId, 'cat /tmp/post-create.log')).stdout).toBe('changed\n');
+    } finally {
+      await preevy('workspace', 'down', `${name}-again`, '--yes');
+    }
+  });
+
   it('should publish forwardPorts as a private tunnel URL named by its label that answers with no ssh session open', async () => {
     const url = expect.stringMatching(new RegExp(`^http://notes-server-ws-${name}-[a-z0-9]+\\.localhost:\\d+$`)) as string;
     expect(up.urls).toEqual([{ service: 'workspace', port: 8080, name: 'notes-server', url }]);
-    expect((await viaTunnel(up.urls[0]!.url)).status).toBe(401);
-    expect(await viaTunnel(up.urls[0]!.url, await signedToken(`ws-${name}`))).toEqual({ status: 200, body: 'the original text\n' });
+    expect((await getViaLoopback(up.urls[0]!.url)).status).toBe(401);
+    expect(await getViaLoopback(up.urls[0]!.url, await signedToken(`ws-${name}`))).toEqual({ status: 200, body: 'the original text\n' });
     const listed = JSON.parse((await preevy('workspace', 'ls', '--json')).stdout) as Array<{ name: string; urls: unknown[] }>;
     expect(listed.find((w) => w.name === name)?.urls).toEqual([{ service: 'workspace', port: 8080, url: up.urls[0]!.url }]);
   });
@@ -250,8 +268,8 @@ describe('preevy workspace on the docker driver (built binary)', () => {
       { service: 'web', port: 80, name: 'web-80', url: urlOf('web-80') },
     ]);
     const web = out.urls[1]!.url;
-    expect((await viaTunnel(web)).status).toBe(401);
-    const seen = await viaTunnel(web, await signedToken(`ws-${composeName}`));
+    expect((await getViaLoopback(web)).status).toBe(401);
+    const seen = await getViaLoopback(web, await signedToken(`ws-${composeName}`));
     expect({ status: seen.status, body: seen.body.trim() }).toEqual({ status: 200, body: 'hello from web' });
     expect((await preevy('workspace', 'down', composeName, '--yes')).exitCode).toBe(0);
     expect(await labelledResources(`ws-${composeName}`)).toEqual([]);

@@ -12,11 +12,12 @@ export const freePort = (): Promise<number> =>
     });
   });
 
-/** GET through the tunnel: `*.localhost` is loopback, so connect there with the URL's Host. */
-export const getViaLoopback = (url: string): Promise<{ status: number; body: string }> =>
+/** GET through the tunnel: `*.localhost` is loopback, so connect there with the URL's Host (fetch drops a Host header), and a share token if given. */
+export const getViaLoopback = (url: string, token?: string): Promise<{ status: number; body: string }> =>
   new Promise((resolve, reject) => {
     const u = new URL(url);
-    request({ host: '127.0.0.1', port: u.port, path: '/', headers: { Host: u.host }, agent: false }, (res) => {
+    const headers = { Host: u.host, ...(token ? { Authorization: `Bearer ${token}` } : {}) };
+    request({ host: '127.0.0.1', port: u.port, path: '/', headers, agent: false }, (res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString())).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { helperScript, mergeDockerConfig } from './credentials-install.js';
+import { credentialsState, helperScript, mergeDockerConfig } from './credentials-install.js';
 
 describe('mergeDockerConfig', () => {
   it('should add our helper for the registries, keep the user\'s entries and drop our stale ones', () => {
@@ -23,5 +23,28 @@ describe('helperScript', () => {
     expect(script.startsWith('#!/bin/sh\n')).toBe(true);
     expect(script).toContain("exec '/.preevy/v1/lib/ld.so' '--library-path' '/.preevy/v1/lib' '/.preevy/v1/node'");
     expect(script).toContain("'/.preevy/v1/agent.mjs' 'git-credential' '--token-file' '/var/lib/x' \"$@\"\n");
+  });
+});
+
+describe('credentialsState', () => {
+  const runtime = { dir: '/.preevy/v1', agentSha256: 'f'.repeat(64) };
+  const setup = { git: true, gitToken: { token: 't1', host: 'github.com', username: 'x' }, dockerRegistries: ['b.test', 'a.test'] };
+
+  it('should be the same for the same setup (registries in any order), with no token in it', () => {
+    expect(credentialsState(runtime, 'dev', setup)).toBe(credentialsState(runtime, 'dev', { ...setup, dockerRegistries: ['a.test', 'b.test'] }));
+    expect(credentialsState(runtime, 'dev', setup)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('should change with a new, changed or removed token, the user, the registries, git on/off and the runtime', () => {
+    const states = [
+      credentialsState(runtime, 'dev', setup),
+      credentialsState(runtime, 'dev', { ...setup, gitToken: { ...setup.gitToken, token: 't2' } }),
+      credentialsState(runtime, 'dev', { ...setup, gitToken: undefined }),
+      credentialsState(runtime, 'root', setup),
+      credentialsState(runtime, 'dev', { ...setup, dockerRegistries: ['a.test'] }),
+      credentialsState(runtime, 'dev', { ...setup, git: false }),
+      credentialsState({ ...runtime, dir: '/.preevy/v2' }, 'dev', setup),
+    ];
+    expect(new Set(states).size).toBe(states.length);
   });
 });

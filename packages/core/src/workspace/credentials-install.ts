@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CREDENTIAL_HELPER_NAME, DOCKER_CREDENTIAL_COMMAND, formatGitCredentialAttributes, GIT_CREDENTIAL_COMMAND } from '@preevy/tunnel-protocol';
 import { PreevyError } from '../errors/preevy-error.js';
 import { packArchive } from '../sync/pack-archive.js';
@@ -21,6 +22,27 @@ export const GIT_TOKEN_FILE = '/var/lib/preevy-workspace/git-token';
 /** git's system config: read by every user's git, before their own helpers. One line, so it can be removed as one. */
 export const GIT_SYSTEM_CONFIG = '/etc/gitconfig';
 export const GIT_HELPER_LINE = `[credential] helper = ${CREDENTIAL_HELPER_NAME}`;
+
+/** A hash of what the last successful setup installed (not secret: a token enters it only hashed); equal means nothing to do. */
+export const CREDENTIALS_STATE_FILE = '/var/lib/preevy-credentials.state';
+
+/**
+ * The state a setup leaves in the container: the helper scripts (so a new runtime counts), the
+ * user, the registries and the token's hash. Pure.
+ */
+export const credentialsState = (runtime: WorkspaceRuntime, user: string, setup: WorkspaceCredentialsSetup): string => {
+  const token = setup.git && setup.gitToken ? createHash('sha256').update(JSON.stringify(setup.gitToken)).digest('hex') : '';
+  const state = { v: 1, user, git: setup.git, token, registries: [...(setup.dockerRegistries ?? [])].sort(), scripts: helperScripts(runtime, setup) };
+  return createHash('sha256').update(JSON.stringify(state)).digest('hex');
+};
+
+const helperScripts = (runtime: WorkspaceRuntime, setup: WorkspaceCredentialsSetup): { name: string; text: string }[] => [
+  ...(setup.git ? [{ name: `git-credential-${CREDENTIAL_HELPER_NAME}`, text: helperScript(runtime, GIT_CREDENTIAL_COMMAND, ['--token-file', GIT_TOKEN_FILE]) }] : []),
+  ...(setup.dockerRegistries?.length ? [{ name: `docker-credential-${CREDENTIAL_HELPER_NAME}`, text: helperScript(runtime, DOCKER_CREDENTIAL_COMMAND) }] : []),
+];
+
+/** Exit code of the prepare step when the container already has this state. */
+const UNCHANGED = 42;
 
 /** One word for sh. Pure. */
 const sq = (word: string): string => `'${word.replaceAll("'", "'\\''")}'`;
@@ -63,16 +85,17 @@ const failed = (what: string, stderr: string) =>
  * and places or removes the CI token: through `docker cp` and `chown`, never in an argument, an
  * environment variable, a label or a log line.
  */
-export const installWorkspaceCredentials = async (docker: DockerCli, container: string, user: string, runtime: WorkspaceRuntime, setup: WorkspaceCredentialsSetup): Promise<void> => {
+export const installWorkspaceCredentials = async (docker: DockerCli, container: string, user: string, runtime: WorkspaceRuntime, setup: WorkspaceCredentialsSetup): Promise<'installed' | 'unchanged'> => {
   const tokenDir = GIT_TOKEN_FILE.slice(0, GIT_TOKEN_FILE.lastIndexOf('/'));
   const registries = setup.dockerRegistries ?? [];
-  const scripts = [
-    ...(setup.git ? [{ name: `git-credential-${CREDENTIAL_HELPER_NAME}`, text: helperScript(runtime, GIT_CREDENTIAL_COMMAND, ['--token-file', GIT_TOKEN_FILE]) }] : []),
-    ...(registries.length ? [{ name: `docker-credential-${CREDENTIAL_HELPER_NAME}`, text: helperScript(runtime, DOCKER_CREDENTIAL_COMMAND) }] : []),
-  ];
-  // Not secret: the gitconfig line, old helpers and an old token removed, folders made.
+  const scripts = helperScripts(runtime, setup);
+  const state = credentialsState(runtime, user, setup);
+  // Not secret: the gitconfig line, old helpers and an old token removed, folders made. The state
+  // goes first, so a setup that fails half-way is done again in full by the next up.
   const prepare = [
+    `[ "$(cat ${CREDENTIALS_STATE_FILE} 2>/dev/null)" = ${state} ] && exit ${UNCHANGED}`,
     'set -e',
+    `rm -f ${CREDENTIALS_STATE_FILE}`,
     `mkdir -p ${HELPER_DIR} ${tokenDir}`,
     `rm -f ${GIT_TOKEN_FILE}`,
     `touch ${GIT_SYSTEM_CONFIG}`,
@@ -82,6 +105,7 @@ export const installWorkspaceCredentials = async (docker: DockerCli, container: 
     ...(registries.length ? [] : [`rm -f ${HELPER_DIR}/docker-credential-${CREDENTIAL_HELPER_NAME}`]),
   ].join('\n');
   const prepared = await docker(['exec', '-u', 'root', container, 'sh', '-c', prepare]);
+  if (prepared.exitCode === UNCHANGED) return 'unchanged';
   if (prepared.exitCode !== 0) throw failed('preparing the container', prepared.stderr);
   if (scripts.length) {
     const archive = packArchive(scripts.map((s) => ({ type: 'content' as const, name: s.name, content: s.text, mode: 0o755, mtime: new Date() })));
@@ -98,6 +122,9 @@ export const installWorkspaceCredentials = async (docker: DockerCli, container: 
     if (owned.exitCode !== 0) throw failed('handing the git token to the remote user', owned.stderr);
   }
   await updateDockerConfig(docker, container, user, registries);
+  const recorded = await docker(['exec', '-u', 'root', container, 'sh', '-c', `echo ${state} > ${CREDENTIALS_STATE_FILE}`]);
+  if (recorded.exitCode !== 0) throw failed('recording what was set up', recorded.stderr);
+  return 'installed';
 };
 
 /** The remote user's ~/.docker/config.json names our helper for the registries (0600, theirs); left alone when unchanged. */

@@ -74,6 +74,59 @@ export const errorLines = (stderr: string, count = 20): string =>
     .slice(-count)
     .join('\n');
 
+export interface DevcontainerBuildRequest {
+  folder: string;
+  configFile: string;
+  imageName: string;
+  cacheFrom?: readonly string[];
+  dockerHost: string | undefined;
+  run: ProcessRunner;
+  signal?: AbortSignal | undefined;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** `devcontainer build --image-name` against the environment's engine: the image (and features) of devcontainer.json, tagged. */
+export const devcontainerBuild = async (req: DevcontainerBuildRequest): Promise<void> => {
+  const args = [
+    devcontainerCliPath(),
+    'build',
+    '--workspace-folder', req.folder,
+    '--config', req.configFile,
+    '--image-name', req.imageName,
+    '--log-format', 'json',
+    ...(req.cacheFrom ?? []).flatMap((c) => ['--cache-from', c]),
+  ];
+  const res = await req.run(process.execPath, args, { cwd: req.folder, env: dockerEnv({ dockerHost: req.dockerHost }, req.env), ...(req.signal ? { signal: req.signal } : {}) });
+  const result = parseBuildOutput(res.stdout);
+  if (res.exitCode === 0 && result?.outcome === 'success') return;
+  const message = result?.outcome === 'error' ? result.message : `exit code ${res.exitCode}`;
+  throw new PreevyError(`Building the devcontainer image failed: ${message}`, {
+    code: 'DEVCONTAINER_BUILD_FAILED',
+    kind: 'invalid-input',
+    suggestions: ['Read the devcontainer CLI output below; run again with --debug for all of it.', 'Check the image, Dockerfile and features named in devcontainer.json.'],
+    cause: new Error(errorLines(res.stderr)),
+  });
+};
+
+const buildResultSchema = z.union([
+  z.object({ outcome: z.literal('success') }).loose(),
+  z.object({ outcome: z.literal('error'), message: z.string() }).loose(),
+]);
+
+/** The result line of `devcontainer build`. Pure. */
+export const parseBuildOutput = (stdout: string): z.infer<typeof buildResultSchema> | undefined => {
+  for (const line of stdout.trim().split('\n').reverse()) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const parsed = buildResultSchema.safeParse(JSON.parse(line));
+      if (parsed.success) return parsed.data;
+    } catch {
+      // not the result line
+    }
+  }
+  return undefined;
+};
+
 /** `devcontainer up` against the environment's engine; its result, or DEVCONTAINER_UP_FAILED with the CLI's own words. */
 export const devcontainerUp = async (req: DevcontainerUpRequest): Promise<DevcontainerUpResult> => {
   const args = [

@@ -21,6 +21,7 @@ import { pollUntil, realClock, type PollClock } from '../up/poll-until.js';
 import { envWorkDir } from '../up/env-work-dir.js';
 import { loadDevcontainerConfig, type DevcontainerConfig } from './devcontainer-config.js';
 import { devcontainerUp } from './devcontainer-cli.js';
+import { ensurePrebuiltImage, fromPrebuiltImage } from './prebuild-image.js';
 import { syncComposeBinds, type ComposeBindsSync } from './compose-binds.js';
 import { checkoutGitSource, isGitUrl, parseGitSource } from './git-source.js';
 import { ACTIVITY_FILE, discoveryLabels, expectedWorkspacePorts, projectContainers, runWorkspaceAgent, type WorkspaceUrl } from './workspace-ports.js';
@@ -147,14 +148,19 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
   // The runtime volume: by --mount for one container, in the compose override for compose (where --mount makes a project-scoped copy).
   const mounts = composeOverride ? [] : [`type=volume,source=${RUNTIME_VOLUME},target=${RUNTIME_MOUNT}`];
   if (composeOverride) await writeFile(composeOverride, composeText!, { mode: 0o600 });
-  const overrideText = `${JSON.stringify(withWorkspaceMount(config, volume, sourceDir, composeOverride), null, 2)}\n`;
-  await writeFile(override, overrideText, { mode: 0o600 });
+  const overrideJson = withWorkspaceMount(config, volume, sourceDir, composeOverride);
+  const overrideText = `${JSON.stringify(overrideJson, null, 2)}\n`;
   const hash = configHash([overrideText, composeText, await dockerfileText(config), ...mounts]);
   const existing = await containersOf(docker, envId, profile.name);
   const current = existing.find((c) => c.hash === hash);
   // Compose keeps a service's container when asked for it again (--no-recreate): a changed config must remove it first.
   if (!current && composeOverride && existing.length) await docker(['rm', '--force', ...existing.map((c) => c.id)]);
-  const result = await progress.step(current ? 'Starting the devcontainer' : 'Building the devcontainer', () =>
+  // A new container of an image/Dockerfile devcontainer starts from the prebuilt image of its build inputs (built first when the host has none).
+  const prebuilt = current || composeOverride
+    ? undefined
+    : await ensurePrebuiltImage({ config, folder, cacheFrom: request.cacheFrom ?? [], docker, dockerHost: conn.dockerHost, run, env, progress, signal: request.signal });
+  await writeFile(override, prebuilt ? `${JSON.stringify(fromPrebuiltImage(overrideJson, prebuilt.tag), null, 2)}\n` : overrideText, { mode: 0o600 });
+  const result = await progress.step(current ? 'Starting the devcontainer' : prebuilt ? 'Creating the devcontainer' : 'Building the devcontainer', () =>
     devcontainerUp({
       folder,
       configFile: config.file,
