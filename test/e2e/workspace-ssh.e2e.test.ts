@@ -82,7 +82,7 @@ describe('preevy workspace --driver ssh (built binary, stand-in SSH host)', () =
   });
 
   it('should publish forwardPorts as a private tunnel URL that answers with no ssh session open', async () => {
-    expect(up.urls).toEqual([{ port: 8080, url: expect.stringMatching(new RegExp(`^http://workspace-8080-${envId}-[a-z0-9]+\\.wsssh\\.localhost:\\d+$`)) as string }]);
+    expect(up.urls).toEqual([{ service: 'workspace', port: 8080, name: '8080', url: expect.stringMatching(new RegExp(`^http://8080-${envId}-[a-z0-9]+\\.wsssh\\.localhost:\\d+$`)) as string }]);
     expect((await getViaLoopback(up.urls[0]!.url)).status).toBe(401);
     const signed = await preevy('urls', '--id', envId, '--include-access-credentials', '--json');
     expect(signed.exitCode, signed.stderr).toBe(0);

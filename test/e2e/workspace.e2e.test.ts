@@ -17,7 +17,7 @@ interface UpJson {
   workspaceFolder: string;
   created: boolean;
   sync: { sent: number; unchanged: number; deleted: number };
-  urls: Array<{ port: number; url: string }>;
+  urls: Array<{ service: string; port: number; name: string; url: string }>;
 }
 
 
@@ -35,6 +35,15 @@ describe('preevy workspace on the docker driver (built binary)', () => {
   let up: UpJson;
 
   cpSync(join(REPO_ROOT, 'test/fixtures/workspace-basic'), folder, { recursive: true });
+  // The forwarded port gets a label: its URL's first label.
+  const devcontainerJson = join(folder, '.devcontainer/devcontainer.json');
+  writeFileSync(devcontainerJson, readFileSync(devcontainerJson, 'utf8').replace('"forwardPorts": [8080],', '"forwardPorts": [8080],\n  "portsAttributes": { "8080": { "label": "Notes Server" } },'));
+  const agentId = async () => (await execFile('docker', ['inspect', '--format', '{{.Id}}', `ws-${name}-preevy_agent-1`])).stdout.trim();
+  const signedToken = async (envId: string) => {
+    const signed = await preevy('urls', '--id', envId, '--include-access-credentials', '--json');
+    expect(signed.exitCode, signed.stderr).toBe(0);
+    return new URL((JSON.parse(signed.stdout) as Array<{ url: string }>)[0]!.url).searchParams.get('preevy_token')!;
+  };
 
   afterAll(async () => {
     await preevy('workspace', 'down', name, '--yes');
@@ -99,17 +108,18 @@ describe('preevy workspace on the docker driver (built binary)', () => {
     }
   });
 
-  it('should publish forwardPorts as a private tunnel URL that answers with no ssh session open', async () => {
-    expect(up.urls).toEqual([{ port: 8080, url: expect.stringMatching(new RegExp(`^http://workspace-8080-ws-${name}-[a-z0-9]+\\.localhost:\\d+$`)) as string }]);
+  it('should publish forwardPorts as a private tunnel URL named by its label that answers with no ssh session open', async () => {
+    const url = expect.stringMatching(new RegExp(`^http://notes-server-ws-${name}-[a-z0-9]+\\.localhost:\\d+$`)) as string;
+    expect(up.urls).toEqual([{ service: 'workspace', port: 8080, name: 'notes-server', url }]);
     expect((await getViaLoopback(up.urls[0]!.url)).status).toBe(401);
-    const signed = await preevy('urls', '--id', `ws-${name}`, '--include-access-credentials', '--json');
-    expect(signed.exitCode, signed.stderr).toBe(0);
-    const token = new URL((JSON.parse(signed.stdout) as Array<{ url: string }>)[0]!.url).searchParams.get('preevy_token')!;
-    expect(await getViaLoopback(up.urls[0]!.url, token)).toEqual({ status: 200, body: 'the original text\n' });
+    expect(await getViaLoopback(up.urls[0]!.url, await signedToken(`ws-${name}`))).toEqual({ status: 200, body: 'the original text\n' });
+    const listed = JSON.parse((await preevy('workspace', 'ls', '--json')).stdout) as Array<{ name: string; urls: unknown[] }>;
+    expect(listed.find((w) => w.name === name)?.urls).toEqual([{ service: 'workspace', port: 8080, url: up.urls[0]!.url }]);
   });
 
   it('should sync an edit on the next up without remaking the container, and run postCreateCommand once', async () => {
     writeFileSync(join(folder, 'notes.txt'), 'edited on the laptop\n');
+    const agent = await agentId();
     const res = await preevy('workspace', 'up', folder, '--json');
     expect(res.exitCode, res.stderr).toBe(0);
     const again = JSON.parse(res.stdout) as UpJson;
@@ -118,6 +128,8 @@ describe('preevy workspace on the docker driver (built binary)', () => {
     const seen = await inContainer(up.containerId, `cat /workspaces/${name}/notes.txt; wc -l < /tmp/post-create.log`);
     expect(seen.stdout.split('\n').map((l) => l.trim())).toEqual(['edited on the laptop', '1', '']);
     expect(again.urls).toEqual(up.urls);
+    // The agent (and its tunnels) stays: nothing it depends on changed.
+    expect(await agentId()).toBe(agent);
   });
 
   it('should run a command over SSH through the driver, with its exit code', async () => {
@@ -237,5 +249,30 @@ describe('preevy workspace on the docker driver (built binary)', () => {
     expect((await inContainer(out.containerId, 'cat /workspaces/gitsrc/notes.txt')).stdout).toBe('a newer commit\n');
     expect((await preevy('workspace', 'down', gitName, '--yes')).exitCode).toBe(0);
     expect(await labelledResources(`ws-${gitName}`)).toEqual([]);
+  });
+
+  it("should publish the ports of a compose devcontainer's services as private tunnel URLs that answer", async () => {
+    const composeName = `${name}c`;
+    const dir = join(root, composeName);
+    cpSync(join(REPO_ROOT, 'test/fixtures/workspace-compose'), dir, { recursive: true });
+    // web publishes port 80 (on a random host port); the devcontainer's own service forwards a labelled port.
+    const composeFile = join(dir, '.devcontainer/compose.yaml');
+    writeFileSync(composeFile, readFileSync(composeFile, 'utf8').replace('command: httpd -f -p 80 -h /www', 'command: httpd -f -p 80 -h /www\n    ports: ["80"]'));
+    const json = join(dir, '.devcontainer/devcontainer.json');
+    writeFileSync(json, readFileSync(json, 'utf8').replace('"service": "app",', '"service": "app",\n  "forwardPorts": [3000],\n  "portsAttributes": { "3000": { "label": "App" } },'));
+    const made = await preevy('workspace', 'up', dir, '--json');
+    expect(made.exitCode, `${made.stderr}${made.stdout}`).toBe(0);
+    const out = JSON.parse(made.stdout) as UpJson;
+    const urlOf = (first: string) => expect.stringMatching(new RegExp(`^http://${first}-ws-${composeName}-[a-z0-9]+\\.localhost:\\d+$`)) as string;
+    expect(out.urls).toEqual([
+      { service: 'app', port: 3000, name: 'app', url: urlOf('app') },
+      { service: 'web', port: 80, name: 'web-80', url: urlOf('web-80') },
+    ]);
+    const web = out.urls[1]!.url;
+    expect((await getViaLoopback(web)).status).toBe(401);
+    const seen = await getViaLoopback(web, await signedToken(`ws-${composeName}`));
+    expect({ status: seen.status, body: seen.body.trim() }).toEqual({ status: 200, body: 'hello from web' });
+    expect((await preevy('workspace', 'down', composeName, '--yes')).exitCode).toBe(0);
+    expect(await labelledResources(`ws-${composeName}`)).toEqual([]);
   });
 });

@@ -67,6 +67,23 @@ describe('discoverTunnels', () => {
     expect(summary([c])).toEqual(['api:3000:public', 'api:9229:public']);
   });
 
+  it('should add the ports of the workspace tunnels label to the published ones, with the names it gives', () => {
+    const c = container({ service: 'app', labels: { [LABELS.tunnels]: '3000:web,9229' }, ports: published(8080) });
+    const { tunnels, warnings } = discover([c]);
+    expect(warnings).toEqual([]);
+    expect(tunnels.map((t) => [t.port, t.name, t.requestString])).toEqual([
+      [3000, 'web', 'web;access=public;service=app;port=3000'],
+      [8080, 'app-8080', 'app-8080;access=public;service=app;port=8080'],
+      [9229, 'app-9229', 'app-9229;access=public;service=app;port=9229'],
+    ]);
+  });
+
+  it('should warn about and ignore tunnels label entries that are not PORT or PORT=DNS-LABEL', () => {
+    const { tunnels, warnings } = discover([container({ service: 'app', labels: { [LABELS.tunnels]: '3000:Web_UI,x,4000:ok' } })]);
+    expect(tunnels.map((t) => `${t.port}:${t.name}`)).toEqual(['4000:ok']);
+    expect(warnings).toEqual([expect.stringContaining('"3000:Web_UI", "x"')]);
+  });
+
   it('should warn about and skip invalid preevy.expose entries', () => {
     const { tunnels, warnings } = discover([container({ service: 'api', labels: { 'preevy.expose': '3000,abc,70000' } })]);
     expect(tunnels.map((t) => t.port)).toEqual([3000]);

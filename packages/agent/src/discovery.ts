@@ -1,4 +1,4 @@
-import { COMPOSE_LABELS, formatForwardRequest, LABELS, SERVICE_LABELS, serviceTunnelName, serviceTunnels, type TunnelAccess } from '@preevy/tunnel-protocol';
+import { COMPOSE_LABELS, formatForwardRequest, LABELS, parseTunnelList, SERVICE_LABELS, serviceTunnelName, serviceTunnels, type TunnelAccess } from '@preevy/tunnel-protocol';
 import type { ContainerSummary } from './docker-engine-client.js';
 
 /** One reverse forward the agent wants: a service port, and where to dial it from the agent. */
@@ -87,11 +87,16 @@ export const discoverTunnels = (containers: readonly ContainerSummary[], options
     seenServices.add(service);
 
     // The one rule core applies too; a bad label was refused by `up`, so here it only warns.
-    const { access, ports, problems } = serviceTunnels({ labels: c.Labels ?? {}, publishedTcpPorts: publishedTcpPorts(c) }, defaultAccess);
+    const { access, ports: ruled, problems } = serviceTunnels({ labels: c.Labels ?? {}, publishedTcpPorts: publishedTcpPorts(c) }, defaultAccess);
     for (const p of problems) {
       const consequence = p.label === SERVICE_LABELS.access ? 'treating it as private' : 'the bad ports are ignored';
       warnings.push(`service "${service}": label ${p.label}: ${p.message}; ${consequence}`);
     }
+    // A workspace's forwarded ports (published or not) and the names it gives them.
+    const named = parseTunnelList(label(c, LABELS.tunnels) ?? '');
+    if (named.bad.length) warnings.push(`service "${service}": label ${LABELS.tunnels}: expected PORT or PORT:NAME (a DNS label), received ${named.bad.map((b) => `"${b}"`).join(', ')}; ignored`);
+    const names = new Map(named.entries.map((e) => [e.port, e.name]));
+    const ports = [...new Set([...ruled, ...names.keys()])].sort((a, b) => a - b);
     if (ports.length === 0) continue;
 
     const host = targetHost(c, agentNetworks);
@@ -106,7 +111,7 @@ export const discoverTunnels = (containers: readonly ContainerSummary[], options
 
     for (const port of ports) {
       // Always a DNS label, as the server requires (compose allows `_` and `.` in service names).
-      const name = serviceTunnelName(service, port);
+      const name = names.get(port) ?? serviceTunnelName(service, port);
       byKey.set(`${service}\0${port}`, {
         service,
         port,

@@ -6,8 +6,8 @@ export { baseHostOf, envIndexLabel, labelOfHost, serviceTunnelName, tunnelLabel,
 export { EXEC_HELLO, parseHelloReply, PROTOCOL_VERSION } from './messages.js';
 export type { HelloReply, TunnelInfo, TunnelRejection } from './messages.js';
 export { COMPOSE_LABELS, environmentLabels, LABEL_PREFIX, LABELS, MANAGED_BY, SERVICE_LABELS } from './labels.js';
-export { ACCESS_VALUES, parseAccess, parsePortList, serviceTunnels } from './service-tunnels.js';
-export type { ServicePublication, ServiceTunnels } from './service-tunnels.js';
+export { ACCESS_VALUES, formatTunnelList, parseAccess, parsePortList, parseTunnelList, serviceTunnels } from './service-tunnels.js';
+export type { NamedPort, ServicePublication, ServiceTunnels } from './service-tunnels.js';
 export {
   AGENT_ENV,
   AGENT_SERVICE,

@@ -11,6 +11,12 @@ export const LABELS = Object.freeze({
   agent: `${LABEL_PREFIX}.agent`,
   /** The name of the devcontainer workspace a resource belongs to. */
   workspace: `${LABEL_PREFIX}.workspace`,
+  /**
+   * Ports the agent publishes besides the ones the container publishes, each with an optional
+   * tunnel name (the URL's first label) instead of `{service}-{port}`: `8080:web,9229`. Written by
+   * `workspace up` (from `forwardPorts` and `portsAttributes`); previews never carry it.
+   */
+  tunnels: `${LABEL_PREFIX}.tunnels`,
 });
 
 export const MANAGED_BY = 'preevy';

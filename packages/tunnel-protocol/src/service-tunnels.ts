@@ -1,4 +1,5 @@
 import type { TunnelAccess } from './forward-request.js';
+import { isDnsLabel } from './dns-label.js';
 import { SERVICE_LABELS } from './labels.js';
 
 /**
@@ -65,4 +66,30 @@ export const serviceTunnels = ({ labels, publishedTcpPorts }: ServicePublication
     ports = exposed;
   }
   return { access, ports: [...new Set(ports)].sort((a, b) => a - b), problems };
+};
+
+/** One entry of the {@link LABELS.tunnels} label: a port, and the tunnel name it asks for (else the usual one). */
+export interface NamedPort {
+  port: number;
+  name?: string | undefined;
+}
+
+/**
+ * Writes the `tunnels` label: `8080:web,9229`. No `=` in it: the devcontainer CLI cuts an
+ * `--id-label` value at its second `=` and then never finds the container it made. Pure.
+ */
+export const formatTunnelList = (entries: readonly NamedPort[]): string => entries.map((e) => (e.name ? `${e.port}:${e.name}` : String(e.port))).join(',');
+
+/** Reads the `tunnels` label; a bad port or a name that is not a DNS label lands in `bad`. Pure. */
+export const parseTunnelList = (raw: string): { entries: NamedPort[]; bad: string[] } => {
+  const entries: NamedPort[] = [];
+  const bad: string[] = [];
+  for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^(\d{1,5})(?::(.*))?$/.exec(part);
+    const port = m ? Number(m[1]) : NaN;
+    const name = m?.[2];
+    if (!(port >= 1 && port <= 65535) || (name !== undefined && !isDnsLabel(name))) bad.push(part);
+    else entries.push({ port, ...(name ? { name } : {}) });
+  }
+  return { entries, bad };
 };

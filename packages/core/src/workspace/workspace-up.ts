@@ -24,7 +24,8 @@ import { devcontainerUp } from './devcontainer-cli.js';
 import { ensurePrebuiltImage, fromPrebuiltImage } from './prebuild-image.js';
 import { syncComposeBinds, type ComposeBindsSync } from './compose-binds.js';
 import { checkoutGitSource, isGitUrl, parseGitSource } from './git-source.js';
-import { ACTIVITY_FILE, discoveryLabels, forwardedPorts, runWorkspaceAgent, WORKSPACE_SERVICE, type WorkspaceUrl } from './workspace-ports.js';
+import { ACTIVITY_FILE, discoveryLabels, expectedWorkspacePorts, projectContainers, runWorkspaceAgent, type WorkspaceUrl } from './workspace-ports.js';
+import { forwardedWorkspacePorts, tunnelLabelsByService, WORKSPACE_SERVICE } from './workspace-port-names.js';
 import { installWorkspaceCredentials, type WorkspaceCredentialsSetup } from './credentials-install.js';
 import { ensureWorkspaceRuntime, RUNTIME_MOUNT, RUNTIME_VOLUME } from './workspace-runtime.js';
 import { WORKSPACES_MOUNT, workspaceIds, type WorkspaceIds } from './workspace-names.js';
@@ -142,7 +143,9 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
   const binds = composeOverride && !conn.seesLocalFiles
     ? await progress.step('Syncing the compose bind mounts', () => syncComposeBinds(config, { envId, docker, labels, syncImage }))
     : undefined;
-  const composeText = composeOverride ? workspaceComposeOverride(config.json.service!, volume, binds?.volumes) : undefined;
+  // Named before anything is made: a clash of URL names is the user's to fix in devcontainer.json.
+  const ports = forwardedWorkspacePorts(config.json, composeOverride ? config.json.service! : WORKSPACE_SERVICE, Boolean(composeOverride));
+  const composeText = composeOverride ? workspaceComposeOverride(config.json.service!, volume, binds?.volumes, tunnelLabelsByService(ports)) : undefined;
   // The runtime volume: by --mount for one container, in the compose override for compose (where --mount makes a project-scoped copy).
   const mounts = composeOverride ? [] : [`type=volume,source=${RUNTIME_VOLUME},target=${RUNTIME_MOUNT}`];
   if (composeOverride) await writeFile(composeOverride, composeText!, { mode: 0o600 });
@@ -153,8 +156,6 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
   const current = existing.find((c) => c.hash === hash);
   // Compose keeps a service's container when asked for it again (--no-recreate): a changed config must remove it first.
   if (!current && composeOverride && existing.length) await docker(['rm', '--force', ...existing.map((c) => c.id)]);
-  // Compose devcontainers keep compose's own labels; their ports are not published yet.
-  const ports = config.json.dockerComposeFile ? [] : forwardedPorts(config.json);
   // A new container of an image/Dockerfile devcontainer starts from the prebuilt image of its build inputs (built first when the host has none).
   const prebuilt = current || composeOverride
     ? undefined
@@ -165,7 +166,8 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
       folder,
       configFile: config.file,
       overrideConfigFile: override,
-      idLabels: { ...labels, [CONFIG_LABEL]: hash, ...discoveryLabels(envId, ports) },
+      // Compose devcontainers keep compose's own labels (their tunnel names are in the compose override).
+      idLabels: { ...labels, [CONFIG_LABEL]: hash, ...(composeOverride ? {} : discoveryLabels(envId, ports)) },
       mounts,
       cacheFrom: request.cacheFrom ?? [],
       dockerHost: conn.dockerHost,
@@ -184,23 +186,25 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
   if (!current || !previous?.workspace) await docker(['exec', '-u', 'root', result.containerId, 'sh', '-c', `touch "$1" && chown "$2": "$1"`, 'sh', `${WORKSPACES_MOUNT}/${ACTIVITY_FILE}`, result.remoteUser]);
   if (sync.sent && result.remoteUser !== 'root') await docker(['exec', '-u', 'root', result.containerId, 'chown', '-R', `${result.remoteUser}:`, `${WORKSPACES_MOUNT}/${sourceDir}`]);
   // The agent publishes the ports, runs the container's idle stop, and tells a machine that stops itself when idle about SSH sessions.
-  const urls = ports.length || idleTimeoutSeconds || conn.stopsWhenIdle
-    ? await progress.step(ports.length ? `Publishing ${ports.length} port(s)` : idleTimeoutSeconds ? 'Starting the idle watch' : 'Starting the activity report', async () => {
+  const composeProject = composeOverride ? (result.composeProjectName ?? (await composeProjectOf(docker, result.containerId)) ?? envId) : envId;
+  // A compose devcontainer publishes every port its services publish too: known once they run.
+  const published = composeOverride ? expectedWorkspacePorts(await projectContainers(docker, composeProject)).length : ports.length;
+  const urls = published || idleTimeoutSeconds || conn.stopsWhenIdle
+    ? await progress.step(published ? `Publishing ${published} port(s)` : idleTimeoutSeconds ? 'Starting the idle watch' : 'Starting the activity report', async () => {
         const agentContext = await deps.agentImage;
         const onHost = conn.seesLocalFiles ? conn : LOCAL_ENGINE;
         const { tag } = await ensureImage({ repository: 'preevy/agent', context: agentContext, buildArgs: { BASE_IMAGE: request.runtimeBaseImage ?? DEFAULT_AGENT_BASE_IMAGE }, dockerHost: onHost.dockerHost, run });
         if (!conn.seesLocalFiles) await transferImages({ images: [tag], from: LOCAL_ENGINE, to: conn, run, pipe, signal: request.signal });
         return runWorkspaceAgent({
-          envId, volume, idleTimeoutSeconds, hostSelfStop: idleTimeoutSeconds ? await conn.idleSelfStop?.() : undefined, project: envId, container: result.containerId, ports, labels, tunnel: await deps.tunnel(), agentImage: tag,
+          envId, volume, idleTimeoutSeconds, hostSelfStop: idleTimeoutSeconds ? await conn.idleSelfStop?.() : undefined, project: composeOverride ? composeProject : envId, container: result.containerId, ports, labels, tunnel: await deps.tunnel(), agentImage: tag,
           agentKey: await store.readPrivateKey(profile.name), docker, poll: pollUntil(clock), deadline: clock.now() + 60_000, signal: request.signal,
         });
       })
     : await removeAgent(docker, envId);
   const workspace: WorkspaceRecord = { name, source: fromGit ? request.folder : folder, containerId: result.containerId, remoteUser: result.remoteUser, workspaceFolder: result.remoteWorkspaceFolder, hostKey, runtimeDir: runtime.dir, ...(idleTimeoutSeconds ? { idleTimeoutSeconds } : {}) };
-  const composeProject = (await composeProjectOf(docker, result.containerId)) ?? envId;
   await envs.update(envId, () => ({
     envId, composeProject, driver: driver.name, status: 'up', host, deployed: true, workspace,
-    urls: urls.map((u) => ({ service: WORKSPACE_SERVICE, port: u.port, url: u.url })),
+    urls: urls.map((u) => ({ service: u.service, port: u.port, url: u.url })),
   }));
   return { name, envId, containerId: result.containerId, remoteUser: result.remoteUser, workspaceFolder: result.remoteWorkspaceFolder, created: !current, sync, urls };
 };
@@ -228,13 +232,15 @@ export const withWorkspaceMount = (config: DevcontainerConfig, volume: string, s
  * the usual bind of the sources there, which a remote host could not see; `binds` (a remote host)
  * point the services' other bind mounts at their copies there. Pure.
  */
-export const workspaceComposeOverride = (service: string, volume: string, binds: ComposeBindsSync['volumes'] = {}): string => {
+export const workspaceComposeOverride = (service: string, volume: string, binds: ComposeBindsSync['volumes'] = {}, tunnels: Record<string, string> = {}): string => {
   const mounts = [
     { type: 'volume', source: volume, target: WORKSPACES_MOUNT },
     { type: 'volume', source: RUNTIME_VOLUME, target: RUNTIME_MOUNT },
   ];
-  const services: Record<string, { volumes: unknown[] }> = Object.fromEntries(Object.entries(binds).map(([name, v]) => [name, { volumes: v }]));
+  const services: Record<string, { volumes?: unknown[]; labels?: Record<string, string> }> = Object.fromEntries(Object.entries(binds).map(([name, v]) => [name, { volumes: v }]));
   services[service] = { volumes: [...mounts, ...(binds[service] ?? [])] };
+  // The ports devcontainer.json forwards and names, per service: the agent publishes them under these names.
+  for (const [name, value] of Object.entries(tunnels)) services[name] = { ...services[name], labels: { [LABELS.tunnels]: value } };
   const external = { [volume]: { external: true }, [RUNTIME_VOLUME]: { external: true } };
   return `${JSON.stringify({ services, volumes: external }, null, 2)}\n`;
 };
@@ -252,13 +258,17 @@ const dockerfileText = async (config: DevcontainerConfig): Promise<string | unde
   return readFile(resolve(dirname(config.file), dockerfile), 'utf8').catch(() => undefined);
 };
 
-/** The workspace's containers on the host, with the config hash each was made from. */
+/**
+ * The workspace's containers on the host, with the config hash each was made from. Its agent
+ * carries the same labels but is not one of them: taken for a stale container, it was removed and
+ * remade (its tunnels dropped) on every `up`.
+ */
 const containersOf = async (docker: DockerCli, envId: string, profileId: string): Promise<{ id: string; hash: string }[]> => {
-  const res = await docker(['ps', '--all', '--no-trunc', '--filter', `label=${LABELS.envId}=${envId}`, '--filter', `label=${LABELS.profile}=${profileId}`, '--format', `{{.ID}}\t{{.Label "${CONFIG_LABEL}"}}`]);
+  const res = await docker(['ps', '--all', '--no-trunc', '--filter', `label=${LABELS.envId}=${envId}`, '--filter', `label=${LABELS.profile}=${profileId}`, '--format', `{{.ID}}\t{{.Label "${CONFIG_LABEL}"}}\t{{.Label "${LABELS.agent}"}}`]);
   if (res.exitCode !== 0) throw new PreevyError('Could not list the workspace containers', { code: 'DOCKER_UNREACHABLE', kind: 'unavailable', suggestions: ['Check that the Docker host answers.'], cause: new Error(res.stderr.trim()) });
-  return res.stdout.split('\n').filter(Boolean).map((line) => {
-    const [id, hash] = line.split('\t') as [string, string];
-    return { id, hash };
+  return res.stdout.split('\n').filter(Boolean).flatMap((line) => {
+    const [id, hash, agent] = line.split('\t') as [string, string, string | undefined];
+    return agent === 'true' ? [] : [{ id, hash }];
   });
 };
 

@@ -18,6 +18,8 @@ export interface WorkspaceEntry {
   lastUpAt?: string | undefined;
   workspaceFolder: string;
   source: string;
+  /** The tunnel URLs of its ports as its last `up` recorded them (private: `preevy urls --id ws-NAME --include-access-credentials`). */
+  urls: { service: string; port: number; url: string }[];
 }
 
 export default class WorkspaceLs extends BaseCommand<typeof WorkspaceLs> {
@@ -40,7 +42,7 @@ export default class WorkspaceLs extends BaseCommand<typeof WorkspaceLs> {
           // kube-pod: the agent scaled the host to zero after the idle stop; the volume is kept.
           (err as { code?: unknown }).code === 'HOST_STOPPED' ? { state: 'stopped (host scaled to zero)' } : { state: `unreachable (${(err as Error).message})` },
         );
-        return { name: ws.name, driver: r.driver, ...status, lastUpAt: r.lastUpAt, workspaceFolder: ws.workspaceFolder, source: ws.source };
+        return { name: ws.name, driver: r.driver, ...status, lastUpAt: r.lastUpAt, workspaceFolder: ws.workspaceFolder, source: ws.source, urls: (r.urls ?? []).map((u) => ({ service: u.service, port: u.port, url: u.url })) };
       }),
     );
     const now = new Date();
@@ -52,6 +54,8 @@ export default class WorkspaceLs extends BaseCommand<typeof WorkspaceLs> {
       return `${policy}; active ${formatAge(s.lastActivityAt, now)} ago`;
     };
     this.log(renderTable(['name', 'state', 'driver', 'last up', 'idle stop', 'folder', 'source'], entries.map((e) => [e.name, e.state, e.driver, e.lastUpAt ? `${formatAge(e.lastUpAt, now)} ago` : '-', idle(e), e.workspaceFolder, e.source])));
+    const urls = entries.flatMap((e) => e.urls.map((u) => [e.name, u.service, String(u.port), u.url]));
+    if (urls.length) this.log(`\n${renderTable(['workspace', 'service', 'port', 'url'], urls)}`);
     return entries;
   }
 }

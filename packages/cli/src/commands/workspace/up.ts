@@ -37,7 +37,9 @@ export default class WorkspaceUp extends BaseCommand<typeof WorkspaceUp> {
     );
     this.log(`Workspace ${result.name} is up (${result.created ? 'built' : 'unchanged'}; ${result.sync.sent} files synced) at ${result.workspaceFolder} as ${result.remoteUser}.`);
     if (result.urls.length) {
-      this.log(renderTable(['port', 'url'], result.urls.map((u) => [String(u.port), u.url])));
+      // A compose devcontainer's URLs belong to several services: say which.
+      const services = result.urls.some((u) => u.service !== result.urls[0]!.service);
+      this.log(services ? renderTable(['service', 'port', 'url'], result.urls.map((u) => [u.service, String(u.port), u.url])) : renderTable(['port', 'url'], result.urls.map((u) => [String(u.port), u.url])));
       this.log(`The URLs are private: \`${this.config.bin} urls --id ${result.envId} --include-access-credentials\` prints links to share.`);
     }
     this.log(`Shell: ${this.config.bin} workspace ssh ${result.name}`);
