@@ -68,6 +68,11 @@ describe('expectedWorkspacePorts', () => {
     ]);
   });
 
+  it('should list them by service whatever order the engine listed the containers in', () => {
+    const ports = expectedWorkspacePorts([c('web', {}, [80]), c('app', { 'dev.preevy.tunnels': '3000:app' }, [])]);
+    expect(ports.map((p) => p.service)).toEqual(['app', 'web']);
+  });
+
   it('should refuse a forwarded name that a published port takes too', () => {
     expect(() => expectedWorkspacePorts([c('app', { 'dev.preevy.tunnels': '3000:web-80' }, []), c('web', {}, [80])])).toThrow('Ports app:3000 and web:80 would share the URL name "web-80"');
   });

@@ -66,7 +66,9 @@ export const parseInspect = (stdout: string): ProjectContainer[] =>
 export const expectedWorkspacePorts = (containers: readonly ProjectContainer[]): WorkspacePort[] => {
   const out: WorkspacePort[] = [];
   const seen = new Set<string>();
-  for (const c of containers) {
+  // By service name, then port: the same order on every up, whatever order the engine lists them in.
+  const serviceOf = (c: ProjectContainer) => c.labels[COMPOSE_LABELS.service] ?? '';
+  for (const c of [...containers].sort((a, b) => serviceOf(a).localeCompare(serviceOf(b)))) {
     const service = c.labels[COMPOSE_LABELS.service];
     if (!c.running || !service || c.labels[LABELS.agent] === 'true' || seen.has(service)) continue;
     seen.add(service);
