@@ -260,19 +260,23 @@ describe('preevy workspace on the docker driver (built binary)', () => {
     writeFileSync(composeFile, readFileSync(composeFile, 'utf8').replace('command: httpd -f -p 80 -h /www', 'command: httpd -f -p 80 -h /www\n    ports: ["80"]'));
     const json = join(dir, '.devcontainer/devcontainer.json');
     writeFileSync(json, readFileSync(json, 'utf8').replace('"service": "app",', '"service": "app",\n  "forwardPorts": [3000],\n  "portsAttributes": { "3000": { "label": "App" } },'));
-    const made = await preevy('workspace', 'up', dir, '--json');
-    expect(made.exitCode, `${made.stderr}${made.stdout}`).toBe(0);
-    const out = JSON.parse(made.stdout) as UpJson;
-    const urlOf = (first: string) => expect.stringMatching(new RegExp(`^http://${first}-ws-${composeName}-[a-z0-9]+\\.localhost:\\d+$`)) as string;
-    expect(out.urls).toEqual([
-      { service: 'app', port: 3000, name: 'app', url: urlOf('app') },
-      { service: 'web', port: 80, name: 'web-80', url: urlOf('web-80') },
-    ]);
-    const web = out.urls[1]!.url;
-    expect((await getViaLoopback(web)).status).toBe(401);
-    const seen = await getViaLoopback(web, await signedToken(`ws-${composeName}`));
-    expect({ status: seen.status, body: seen.body.trim() }).toEqual({ status: 200, body: 'hello from web' });
-    expect((await preevy('workspace', 'down', composeName, '--yes')).exitCode).toBe(0);
+    try {
+      const made = await preevy('workspace', 'up', dir, '--json');
+      expect(made.exitCode, `${made.stderr}${made.stdout}`).toBe(0);
+      const out = JSON.parse(made.stdout) as UpJson;
+      const urlOf = (first: string) => expect.stringMatching(new RegExp(`^http://${first}-ws-${composeName}-[a-z0-9]+\\.localhost:\\d+$`)) as string;
+      expect(out.urls).toEqual([
+        { service: 'app', port: 3000, name: 'app', url: urlOf('app') },
+        { service: 'web', port: 80, name: 'web-80', url: urlOf('web-80') },
+      ]);
+      const web = out.urls[1]!.url;
+      expect((await getViaLoopback(web)).status).toBe(401);
+      const seen = await getViaLoopback(web, await signedToken(`ws-${composeName}`));
+      expect({ status: seen.status, body: seen.body.trim() }).toEqual({ status: 200, body: 'hello from web' });
+    } finally {
+      // Also after a failed assertion: nothing of it may outlive the test.
+      expect((await preevy('workspace', 'down', composeName, '--yes')).exitCode).toBe(0);
+    }
     expect(await labelledResources(`ws-${composeName}`)).toEqual([]);
   });
 });
