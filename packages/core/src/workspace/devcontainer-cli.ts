@@ -44,12 +44,12 @@ export interface DevcontainerUpResult {
   composeProjectName?: string | undefined;
 }
 
-/** The last JSON object line of the CLI's stdout: its result (the log goes to stderr). Pure. */
-export const parseUpOutput = (stdout: string): z.infer<typeof upResultSchema> | undefined => {
+/** The last line of the CLI's stdout that is a JSON object `schema` accepts: its result (the log goes to stderr). Pure. */
+const resultLine = <T extends z.ZodType>(stdout: string, schema: T): z.infer<T> | undefined => {
   for (const line of stdout.trim().split('\n').reverse()) {
     if (!line.startsWith('{')) continue;
     try {
-      const parsed = upResultSchema.safeParse(JSON.parse(line));
+      const parsed = schema.safeParse(JSON.parse(line));
       if (parsed.success) return parsed.data;
     } catch {
       // not the result line
@@ -57,6 +57,9 @@ export const parseUpOutput = (stdout: string): z.infer<typeof upResultSchema> | 
   }
   return undefined;
 };
+
+/** The result line of `devcontainer up`. Pure. */
+export const parseUpOutput = (stdout: string): z.infer<typeof upResultSchema> | undefined => resultLine(stdout, upResultSchema);
 
 /** The error lines of the CLI's JSON log on stderr, for a failure's cause. Pure. */
 export const errorLines = (stderr: string, count = 20): string =>
@@ -114,18 +117,7 @@ const buildResultSchema = z.union([
 ]);
 
 /** The result line of `devcontainer build`. Pure. */
-export const parseBuildOutput = (stdout: string): z.infer<typeof buildResultSchema> | undefined => {
-  for (const line of stdout.trim().split('\n').reverse()) {
-    if (!line.startsWith('{')) continue;
-    try {
-      const parsed = buildResultSchema.safeParse(JSON.parse(line));
-      if (parsed.success) return parsed.data;
-    } catch {
-      // not the result line
-    }
-  }
-  return undefined;
-};
+export const parseBuildOutput = (stdout: string): z.infer<typeof buildResultSchema> | undefined => resultLine(stdout, buildResultSchema);
 
 /** `devcontainer up` against the environment's engine; its result, or DEVCONTAINER_UP_FAILED with the CLI's own words. */
 export const devcontainerUp = async (req: DevcontainerUpRequest): Promise<DevcontainerUpResult> => {
