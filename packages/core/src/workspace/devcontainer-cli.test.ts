@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PreevyError } from '../errors/preevy-error.js';
 import type { ProcessRunner } from '../process/process-runner.js';
-import { devcontainerBuild, parseBuildOutput } from './devcontainer-cli.js';
+import { devcontainerBuild, parseBuildOutput, parseUpOutput } from './devcontainer-cli.js';
 
 const runner = (stdout: string, exitCode = 0): { run: ProcessRunner; calls: { args: readonly string[]; env: NodeJS.ProcessEnv | undefined }[] } => {
   const calls: { args: readonly string[]; env: NodeJS.ProcessEnv | undefined }[] = [];
@@ -35,5 +35,14 @@ describe('parseBuildOutput', () => {
   it('should find the result line among log lines', () => {
     expect(parseBuildOutput('log\n{"outcome":"success","imageName":["a"]}\n')).toMatchObject({ outcome: 'success' });
     expect(parseBuildOutput('nothing')).toBeUndefined();
+  });
+});
+
+describe('parseUpOutput', () => {
+  it('should take the last line that is a result, skipping log lines and JSON that is not one', () => {
+    const out = 'starting\n{"outcome":"success","containerId":"c1","remoteUser":"node","remoteWorkspaceFolder":"/workspaces/a"}\n{"type":"progress"}\n';
+    expect(parseUpOutput(out)).toMatchObject({ outcome: 'success', containerId: 'c1', remoteUser: 'node' });
+    expect(parseUpOutput('{"outcome":"error","message":"no such image"}')).toMatchObject({ outcome: 'error', message: 'no such image' });
+    expect(parseUpOutput('{not json')).toBeUndefined();
   });
 });
