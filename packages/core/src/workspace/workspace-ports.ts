@@ -91,6 +91,8 @@ export interface PublishRequest {
   hostSelfStop?: HostSelfStop | undefined;
   /** The discovery project: the env id for a single-container devcontainer, the compose project for a compose one. */
   project: string;
+  /** The project's containers when the caller has just listed them (else listed here). */
+  containers?: readonly ProjectContainer[] | undefined;
   /** The devcontainer's container (the idle stop's). */
   container: string;
   /** What devcontainer.json forwards (decides the agent's settings; the URLs waited for also include published ports). */
@@ -152,7 +154,7 @@ export const runWorkspaceAgent = async (req: PublishRequest): Promise<WorkspaceU
   const network = `preevy-ws-${envId}`;
   const settings = { ports: ports.map((p) => `${p.service}:${p.port}=${p.name}`), project, image: req.agentImage, tunnel: { ...tunnel, baseUrl: tunnel.baseUrl.href }, container, idle: req.idleTimeoutSeconds, selfStop: req.hostSelfStop, volume: req.volume };
   const hash = createHash('sha256').update(JSON.stringify(settings)).update(req.agentKey).digest('hex').slice(0, 16);
-  const containers = await projectContainers(docker, project);
+  const containers = req.containers ?? (await projectContainers(docker, project));
   const agent = containers.find((c) => c.name === name);
   const upToDate = agent?.labels[AGENT_CONFIG_LABEL] === hash;
   // One left from another project (a compose devcontainer moved) is not in the list: removed by name.

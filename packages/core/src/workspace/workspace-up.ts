@@ -188,7 +188,8 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
   // The agent publishes the ports, runs the container's idle stop, and tells a machine that stops itself when idle about SSH sessions.
   const composeProject = composeOverride ? (result.composeProjectName ?? (await composeProjectOf(docker, result.containerId)) ?? envId) : envId;
   // A compose devcontainer publishes every port its services publish too: known once they run.
-  const published = composeOverride ? expectedWorkspacePorts(await projectContainers(docker, composeProject)).length : ports.length;
+  const projectList = composeOverride ? await projectContainers(docker, composeProject) : undefined;
+  const published = projectList ? expectedWorkspacePorts(projectList).length : ports.length;
   const urls = published || idleTimeoutSeconds || conn.stopsWhenIdle
     ? await progress.step(published ? `Publishing ${published} port(s)` : idleTimeoutSeconds ? 'Starting the idle watch' : 'Starting the activity report', async () => {
         const agentContext = await deps.agentImage;
@@ -196,7 +197,7 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
         const { tag } = await ensureImage({ repository: 'preevy/agent', context: agentContext, buildArgs: { BASE_IMAGE: request.runtimeBaseImage ?? DEFAULT_AGENT_BASE_IMAGE }, dockerHost: onHost.dockerHost, run });
         if (!conn.seesLocalFiles) await transferImages({ images: [tag], from: LOCAL_ENGINE, to: conn, run, pipe, signal: request.signal });
         return runWorkspaceAgent({
-          envId, volume, idleTimeoutSeconds, hostSelfStop: idleTimeoutSeconds ? await conn.idleSelfStop?.() : undefined, project: composeOverride ? composeProject : envId, container: result.containerId, ports, labels, tunnel: await deps.tunnel(), agentImage: tag,
+          envId, volume, idleTimeoutSeconds, hostSelfStop: idleTimeoutSeconds ? await conn.idleSelfStop?.() : undefined, project: composeOverride ? composeProject : envId, containers: projectList, container: result.containerId, ports, labels, tunnel: await deps.tunnel(), agentImage: tag,
           agentKey: await store.readPrivateKey(profile.name), docker, poll: pollUntil(clock), deadline: clock.now() + 60_000, signal: request.signal,
         });
       })
