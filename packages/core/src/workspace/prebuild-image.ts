@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { basename, dirname, resolve } from 'node:path';
 import { LABELS } from '@preevy/tunnel-protocol';
 import { PreevyError } from '../errors/preevy-error.js';
+import { inspectImage } from '../images/inspect-image.js';
 import type { DockerCli } from '../up/agent-state-reader.js';
 import { localManifest, type Manifest } from '../sync/manifest.js';
 import type { ProgressReporter } from '../progress.js';
@@ -141,14 +142,6 @@ export const prebuildFailed = (what: string, stderr: string): PreevyError =>
     cause: new Error(stderr.trim().split('\n').slice(-5).join('\n')),
   });
 
-/** The image's id when the host has it; undefined when not. */
-export const prebuiltImageId = async (docker: DockerCli, tag: string): Promise<string | undefined> => {
-  const res = await docker(['image', 'inspect', '--format', '{{.Id}}', tag]);
-  if (res.exitCode === 0) return res.stdout.trim();
-  if (/no such (image|object)/i.test(res.stderr)) return undefined;
-  throw prebuildFailed(`looking up ${tag}`, res.stderr);
-};
-
 /**
  * Tags `built` (what `devcontainer build` made) as `tag` with the metadata label rewritten (a
  * build of one `FROM` line: no layer), then drops the `built` tag.
@@ -192,7 +185,7 @@ export const ensurePrebuiltImage = async (req: PrebuildRequest): Promise<Prebuil
   const inputs = await collectPrebuildInputs(req.config, req.env);
   if (!inputs) return undefined;
   const tag = prebuildTag(inputs);
-  if (await prebuiltImageId(req.docker, tag)) {
+  if (await inspectImage(req.run, { dockerHost: req.dockerHost }, tag)) {
     await req.progress.step(`Reusing the devcontainer image ${tag}`, async () => undefined);
     return { tag, built: false };
   }
