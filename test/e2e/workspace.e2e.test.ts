@@ -255,18 +255,18 @@ describe('preevy workspace on the docker driver (built binary)', () => {
     const composeName = `${name}c`;
     const dir = join(root, composeName);
     cpSync(join(REPO_ROOT, 'test/fixtures/workspace-compose'), dir, { recursive: true });
-    // web publishes port 80 (on a random host port); the devcontainer's own service forwards a labelled port.
+    // web publishes port 80 (on a random host port); the devcontainer's own service forwards a port a labelled range holds.
     const composeFile = join(dir, '.devcontainer/compose.yaml');
     writeFileSync(composeFile, readFileSync(composeFile, 'utf8').replace('command: httpd -f -p 80 -h /www', 'command: httpd -f -p 80 -h /www\n    ports: ["80"]'));
     const json = join(dir, '.devcontainer/devcontainer.json');
-    writeFileSync(json, readFileSync(json, 'utf8').replace('"service": "app",', '"service": "app",\n  "forwardPorts": [3000],\n  "portsAttributes": { "3000": { "label": "App" } },'));
+    writeFileSync(json, readFileSync(json, 'utf8').replace('"service": "app",', '"service": "app",\n  "forwardPorts": [3000],\n  "portsAttributes": { "3000-3009": { "label": "App" } },'));
     try {
       const made = await preevy('workspace', 'up', dir, '--json');
       expect(made.exitCode, `${made.stderr}${made.stdout}`).toBe(0);
       const out = JSON.parse(made.stdout) as UpJson;
       const urlOf = (first: string) => expect.stringMatching(new RegExp(`^http://${first}-ws-${composeName}-[a-z0-9]+\\.localhost:\\d+$`)) as string;
       expect(out.urls).toEqual([
-        { service: 'app', port: 3000, name: 'app', url: urlOf('app') },
+        { service: 'app', port: 3000, name: 'app-3000', url: urlOf('app-3000') },
         { service: 'web', port: 80, name: 'web-80', url: urlOf('web-80') },
       ]);
       const web = out.urls[1]!.url;

@@ -33,6 +33,26 @@ describe('forwardedWorkspacePorts', () => {
     expect(forwardedWorkspacePorts(json, 'workspace', false).map((p) => p.port)).toEqual([9229]);
   });
 
+  it('should name the forwarded ports a labelled range holds {label}-{port}, an exact key first, adding no port', () => {
+    const json = {
+      forwardPorts: [3000, 3001, 'db:5433', 9000],
+      portsAttributes: { '3000-3009': { label: 'Dev Servers' }, '3001': { label: 'api' }, 'db:5430-5439': { label: 'pg' }, '.+/server.js': { label: 'node' } },
+    };
+    expect(forwardedWorkspacePorts(json, 'app', true)).toEqual([
+      { service: 'app', port: 3000, name: 'dev-servers-3000', label: 'Dev Servers' },
+      { service: 'app', port: 3001, name: 'api', label: 'api' },
+      { service: 'app', port: 9000, name: '9000' },
+      { service: 'db', port: 5433, name: 'pg-5433', label: 'pg' },
+    ]);
+    // A single container has no other service: a SERVICE:FROM-TO key names nothing there.
+    expect(forwardedWorkspacePorts({ forwardPorts: [5433], portsAttributes: { 'workspace:5430-5439': { label: 'pg' } } }, 'workspace', false)).toEqual([
+      { service: 'workspace', port: 5433, name: '5433' },
+    ]);
+    const long = forwardedWorkspacePorts({ forwardPorts: [40123], portsAttributes: { '40000-49999': { label: 'a very long label for a range' } } }, 'workspace', false);
+    expect(long[0]!.name.length).toBeLessThanOrEqual(MAX_PORT_NAME);
+    expect(long[0]!.name).toMatch(/^a-very-lo-[a-z2-7]{8}-40123$/);
+  });
+
   it('should refuse two ports that would share a URL name, naming both', () => {
     const clash = () => forwardedWorkspacePorts({ forwardPorts: [3000, 3001], portsAttributes: { 3000: { label: 'Web' }, 3001: { label: 'web!' } } }, 'workspace', false);
     expect(clash).toThrow(PreevyError);

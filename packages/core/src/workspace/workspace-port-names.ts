@@ -35,8 +35,10 @@ export const portNameOfLabel = (label: string): string | undefined => {
 /**
  * The ports `devcontainer.json` names, per service: numeric `forwardPorts` entries (of `devService`),
  * `service:port` entries (compose only: a single container has no other service), and
- * `portsAttributes` keys `PORT` / `SERVICE:PORT` with a label. Each named by its label, else
- * `{port}`. Ranges and patterns in `portsAttributes` are not read. Pure; throws on a clash.
+ * `portsAttributes` keys `PORT` / `SERVICE:PORT` with a label. Each named by its label, else by the
+ * label of a range key `FROM-TO` / `SERVICE:FROM-TO` holding it as `{label}-{port}` (a range names
+ * the ports forwarded in it, it adds none), else `{port}`. Pattern keys match a process's command
+ * line in an editor; no process is watched here, so they are not read. Pure; throws on a clash.
  */
 export const forwardedWorkspacePorts = (json: PortsJson, devService: string, compose: boolean): WorkspacePort[] => {
   const attrs = json.portsAttributes ?? {};
@@ -53,13 +55,39 @@ export const forwardedWorkspacePorts = (json: PortsJson, devService: string, com
   };
   for (const entry of json.forwardPorts ?? []) parse(entry);
   for (const [key, a] of Object.entries(attrs)) if (a.label !== undefined) parse(key);
+  const ranges = labelledRanges(attrs, devService, compose);
   const ports = [...keys.values()].map(({ service, port }) => {
-    const label = attrs[`${service}:${port}`]?.label ?? (service === devService ? attrs[String(port)]?.label : undefined);
-    const fromLabel = label === undefined ? undefined : portNameOfLabel(label);
+    const exact = attrs[`${service}:${port}`]?.label ?? (service === devService ? attrs[String(port)]?.label : undefined);
+    const range = exact === undefined ? ranges.find((r) => r.service === service && port >= r.from && port <= r.to) : undefined;
+    const label = exact ?? range?.label;
+    const fromLabel = exact !== undefined ? portNameOfLabel(exact) : range && rangePortName(range.label, port);
     return { service, port, name: fromLabel ?? (service === devService ? String(port) : serviceTunnelName(service, port)), ...(fromLabel ? { label } : {}) };
   });
   assertUniqueNames(ports);
   return ports.sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : a.port - b.port));
+};
+
+interface LabelledRange {
+  service: string;
+  from: number;
+  to: number;
+  label: string;
+}
+
+/** The `FROM-TO` / `SERVICE:FROM-TO` keys of `portsAttributes` with a label, in file order (the first holding a port wins). Pure. */
+const labelledRanges = (attrs: NonNullable<PortsJson['portsAttributes']>, devService: string, compose: boolean): LabelledRange[] =>
+  Object.entries(attrs).flatMap(([key, a]) => {
+    const m = /^(?:([^:]+):)?(\d{1,5})-(\d{1,5})$/.exec(key);
+    if (!m || a.label === undefined || (m[1] && !compose)) return [];
+    return [{ service: m[1] ?? devService, from: Number(m[2]), to: Number(m[3]), label: a.label }];
+  });
+
+/** `{label}-{port}` for a port named by a range's label, the port kept whole when the label is cut. Pure. */
+const rangePortName = (label: string, port: number): string | undefined => {
+  const name = portNameOfLabel(label);
+  if (!name) return undefined;
+  const keep = MAX_PORT_NAME - String(port).length - 1;
+  return `${name.length <= keep ? name : toDnsLabel(label, keep)}-${port}`;
 };
 
 const describePort = (p: WorkspacePort): string => `${p.service === WORKSPACE_SERVICE ? '' : `${p.service}:`}${p.port}${p.label === undefined ? '' : ` (label "${p.label}")`}`;
