@@ -145,11 +145,14 @@ describe('preevy workspace credentials on the docker driver (built binary)', () 
     expect(before.split('\n').filter(Boolean)).toHaveLength(3);
     const same = await preevy(['workspace', 'up', folder, '--git-token-host', 'ci.example.test'], { GITHUB_TOKEN: ciToken });
     expect(same.exitCode, same.stderr).toBe(0);
+    // The record says this container was set up so: not even an exec to check.
+    expect(same.stderr).not.toContain('Setting up credential helpers');
     expect((await inContainer(stamp)).stdout).toBe(before);
     const changed = `ci-token-${randomBytes(8).toString('hex')}`;
     secrets.push(changed);
     const res = await preevy(['workspace', 'up', folder, '--git-token-host', 'ci.example.test'], { GITHUB_TOKEN: changed });
     expect(res.exitCode, res.stderr).toBe(0);
+    expect(res.stderr).toContain('Setting up credential helpers');
     expect((await inContainer(gitGet('ci.example.test'))).stdout).toBe(`username=x-access-token\npassword=${changed}\n`);
   });
 

@@ -110,6 +110,8 @@ export const workspaceRecordSchema = z.object({
   runtimeDir: z.string().startsWith('/'),
   /** `containerInactivityTimeout` in seconds, when set. */
   idleTimeoutSeconds: z.number().int().positive().optional(),
+  /** A hash of how its credential helpers were set up (no secret in it): the same again on the same container is skipped. */
+  credentialsState: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 /** A devcontainer workspace's part of its record. */
 export type WorkspaceRecord = z.infer<typeof workspaceRecordSchema>;

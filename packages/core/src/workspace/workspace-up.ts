@@ -26,7 +26,7 @@ import { syncComposeBinds, type ComposeBindsSync } from './compose-binds.js';
 import { checkoutGitSource, isGitUrl, parseGitSource } from './git-source.js';
 import { ACTIVITY_FILE, discoveryLabels, expectedWorkspacePorts, projectContainers, runWorkspaceAgent, type WorkspaceUrl } from './workspace-ports.js';
 import { forwardedWorkspacePorts, tunnelLabelsByService, WORKSPACE_SERVICE } from './workspace-port-names.js';
-import { installWorkspaceCredentials, type WorkspaceCredentialsSetup } from './credentials-install.js';
+import { credentialsState as workspaceCredentialsState, installWorkspaceCredentials, type WorkspaceCredentialsSetup } from './credentials-install.js';
 import { ensureWorkspaceRuntime, RUNTIME_MOUNT, RUNTIME_VOLUME } from './workspace-runtime.js';
 import { WORKSPACES_MOUNT, workspaceIds, type WorkspaceIds } from './workspace-names.js';
 
@@ -179,7 +179,12 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
   // A config change made a new container beside the old one: the old one goes.
   const stale = existing.filter((c) => c.id !== result.containerId).map((c) => c.id);
   if (stale.length) await docker(['rm', '--force', ...stale]);
-  if (request.credentials) await progress.step('Setting up credential helpers', () => installWorkspaceCredentials(docker, result.containerId, result.remoteUser, runtime, request.credentials!));
+  // The same container set up the same way (the record says so): no exec, which costs a second through kube-pod's port-forward.
+  const sameContainer = previous?.workspace?.containerId === result.containerId;
+  const credentialsState = request.credentials ? workspaceCredentialsState(runtime, result.remoteUser, request.credentials) : sameContainer ? previous?.workspace?.credentialsState : undefined;
+  if (request.credentials && !(sameContainer && previous?.workspace?.credentialsState === credentialsState)) {
+    await progress.step('Setting up credential helpers', () => installWorkspaceCredentials(docker, result.containerId, result.remoteUser, runtime, request.credentials!));
+  }
 
   const hostKey = previous?.workspace?.hostKey ?? (await placeHostKey(docker, result.containerId, result.remoteUser, ids));
   // The SSH server (running as the remote user) touches it while sessions are open: the agent's idle watch reads it.
@@ -202,7 +207,7 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
         });
       })
     : await removeAgent(docker, envId);
-  const workspace: WorkspaceRecord = { name, source: fromGit ? request.folder : folder, containerId: result.containerId, remoteUser: result.remoteUser, workspaceFolder: result.remoteWorkspaceFolder, hostKey, runtimeDir: runtime.dir, ...(idleTimeoutSeconds ? { idleTimeoutSeconds } : {}) };
+  const workspace: WorkspaceRecord = { name, source: fromGit ? request.folder : folder, containerId: result.containerId, remoteUser: result.remoteUser, workspaceFolder: result.remoteWorkspaceFolder, hostKey, runtimeDir: runtime.dir, ...(idleTimeoutSeconds ? { idleTimeoutSeconds } : {}), ...(credentialsState ? { credentialsState } : {}) };
   await envs.update(envId, () => ({
     envId, composeProject, driver: driver.name, status: 'up', host, deployed: true, workspace,
     urls: urls.map((u) => ({ service: u.service, port: u.port, url: u.url })),
