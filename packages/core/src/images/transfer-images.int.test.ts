@@ -40,6 +40,32 @@ describe('transferImages (local engine -> a nested Docker engine)', () => {
     expect(await transferImages({ images: [BUSYBOX], from: LOCAL_ENGINE, to: to() })).toEqual([{ image: BUSYBOX, id, sent: false, bytes: 0 }]);
   });
 
+  it('should send only the layers the host lacks of an image built on one it has, and the host should run it', async () => {
+    const tag = `preevy-test/layer-reuse-${randomBytes(3).toString('hex')}`;
+    const base = `${tag}:base`;
+    const app = `${tag}:app`;
+    const build = async (image: string, dockerfile: string) => {
+      const res = await execFileRunner('docker', ['build', '--quiet', '--tag', image, '-'], { input: dockerfile });
+      expect(res.exitCode, res.stderr).toBe(0);
+    };
+    try {
+      // A 16 MB base layer of random bytes (no compression helps), then 1 MB of the app's own.
+      await build(base, `FROM ${BUSYBOX}\nRUN head -c 16777216 /dev/urandom > /base.bin\n`);
+      await build(app, `FROM ${base}\nRUN head -c 1048576 /dev/urandom > /app.bin && sha256sum /base.bin /app.bin > /sums\n`);
+      const [first] = await transferImages({ images: [base], from: LOCAL_ENGINE, to: to() });
+      expect(first!.bytes).toBeGreaterThan(16 * MB);
+      const local = (await inspectImage(execFileRunner, LOCAL_ENGINE, app))!;
+      const [sent] = await transferImages({ images: [app], from: LOCAL_ENGINE, to: to() });
+      expect(sent).toMatchObject({ image: app, id: local.id, sent: true });
+      // The 1 MB layer, its config and the archive's own entries; none of the 16 MB.
+      expect(sent!.bytes).toBeLessThan(4 * MB);
+      const ran = await execFileRunner('docker', ['-H', host.dockerHost, 'run', '--rm', app, 'sha256sum', '-c', '/sums']);
+      expect(ran.stdout, ran.stderr).toBe('/base.bin: OK\n/app.bin: OK\n');
+    } finally {
+      await execFileRunner('docker', ['image', 'rm', app, base]);
+    }
+  });
+
   it('should fail with IMAGE_NOT_LOCAL for an image the local engine lacks, and leave an optional one to the host', async () => {
     const missing = `preevy-test/not-here-${randomBytes(3).toString('hex')}:1`;
     const err = await transferImages({ images: [missing], from: LOCAL_ENGINE, to: to() }).catch((e: unknown) => e);

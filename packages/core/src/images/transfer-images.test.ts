@@ -45,10 +45,19 @@ const engines = (local: Record<string, string>, remote: Record<string, string>, 
   const hostOf = (env: NodeJS.ProcessEnv | undefined): string => env?.DOCKER_HOST ?? 'local';
   const run: ProcessRunner = async (_file, args, options) => {
     const host = hostOf(options?.env);
+    const known = host === 'local' ? local : remote;
+    // Layer reuse asks for the images' layers: these engines share none.
+    if (args[1] === 'ls') {
+      calls.push(`${host} ls`);
+      return { exitCode: 0, stdout: Object.values(known).map((id) => `${id}\n`).join(''), stderr: '' };
+    }
+    if (args[3] === '{{json .RootFS.Layers}}') {
+      calls.push(`${host} layers ${args.slice(4).join(' ')}`);
+      return { exitCode: 0, stdout: args.slice(4).map(() => '[]\n').join(''), stderr: '' };
+    }
     // docker image inspect --format F IMAGE...: a line per image found, an error per image missing.
     const images = args.slice(4);
     calls.push(`${host} inspect ${images.join(' ')}`);
-    const known = host === 'local' ? local : remote;
     const stdout = images.flatMap((i) => (known[i] ? [`${known[i]} 5242880\n`] : [])).join('');
     const missing = images.filter((i) => !known[i]);
     return { exitCode: missing.length ? 1 : 0, stdout, stderr: missing.map((i) => `Error response from daemon: No such image: ${i}\n`).join('') };
@@ -73,7 +82,7 @@ describe('transferImages', () => {
       { image: 'app:1', id: 'sha256:1', sent: true, bytes: 5242880 },
       { image: 'db:2', id: 'sha256:2', sent: false, bytes: 0 },
     ]);
-    expect(calls.filter((c) => !c.includes('inspect'))).toEqual(['local save app:1 | tcp://127.0.0.1:2375 load']);
+    expect(calls.filter((c) => !c.includes('inspect'))).toEqual(['local layers app:1', 'tcp://127.0.0.1:2375 ls', 'tcp://127.0.0.1:2375 layers sha256:2', 'local save app:1 | tcp://127.0.0.1:2375 load']);
     // Both at once where all are there; one by one where one is missing; then the check after the load.
     expect(calls.filter((c) => c.includes('inspect'))).toEqual([
       'local inspect app:1 db:2',

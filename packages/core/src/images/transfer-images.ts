@@ -4,6 +4,7 @@ import { pipeProcesses, type PipeResult, type ProcessPipe } from '../process/pip
 import { execFileRunner, type ProcessRunner } from '../process/process-runner.js';
 import { silentProgress, type ProgressReporter } from '../progress.js';
 import { engineName, inspectImage, inspectImages, lastLines, type DockerEngine, type ImageFacts } from './inspect-image.js';
+import { addLayerChains, engineLayerChains, imageLayers, loadWithoutSharedLayers, sharedLayerCount } from './layer-reuse.js';
 
 /** An image as it is on the target after a transfer: `id` there, whether it was sent and how many bytes that took. */
 export interface TransferredImage {
@@ -110,10 +111,27 @@ export const transferImages = async ({
   if (missing.length) throw notLocal(missing, from);
 
   const result: TransferredImage[] = [];
+  // What the target holds, asked once and kept up to date: a later image may build on an earlier one.
+  let targetChains: Set<string> | undefined;
   for (const p of plan) {
     if (p.action === 'present') result.push({ image: p.image, id: p.id, sent: false, bytes: 0 });
     if (p.action !== 'send') continue;
     const { image, id, size } = p;
+    const layers = await imageLayers(run, from, image);
+    targetChains ??= await engineLayerChains(run, to);
+    const shared = sharedLayerCount(layers, targetChains);
+    if (shared > 0) {
+      const partial = await progress.step(`Sending image ${image} (${Math.round(size / MB)} MB, ${shared} of its ${layers.length} layers already there) to ${engineName(to)}`, () =>
+        loadWithoutSharedLayers(run, { image, from, to, shared, signal }),
+      );
+      if (signal?.aborted) throw new PreevyError(`Interrupted while sending image ${image}`, { code: 'INTERRUPTED', kind: 'interrupted' });
+      // Anything unexpected (an engine that wants every layer file) falls back to the whole image below.
+      if (partial?.load.exitCode === 0 && (await inspectImage(run, to, image))?.id === id) {
+        addLayerChains(targetChains, layers);
+        result.push({ image, id, sent: true, bytes: partial.bytes });
+        continue;
+      }
+    }
     const piped = await progress.step(`Sending image ${image} (${Math.round(size / MB)} MB) to ${engineName(to)}`, () =>
       pipe({ file: 'docker', args: ['save', image], env: dockerEnv(from) }, { file: 'docker', args: ['load', '--quiet'], env: dockerEnv(to) }, { signal }),
     );
@@ -129,6 +147,7 @@ export const transferImages = async ({
         cause: new Error(lastLines(piped.to.stdout) || 'docker load printed nothing'),
       });
     }
+    addLayerChains(targetChains, layers);
     result.push({ image, id, sent: true, bytes: piped.bytes });
   }
   return result;
