@@ -6,6 +6,7 @@ import { PreevyError } from '../errors/preevy-error.js';
 import { ensureImage, type ImageContext } from '../images/ensure-image.js';
 import { LOCAL_ENGINE } from '../images/inspect-image.js';
 import { transferImages } from '../images/transfer-images.js';
+import type { ProgressReporter } from '../progress.js';
 import type { ProcessPipe } from '../process/pipe-processes.js';
 import type { ProcessRunner } from '../process/process-runner.js';
 import type { DockerCli } from '../up/agent-state-reader.js';
@@ -32,6 +33,8 @@ export interface RuntimeRequest {
   docker: DockerCli;
   run: ProcessRunner;
   pipe: ProcessPipe;
+  /** Shows the image transfer to a host that cannot see local files. */
+  progress?: ProgressReporter | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -48,7 +51,7 @@ const failed = (what: string, stderr: string): PreevyError =>
  * agent bundle): built once per content as an image (on the host when it sees local files, else
  * locally and sent), copied out into the volume once, then found by a marker volume in one listing.
  */
-export const ensureWorkspaceRuntime = async ({ context, baseImage = DEFAULT_AGENT_BASE_IMAGE, helperImage, conn, docker, run, pipe, signal }: RuntimeRequest): Promise<WorkspaceRuntime> => {
+export const ensureWorkspaceRuntime = async ({ context, baseImage = DEFAULT_AGENT_BASE_IMAGE, helperImage, conn, docker, run, pipe, progress, signal }: RuntimeRequest): Promise<WorkspaceRuntime> => {
   const bundle = context.files.find((f) => f.name.endsWith('/agent.mjs') || f.name === 'agent.mjs');
   if (!bundle) throw new PreevyError('The workspace runtime has no agent bundle', { code: 'IMAGE_INPUT_MISSING', kind: 'internal', suggestions: ['Rebuild preevy.'] });
   const agentSha256 = createHash('sha256').update(await readFile(bundle.source)).digest('hex');
@@ -62,7 +65,7 @@ export const ensureWorkspaceRuntime = async ({ context, baseImage = DEFAULT_AGEN
   if (listed.exitCode !== 0) throw failed('could not list its volumes', listed.stderr);
   if (listed.stdout.split('\n').includes(marker)) return { dir, agentSha256 };
 
-  if (!conn.seesLocalFiles) await transferImages({ images: [tag], from: LOCAL_ENGINE, to: conn, run, pipe, signal });
+  if (!conn.seesLocalFiles) await transferImages({ images: [tag], from: LOCAL_ENGINE, to: conn, run, pipe, progress, signal });
   const labels = ['--label', `${LABELS.managedBy}=${MANAGED_BY}`];
   // Copied into a temporary folder and renamed, so a cut copy never looks complete.
   const copy = await docker([

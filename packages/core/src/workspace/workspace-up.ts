@@ -132,7 +132,7 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
       transferImages({ images: [syncImage, ...(request.loadImages ?? [])], optional: [syncImage], from: LOCAL_ENGINE, to: conn, run, pipe, progress, signal: request.signal }));
   }
   const runtime = await progress.step('Installing the workspace runtime', async () =>
-    ensureWorkspaceRuntime({ context: await deps.runtime, baseImage: request.runtimeBaseImage, helperImage: syncImage, conn, docker, run, pipe, signal: request.signal }));
+    ensureWorkspaceRuntime({ context: await deps.runtime, baseImage: request.runtimeBaseImage, helperImage: syncImage, conn, docker, run, pipe, progress, signal: request.signal }));
   const sync = await progress.step('Syncing the sources', () =>
     syncToVolume({ sources: [folder], volume, dirOf: () => sourceDir, helperName: `preevy-sync-${envId}`, docker, labels, syncImage }));
 
@@ -200,7 +200,7 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
         const agentContext = await deps.agentImage;
         const onHost = conn.seesLocalFiles ? conn : LOCAL_ENGINE;
         const { tag } = await ensureImage({ repository: 'preevy/agent', context: agentContext, buildArgs: { BASE_IMAGE: request.runtimeBaseImage ?? DEFAULT_AGENT_BASE_IMAGE }, dockerHost: onHost.dockerHost, run });
-        if (!conn.seesLocalFiles) await transferImages({ images: [tag], from: LOCAL_ENGINE, to: conn, run, pipe, signal: request.signal });
+        if (!conn.seesLocalFiles) await transferImages({ images: [tag], from: LOCAL_ENGINE, to: conn, run, pipe, progress, signal: request.signal });
         return runWorkspaceAgent({
           envId, volume, idleTimeoutSeconds, hostSelfStop: idleTimeoutSeconds ? await conn.idleSelfStop?.() : undefined, project: composeOverride ? composeProject : envId, containers: projectList, container: result.containerId, ports, labels, tunnel: await deps.tunnel(), agentImage: tag,
           agentKey: await store.readPrivateKey(profile.name), docker, poll: pollUntil(clock), deadline: clock.now() + 60_000, signal: request.signal,
