@@ -85,13 +85,16 @@ describe('syncBindMounts (with a stand-in docker)', () => {
   const siteModel = () => toComposeModel({ name: 'p', services: { web: { image: 'x', volumes: [{ type: 'bind', source: dir, target: '/www' }] } } }, { workingDir: dir, files: [] });
   const ok = (stdout = ''): ProcessResult => ({ exitCode: 0, stdout, stderr: '' });
 
-  /** Answers every docker call like an empty host; `onRead` runs during the read helper, `onWrite` gets the archive. */
+  /** Answers every docker call like an empty host; `onRead` runs while the host's manifests are read, `onWrite` gets the archive. */
   const standIn =
     (onRead: () => Promise<void>, onWrite: (input: AsyncIterable<Uint8Array>) => Promise<ProcessResult>): DockerCli =>
     async (args, options = {}) => {
       if (args[0] === 'volume' && args[1] === 'inspect') return ok('/var/lib/docker/volumes/v/_data\n');
-      if (args[0] === 'cp') return onWrite(options.input as AsyncIterable<Uint8Array>);
-      if (args[0] === 'run') await onRead();
+      if (args[0] === 'cp' && args[1] === '-') return onWrite(options.input as AsyncIterable<Uint8Array>);
+      if (args[0] === 'cp') {
+        await onRead();
+        return { exitCode: 1, stdout: '', stderr: 'Error: Could not find the file /sync/.preevy in container x\n' };
+      }
       return ok();
     };
 

@@ -6,6 +6,7 @@ import { PreevyError } from '../errors/preevy-error.js';
 import type { DockerCli } from '../up/agent-state-reader.js';
 import { diffManifests, fileEntry, formatManifest, isSymlinkEntry, localManifest, parseManifest, symlinkEntry, type LocalSource, type Manifest } from './manifest.js';
 import { packArchive, type ArchiveEntry } from './pack-archive.js';
+import { tarRegularFiles } from './tar-first-file.js';
 
 /** A small public image with `sh` and `tar`: the helper containers that read and write the sync volume. */
 export const DEFAULT_SYNC_IMAGE = 'busybox:1.36';
@@ -89,30 +90,26 @@ export interface SyncResult extends SyncCounts {
   mapping: Record<string, string>;
 }
 
-const MARK = '@@preevy-sync ';
 const STATE = '.preevy';
-
-// Prints each source's manifest after a marker line; a source without one prints nothing.
-const READ_SCRIPT = `cd /sync/${STATE} 2>/dev/null || exit 0
-for d in "$@"; do if [ -f "$d.manifest" ]; then echo "${MARK}$d"; cat "$d.manifest"; fi; done`;
 
 /** Where the archive lands in the write helper's own file system (`docker cp`), before the script runs. */
 const INBOX = 'preevy-in';
 
-// The archive is already in /${INBOX} (staged by `docker cp`); each source's manifest is removed
-// before its files change and written back last, so an interrupted sync only makes the next one
-// send everything.
+// The archive is already in /${INBOX} (staged by `docker cp`), one manifest per folder to write;
+// each folder's manifest is removed before its files change and written back last, so an
+// interrupted sync only makes the next one send everything.
 const WRITE_SCRIPT = `set -e
 cd /sync
 mkdir -p ${STATE}
-for d in "$@"; do rm -f "${STATE}/$d.manifest"; done
-for d in "$@"; do
+for m in /${INBOX}/*.manifest; do d=$(basename "$m" .manifest); rm -f "${STATE}/$d.manifest"; done
+for m in /${INBOX}/*.manifest; do
+  d=$(basename "$m" .manifest)
   if [ -f "/${INBOX}/$d.delete" ]; then
     while IFS= read -r f; do rm -rf "$d/$f"; rmdir -p "$(dirname "$d/$f")" 2>/dev/null || true; done < "/${INBOX}/$d.delete"
   fi
   mkdir -p "$d"
   if [ -d "/${INBOX}/$d" ]; then (cd "/${INBOX}/$d" && tar -c -f - .) | tar -x -f - -C "$d"; fi
-  mv "/${INBOX}/$d.manifest" "${STATE}/$d.manifest"
+  mv "$m" "${STATE}/$d.manifest"
 done`;
 
 const syncFailed = (what: string, stderr: string, image: string): PreevyError =>
@@ -126,15 +123,17 @@ const syncFailed = (what: string, stderr: string, image: string): PreevyError =>
     cause: new Error(stderr.trim().split('\n').slice(-15).join('\n')),
   });
 
-/** Splits the read script's output into one manifest per source directory. Pure. */
-const parseRemoteManifests = (stdout: string): Map<string, Manifest> => {
-  const out = new Map<string, Manifest>();
-  for (const chunk of `\n${stdout}`.split(`\n${MARK}`).slice(1)) {
-    const nl = chunk.indexOf('\n');
-    out.set(nl < 0 ? chunk : chunk.slice(0, nl), parseManifest(nl < 0 ? '' : chunk.slice(nl + 1)));
-  }
-  return out;
-};
+/** The manifests in a `docker cp HELPER:/sync/.preevy -` archive, by source folder. Pure. */
+export const manifestsOfArchive = (tar: Buffer): Map<string, Manifest> =>
+  new Map(
+    tarRegularFiles(tar).flatMap(({ name, content }) => {
+      const dir = name.startsWith(`${STATE}/`) && name.endsWith('.manifest') ? name.slice(STATE.length + 1, -'.manifest'.length) : '';
+      return dir && !dir.includes('/') ? [[dir, parseManifest(content.toString('utf8'))] as const] : [];
+    }),
+  );
+
+/** `docker cp` of a path the container does not have (a new volume): nothing synced yet. */
+const isMissingPath = (stderr: string): boolean => /could not find the file|no such file or directory/i.test(stderr);
 
 /** A source with something to write on the host: its paths to send and to delete there. */
 interface SourceToWrite extends LocalSource {
@@ -234,34 +233,35 @@ export const syncToVolume = async ({ sources, volume, dirOf = syncDirOf, helperN
     if (removed.exitCode !== 0) throw syncFailed('could not remove the previous sync marker', removed.stderr, syncImage);
   }
 
-  const helper = ['run', '--rm', '--network', 'none', ...labelArgs, '-v', `${volume}:/sync`];
-  const read = await docker([...helper, '--entrypoint', 'sh', syncImage, '-c', READ_SCRIPT, 'sh', ...locals.map((l) => l.dir)]);
-  if (read.exitCode !== 0) throw syncFailed('could not read what the host has', read.stderr, syncImage);
-  const remote = parseRemoteManifests(read.stdout);
-
-  const toWrite: SourceToWrite[] = [];
-  for (const local of locals) {
-    const had = remote.get(local.dir);
-    const diff = diffManifests(local.manifest, had ?? {});
-    counts.unchanged += diff.unchanged.length;
-    counts.deleted += diff.deleted.length;
-    if (!had || diff.send.length || diff.deleted.length) toWrite.push({ ...local, send: diff.send, deleted: diff.deleted });
-  }
-
+  // One helper container, made but started only to write: the manifests it reads and the files it
+  // gets go through `docker cp` (HTTP requests that end by their own framing). An attached stream
+  // ends only when its connection does, which costs about a second through a Kubernetes port-forward,
+  // and stdin's end is a half-close, which such a port-forward cannot carry.
+  const name = `${helperName}-${randomBytes(4).toString('hex')}`;
+  const created = await docker(['create', '--name', name, '--network', 'none', ...labelArgs, '-v', `${volume}:/sync`, '--entrypoint', 'sh', syncImage, '-c', WRITE_SCRIPT]);
+  if (created.exitCode !== 0) throw syncFailed('could not create the helper container', created.stderr, syncImage);
   const written = new Map<string, Manifest>();
-  if (toWrite.length) {
-    // The archive goes in with `docker cp` (an HTTP upload that ends by its own framing), not on a
-    // container's stdin: stdin's end is a half-close, which a Kubernetes port-forward cannot carry.
-    const name = `${helperName}-${randomBytes(4).toString('hex')}`;
-    const created = await docker(['create', '--name', name, ...helper.slice(2), '--entrypoint', 'sh', syncImage, '-c', WRITE_SCRIPT, 'sh', ...toWrite.map((w) => w.dir)]);
-    if (created.exitCode !== 0) throw syncFailed('could not create the helper container', created.stderr, syncImage);
-    try {
+  let remote: Map<string, Manifest>;
+  try {
+    const read = await docker(['cp', `${name}:/sync/${STATE}`, '-']);
+    if (read.exitCode !== 0 && !isMissingPath(read.stderr)) throw syncFailed('could not read what the host has', read.stderr, syncImage);
+    remote = read.exitCode === 0 ? manifestsOfArchive(Buffer.from(read.stdout, 'utf8')) : new Map<string, Manifest>();
+
+    const toWrite: SourceToWrite[] = [];
+    for (const local of locals) {
+      const had = remote.get(local.dir);
+      const diff = diffManifests(local.manifest, had ?? {});
+      counts.unchanged += diff.unchanged.length;
+      counts.deleted += diff.deleted.length;
+      if (!had || diff.send.length || diff.deleted.length) toWrite.push({ ...local, send: diff.send, deleted: diff.deleted });
+    }
+
+    if (toWrite.length) {
       const copied = await docker(['cp', '-', `${name}:/`], { input: packArchive(archiveEntries(toWrite, new Date(), counts, written)) });
       if (copied.exitCode !== 0) {
         throw syncFailed(copied.inputCut ? `the host stopped reading the files (exit code ${copied.exitCode})` : `could not send the files (exit code ${copied.exitCode})`, copied.stderr, syncImage);
       }
-      // start, then wait: an attached stream ends only when the connection does, which costs about
-      // 1 s through a Kubernetes port-forward; the logs are fetched only when the script failed.
+      // start, then wait; the logs are fetched only when the script failed.
       const started = await docker(['start', name]);
       if (started.exitCode !== 0) throw syncFailed('could not start the helper container', started.stderr, syncImage);
       const waited = await docker(['wait', name]);
@@ -270,9 +270,9 @@ export const syncToVolume = async ({ sources, volume, dirOf = syncDirOf, helperN
         const logs = await docker(['logs', name]);
         throw syncFailed(`could not write the files on the host (exit code ${Number.isNaN(exitCode) ? 'unknown' : exitCode})`, `${waited.stderr}${logs.stderr}${logs.stdout}`, syncImage);
       }
-    } finally {
-      await docker(['rm', '--force', name]);
     }
+  } finally {
+    await docker(['rm', '--force', name]);
   }
 
   // What the volume holds now: the manifests just written, and the unchanged ones it had.
