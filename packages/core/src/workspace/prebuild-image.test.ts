@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDevcontainerConfig } from './devcontainer-config.js';
 import {
-  buildKeys, collectPrebuildInputs, composeImageKeys, fromPrebuiltImage, isPrebuildTag, localVariables, prebuildTag, withBuildReset, withoutConfigEntry, type ComposeServiceLoader, type PrebuildInputs,
+  buildKeys, collectPrebuildInputs, composeImageKeys, fromPrebuiltImage, isPrebuildTag, prebuildLabelArgs, localVariables, prebuildTag, withBuildReset, withoutConfigEntry, type ComposeServiceLoader, type PrebuildInputs,
 } from './prebuild-image.js';
 
 const FIXTURE = resolve(import.meta.dirname, '../../../../test/fixtures/workspace-basic');
@@ -99,6 +99,8 @@ describe('collectPrebuildInputs of a compose devcontainer', () => {
     expect(Object.keys(inputs.files).sort()).toEqual(['context:Dockerfile', 'context:www/index.html', 'dockerfile']);
     const b = composeCopy();
     writeFileSync(join(b, 'notes.txt'), 'an edit outside the build context\n');
+    // The build writes the lockfile into the sources: the next hash must not see it.
+    writeFileSync(join(b, '.devcontainer', 'devcontainer-lock.json'), '{ "features": {} }\n');
     expect(await composeTag(b)).toBe(prebuildTag(inputs));
   });
 
@@ -165,6 +167,15 @@ describe('withBuildReset', () => {
     expect(isPrebuildTag('preevy-ws-0123456789abcdef')).toBe(true);
     expect(isPrebuildTag('preevy-ws-0123456789abcdef:build')).toBe(false);
     expect(isPrebuildTag('vsc-app-features')).toBe(false);
+  });
+});
+
+describe('prebuildLabelArgs', () => {
+  it("should blank the compose project labels a compose build left (else the project's `down --rmi local` removes the shared image)", () => {
+    expect(prebuildLabelArgs({ 'com.docker.compose.project': 'p_devcontainer', 'com.docker.compose.service': 'app', other: 'x' }, '[]')).toEqual([
+      '--label', 'devcontainer.metadata=[]', '--label', 'dev.preevy.workspace-prebuild=1', '--label', 'com.docker.compose.project=', '--label', 'com.docker.compose.service=',
+    ]);
+    expect(prebuildLabelArgs({}, '[]')).toEqual(['--label', 'devcontainer.metadata=[]', '--label', 'dev.preevy.workspace-prebuild=1']);
   });
 });
 

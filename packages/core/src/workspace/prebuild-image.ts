@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { LABELS } from '@preevy/tunnel-protocol';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { COMPOSE_LABELS, LABELS } from '@preevy/tunnel-protocol';
 import { PreevyError } from '../errors/preevy-error.js';
 import { inspectImage } from '../images/inspect-image.js';
 import type { DockerCli } from '../up/agent-state-reader.js';
@@ -144,7 +144,9 @@ export const collectPrebuildInputs = async (config: DevcontainerConfig, env: Nod
   const variables = localVariables(JSON.stringify(keys), config.folder, env);
   const configDir = dirname(config.file);
   // devcontainer.json and the compose files (often in the context) count by their build keys only: a lifecycle or other service's edit keeps the image.
-  const skipped = new Set([config.file, ...(config.json.dockerComposeFile === undefined ? [] : composeFilesOf(config))]);
+  // The lockfile beside devcontainer.json is written by the build itself: counted, the sources' next hash would differ from the first.
+  const lockfile = join(configDir, basename(config.file).startsWith('.') ? '.devcontainer-lock.json' : 'devcontainer-lock.json');
+  const skipped = new Set([config.file, lockfile, ...(config.json.dockerComposeFile === undefined ? [] : composeFilesOf(config))]);
   const files: Manifest = {};
   const add = async (role: string, path: string): Promise<void> => {
     const { kind, manifest } = await localManifest(path);
@@ -228,15 +230,27 @@ export const prebuildFailed = (what: string, stderr: string): PreevyError =>
   });
 
 /**
+ * The `--label` arguments of the prebuilt image: the rewritten metadata, the prebuild mark, and the
+ * compose project labels a compose build left blanked: `compose down --rmi local` of the project
+ * that built it removes the images labelled with it, and this one is a cache shared by workspaces. Pure.
+ */
+export const prebuildLabelArgs = (labels: Readonly<Record<string, string>>, metadata: string): string[] => [
+  '--label', `${METADATA_LABEL}=${metadata}`,
+  '--label', `${PREBUILD_LABEL}=1`,
+  ...[COMPOSE_LABELS.project, COMPOSE_LABELS.service].filter((k) => labels[k]).flatMap((k) => ['--label', `${k}=`]),
+];
+
+/**
  * Tags `built` (what `devcontainer build` made) as `tag` with the metadata label rewritten (a
  * build of one `FROM` line: no layer), then drops the `built` tag.
  */
 export const relabelImage = async (docker: DockerCli, built: string, tag: string, json: DevcontainerJson): Promise<boolean> => {
-  const read = await docker(['image', 'inspect', '--format', `{{index .Config.Labels "${METADATA_LABEL}"}}`, built]);
+  const read = await docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', built]);
   if (read.exitCode !== 0) throw prebuildFailed(`reading ${built}`, read.stderr);
-  const label = withoutConfigEntry(read.stdout.trim(), json);
+  const labels = (JSON.parse(read.stdout.trim() || 'null') ?? {}) as Record<string, string>;
+  const label = withoutConfigEntry(labels[METADATA_LABEL] ?? '', json);
   if (label === undefined) return false;
-  const made = await docker(['build', '--quiet', '--tag', tag, '--label', `${METADATA_LABEL}=${label}`, '--label', `${PREBUILD_LABEL}=1`, '-'], { input: `FROM ${built}\n` });
+  const made = await docker(['build', '--quiet', '--tag', tag, ...prebuildLabelArgs(labels, label), '-'], { input: `FROM ${built}\n` });
   if (made.exitCode !== 0) throw prebuildFailed(`tagging ${tag}`, made.stderr);
   await docker(['image', 'rm', built]);
   return true;
