@@ -13,7 +13,7 @@ const copy = (): string => {
   cpSync(FIXTURE, dir, { recursive: true });
   return dir;
 };
-const tagOf = async (dir: string, env: NodeJS.ProcessEnv = {}): Promise<string> => prebuildTag((await collectPrebuildInputs(await loadDevcontainerConfig(dir), env))!);
+const tagOf = async (dir: string, env: NodeJS.ProcessEnv = {}): Promise<string> => prebuildTag(await collectPrebuildInputs(await loadDevcontainerConfig(dir), env));
 const devcontainerJson = (dir: string) => join(dir, '.devcontainer', 'devcontainer.json');
 
 describe('prebuildTag', () => {
