@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDevcontainerConfig } from './devcontainer-config.js';
 import {
-  buildKeys, collectPrebuildInputs, composeImageKeys, fromPrebuiltImage, isPrebuildTag, prebuildLabelArgs, localVariables, prebuildTag, withBuildReset, withoutConfigEntry, type ComposeServiceLoader, type PrebuildInputs,
+  buildKeys, collectPrebuildInputs, composeHasReset, composeImageKeys, fromPrebuiltImage, isPrebuildTag, prebuildLabelArgs, localVariables, prebuildTag, withBuildReset, withoutConfigEntry, type ComposeServiceLoader, type PrebuildInputs,
 } from './prebuild-image.js';
 
 const FIXTURE = resolve(import.meta.dirname, '../../../../test/fixtures/workspace-basic');
@@ -161,6 +161,11 @@ describe('withBuildReset', () => {
     expect(out.match(/!reset null/g)).toHaveLength(2);
     expect(out).toContain('"build": !reset null,\n');
     expect(out).toContain('"x": "\\"build\\": null"');
+  });
+
+  it("should know the Compose versions with `!reset`", () => {
+    expect(['2.24.0', 'v2.32.4\n', '2.40.1-desktop.1', '3.0.0'].map(composeHasReset)).toEqual([true, true, true, true]);
+    expect(['2.23.3', 'v2.20.2', '1.29.2', ''].map(composeHasReset)).toEqual([false, false, false, false]);
   });
 
   it('should name prebuilt images', () => {

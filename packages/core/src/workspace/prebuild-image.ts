@@ -190,6 +190,12 @@ export const fromPrebuiltImage = (json: Record<string, unknown>, tag: string): R
   return { ...Object.fromEntries(Object.entries(json).filter(([k]) => !BUILD_ONLY_KEYS.includes(k))), image: tag };
 };
 
+/** True for a Compose version (`docker compose version --short`) with the `!reset` tag (2.24+). Pure. */
+export const composeHasReset = (version: string): boolean => {
+  const m = /^v?(\d+)\.(\d+)/.exec(version.trim());
+  return m !== null && (Number(m[1]) > 2 || (Number(m[1]) === 2 && Number(m[2]) >= 24));
+};
+
 /** Compose's tag that drops a key the earlier files set (Compose 2.24+); JSON cannot spell it. */
 const RESET = '!reset null';
 
@@ -283,9 +289,12 @@ export interface Prebuilt {
 /**
  * The prebuilt image of a devcontainer on the host: reused when there, else built by the reference
  * CLI (`devcontainer build`, which builds a compose devcontainer's own service) and relabelled.
- * Undefined when the CLI's label is not as expected (the caller then lets `devcontainer up` build as before).
+ * Undefined when the CLI's label is not as expected or Compose is older than 2.24 (the caller then
+ * lets `devcontainer up` build as before).
  */
 export const ensurePrebuiltImage = async (req: PrebuildRequest): Promise<Prebuilt | undefined> => {
+  // An older Compose could not drop the service's `build` for the image: the CLI builds it as before.
+  if (req.config.json.dockerComposeFile !== undefined && !composeHasReset((await req.docker(['compose', 'version', '--short'])).stdout)) return undefined;
   const inputs = await collectPrebuildInputs(req.config, req.env, req.loadService);
   const tag = prebuildTag(inputs);
   if (await inspectImage(req.run, { dockerHost: req.dockerHost }, tag)) {
