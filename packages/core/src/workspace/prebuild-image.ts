@@ -109,11 +109,12 @@ export type ComposeServiceLoader = (config: DevcontainerConfig) => Promise<Recor
 
 /** The devcontainer's service from the real Compose CLI (the user's files only: preevy's own add no image input). */
 export const loadComposeService: ComposeServiceLoader = async (config) => {
-  const model = await loadComposeModel({ files: composeFilesOf(config), cwd: dirname(config.file) });
+  // Every profile, as the reference CLI reads the project: the service may sit in one.
+  const model = await loadComposeModel({ files: composeFilesOf(config), profiles: ['*'], cwd: dirname(config.file) });
   const services = (model.raw.services ?? {}) as Record<string, Record<string, unknown>>;
   const service = services[config.json.service!];
   if (!service) {
-    throw new PreevyError(`${config.file}: "service" names ${config.json.service}, which the compose files do not define`, {
+    throw new PreevyError(`${relative(config.folder, config.file) || config.file}: "service" names ${config.json.service}, which the compose files do not define`, {
       code: 'DEVCONTAINER_INVALID',
       kind: 'invalid-input',
       suggestions: [`Define the service in ${composeFilesOf(config).join(', ')} or fix "service" in devcontainer.json.`],
