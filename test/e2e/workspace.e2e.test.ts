@@ -279,4 +279,83 @@ describe('preevy workspace on the docker driver (built binary)', () => {
     }
     expect(await labelledResources(`ws-${composeName}`)).toEqual([]);
   });
+
+  it("should build a compose devcontainer's service image (Dockerfile and feature) once, keep it after down, and start a second workspace of the same sources and a remade container from it", async () => {
+    const firstName = `${name}p`;
+    const secondName = `${name}q`;
+    const first = join(root, firstName);
+    cpSync(join(REPO_ROOT, 'test/fixtures/workspace-compose'), first, { recursive: true });
+    // The dev service builds from a Dockerfile and gets a local feature; the lockfile the build writes is not copied in.
+    const dev = join(first, '.devcontainer');
+    cpSync(join(REPO_ROOT, 'test/fixtures/workspace-basic/.devcontainer/hello'), join(dev, 'hello'), { recursive: true });
+    // This run's own name in the Dockerfile: an image left by an earlier run is not this one's.
+    writeFileSync(join(dev, 'Dockerfile'), `FROM preevy-test/node:20\n# ${name}\nRUN echo from-compose-dockerfile > /built.txt\n`);
+    const composeFile = join(dev, 'compose.yaml');
+    writeFileSync(composeFile, readFileSync(composeFile, 'utf8').replace('    image: preevy-test/node:20\n', '    build: { context: ., dockerfile: Dockerfile }\n'));
+    const json = join(dev, 'devcontainer.json');
+    writeFileSync(json, readFileSync(json, 'utf8').replace('"service": "app",', '"service": "app",\n  "features": { "./hello": { "greeting": "hi from the compose feature" } },'));
+    const imageOf = async (container: string) => (await execFile('docker', ['inspect', '--format', '{{.Image}} {{.Config.Image}}', container])).stdout.trim().split(' ');
+    const seenIn = async (container: string) => (await inContainer(container, 'cat /built.txt /feature.txt; wc -l < /tmp/post-create.log')).stdout.split('\n').map((l) => l.trim());
+    let tag: string | undefined;
+    try {
+      const made = await preevy('workspace', 'up', first, '--json');
+      expect(made.exitCode, `${made.stderr}${made.stdout}`).toBe(0);
+      const out = JSON.parse(made.stdout) as UpJson;
+      const [imageId, madeFrom] = await imageOf(out.containerId);
+      tag = madeFrom;
+      expect(tag).toMatch(/^preevy-ws-[0-9a-f]{16}$/);
+      expect(made.stderr).toContain(`Building the devcontainer image ${tag}`);
+      expect(await seenIn(out.containerId)).toEqual(['from-compose-dockerfile', 'hi from the compose feature', '1', '']);
+      // The image carries the prebuild label and the feature's metadata, not the config's own (the lifecycle ran once above).
+      const labels = JSON.parse((await execFile('docker', ['image', 'inspect', '--format', '{{json .Config.Labels}}', tag!])).stdout) as Record<string, string>;
+      expect(labels['dev.preevy.workspace-prebuild']).toBe('1');
+      expect(labels['devcontainer.metadata']).not.toContain('post-create');
+
+      // Unchanged: a no-op, nothing built, the container kept.
+      const same = await preevy('workspace', 'up', first, '--json');
+      expect(same.exitCode, same.stderr).toBe(0);
+      expect(JSON.parse(same.stdout)).toMatchObject({ created: false, containerId: out.containerId });
+      expect(same.stderr).not.toMatch(/Building|Reusing/);
+      expect(await seenIn(out.containerId)).toEqual(['from-compose-dockerfile', 'hi from the compose feature', '1', '']);
+
+      // The image is a cache: the workspace's down (compose `--rmi local` of the project that built it) keeps it.
+      expect((await preevy('workspace', 'down', firstName, '--yes')).exitCode).toBe(0);
+      expect((await execFile('docker', ['image', 'inspect', '--format', '{{.Id}}', tag!])).stdout.trim()).toBe(imageId);
+
+      // A copy of the sources (with the lockfile the first build wrote) under another name: no build.
+      const second = join(root, secondName);
+      cpSync(first, second, { recursive: true });
+      const res = await preevy('workspace', 'up', second, '--json');
+      expect(res.exitCode, `${res.stderr}${res.stdout}`).toBe(0);
+      expect(res.stderr).toContain(`Reusing the devcontainer image ${tag}`);
+      expect(res.stderr).not.toContain('Building');
+      const other = JSON.parse(res.stdout) as UpJson;
+      expect(other.containerId).not.toBe(out.containerId);
+      expect(await imageOf(other.containerId)).toEqual([imageId, tag]);
+      expect(await seenIn(other.containerId)).toEqual(['from-compose-dockerfile', 'hi from the compose feature', '1', '']);
+      const ssh = await preevy('workspace', 'ssh', secondName, '--', 'cat', `/workspaces/${secondName}/notes.txt`, '/built.txt');
+      expect(ssh.exitCode, ssh.stderr).toBe(0);
+      expect(ssh.stdout).toBe('compose notes\nfrom-compose-dockerfile\n');
+
+      // A lifecycle change remakes the container from the same image, and its new command runs once.
+      const json2 = join(second, '.devcontainer/devcontainer.json');
+      writeFileSync(json2, readFileSync(json2, 'utf8').replace('date >> /tmp/post-create.log', 'echo changed >> /tmp/post-create.log'));
+      const remade = await preevy('workspace', 'up', second, '--json');
+      expect(remade.exitCode, remade.stderr).toBe(0);
+      expect(remade.stderr).toContain(`Reusing the devcontainer image ${tag}`);
+      expect(remade.stderr).not.toContain('Building');
+      const again = JSON.parse(remade.stdout) as UpJson;
+      expect(again).toMatchObject({ created: true });
+      expect(await imageOf(again.containerId)).toEqual([imageId, tag]);
+      expect((await inContainer(again.containerId, 'cat /tmp/post-create.log /feature.txt')).stdout).toBe('changed\nhi from the compose feature\n');
+    } finally {
+      // Also after a failed assertion (down of one already removed is a no-op).
+      expect((await preevy('workspace', 'down', firstName, '--yes')).exitCode).toBe(0);
+      expect((await preevy('workspace', 'down', secondName, '--yes')).exitCode).toBe(0);
+      // This run's image: left on the host as a cache by down, removed here.
+      if (tag) await execFile('docker', ['image', 'rm', tag]);
+    }
+    expect(await labelledResources(`ws-${firstName}`)).toEqual([]);
+    expect(await labelledResources(`ws-${secondName}`)).toEqual([]);
+  });
 });

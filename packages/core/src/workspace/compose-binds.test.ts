@@ -40,4 +40,12 @@ describe('workspaceComposeOverride', () => {
     expect(parsed.services.app!.volumes.map((v) => v.target)).toEqual(['/workspaces', '/.preevy', '/etc/app']);
     expect(parsed.services.web!.volumes).toEqual([{ type: 'bind', source: '/var/lib/docker/volumes/s/_data/b', target: '/www', read_only: false }]);
   });
+
+  it('should run the prebuilt image on the devcontainer service with its build dropped (YAML `!reset`), and nothing of it without one', () => {
+    const text = workspaceComposeOverride('app', 'preevy-ws-x', {}, {}, 'preevy-ws-0123456789abcdef');
+    expect(text).toContain('"image": "preevy-ws-0123456789abcdef",\n      "build": !reset null,\n');
+    expect(JSON.parse(text.replace('!reset null', 'null'))).toMatchObject({ services: { app: { image: 'preevy-ws-0123456789abcdef', build: null } } });
+    const plain = JSON.parse(workspaceComposeOverride('app', 'preevy-ws-x')) as { services: { app: Record<string, unknown> } };
+    expect(Object.keys(plain.services.app)).toEqual(['volumes']);
+  });
 });

@@ -21,7 +21,7 @@ import { pollUntil, realClock, type PollClock } from '../up/poll-until.js';
 import { envWorkDir } from '../up/env-work-dir.js';
 import { loadDevcontainerConfig, type DevcontainerConfig } from './devcontainer-config.js';
 import { devcontainerUp } from './devcontainer-cli.js';
-import { ensurePrebuiltImage, fromPrebuiltImage } from './prebuild-image.js';
+import { ensurePrebuiltImage, fromPrebuiltImage, isPrebuildTag, withBuildReset } from './prebuild-image.js';
 import { syncComposeBinds, type ComposeBindsSync } from './compose-binds.js';
 import { checkoutGitSource, isGitUrl, parseGitSource } from './git-source.js';
 import { ACTIVITY_FILE, discoveryLabels, expectedWorkspacePorts, projectContainers, runWorkspaceAgent, type WorkspaceUrl } from './workspace-ports.js';
@@ -145,10 +145,11 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
     : undefined;
   // Named before anything is made: a clash of URL names is the user's to fix in devcontainer.json.
   const ports = forwardedWorkspacePorts(config.json, composeOverride ? config.json.service! : WORKSPACE_SERVICE, Boolean(composeOverride));
-  const composeText = composeOverride ? workspaceComposeOverride(config.json.service!, volume, binds?.volumes, tunnelLabelsByService(ports)) : undefined;
+  const composeOf = (prebuiltImage?: string) => workspaceComposeOverride(config.json.service!, volume, binds?.volumes, tunnelLabelsByService(ports), prebuiltImage);
+  // The image the service runs is not in the hash (a build-context edit would remake the container): the prebuilt tag joins the file below.
+  const composeText = composeOverride ? composeOf() : undefined;
   // The runtime volume: by --mount for one container, in the compose override for compose (where --mount makes a project-scoped copy).
   const mounts = composeOverride ? [] : [`type=volume,source=${RUNTIME_VOLUME},target=${RUNTIME_MOUNT}`];
-  if (composeOverride) await writeFile(composeOverride, composeText!, { mode: 0o600 });
   const overrideJson = withWorkspaceMount(config, volume, sourceDir, composeOverride);
   const overrideText = `${JSON.stringify(overrideJson, null, 2)}\n`;
   const hash = configHash([overrideText, composeText, await dockerfileText(config), ...mounts]);
@@ -156,10 +157,12 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
   const current = existing.find((c) => c.hash === hash);
   // Compose keeps a service's container when asked for it again (--no-recreate): a changed config must remove it first.
   if (!current && composeOverride && existing.length) await docker(['rm', '--force', ...existing.map((c) => c.id)]);
-  // A new container of an image/Dockerfile devcontainer starts from the prebuilt image of its build inputs (built first when the host has none).
-  const prebuilt = current || composeOverride
-    ? undefined
+  // A new container starts from the prebuilt image of its build inputs (built first when the host has none).
+  // A kept compose one is given the image it runs again: without it, `compose up` would build the service's own image.
+  const prebuilt = current
+    ? composeOverride ? await runningPrebuilt(docker, current.id) : undefined
     : await ensurePrebuiltImage({ config, folder, cacheFrom: request.cacheFrom ?? [], docker, dockerHost: conn.dockerHost, run, env, progress, signal: request.signal });
+  if (composeOverride) await writeFile(composeOverride, composeOf(prebuilt?.tag), { mode: 0o600 });
   await writeFile(override, prebuilt ? `${JSON.stringify(fromPrebuiltImage(overrideJson, prebuilt.tag), null, 2)}\n` : overrideText, { mode: 0o600 });
   const result = await progress.step(current ? 'Starting the devcontainer' : prebuilt ? 'Creating the devcontainer' : 'Building the devcontainer', () =>
     devcontainerUp({
@@ -169,7 +172,8 @@ export const workspaceUp = async (request: WorkspaceUpRequest, deps: WorkspaceUp
       // Compose devcontainers keep compose's own labels (their tunnel names are in the compose override).
       idLabels: { ...labels, [CONFIG_LABEL]: hash, ...(composeOverride ? {} : discoveryLabels(envId, ports)) },
       mounts,
-      cacheFrom: request.cacheFrom ?? [],
+      // Nothing to build from a prebuilt image (and the CLI's compose `cache_from` needs a `build` to sit in).
+      cacheFrom: prebuilt ? [] : request.cacheFrom ?? [],
       dockerHost: conn.dockerHost,
       recreate: false,
       run,
@@ -236,19 +240,28 @@ export const withWorkspaceMount = (config: DevcontainerConfig, volume: string, s
  * A compose file merged after the user's: the workspace volume at `/workspaces` of the devcontainer
  * service (and the runtime volume at `/.preevy`). Compose merges volumes by target, so it replaces
  * the usual bind of the sources there, which a remote host could not see; `binds` (a remote host)
- * point the services' other bind mounts at their copies there. Pure.
+ * point the services' other bind mounts at their copies there; `prebuiltImage` is the image the
+ * devcontainer service runs instead of building. Pure.
  */
-export const workspaceComposeOverride = (service: string, volume: string, binds: ComposeBindsSync['volumes'] = {}, tunnels: Record<string, string> = {}): string => {
+export const workspaceComposeOverride = (service: string, volume: string, binds: ComposeBindsSync['volumes'] = {}, tunnels: Record<string, string> = {}, prebuiltImage?: string): string => {
   const mounts = [
     { type: 'volume', source: volume, target: WORKSPACES_MOUNT },
     { type: 'volume', source: RUNTIME_VOLUME, target: RUNTIME_MOUNT },
   ];
-  const services: Record<string, { volumes?: unknown[]; labels?: Record<string, string> }> = Object.fromEntries(Object.entries(binds).map(([name, v]) => [name, { volumes: v }]));
-  services[service] = { volumes: [...mounts, ...(binds[service] ?? [])] };
+  const services: Record<string, { image?: string; build?: null; volumes?: unknown[]; labels?: Record<string, string> }> = Object.fromEntries(Object.entries(binds).map(([name, v]) => [name, { volumes: v }]));
+  // The prebuilt image (features in it) with the user's build dropped, so neither the CLI nor compose builds the service.
+  services[service] = { ...(prebuiltImage ? { image: prebuiltImage, build: null } : {}), volumes: [...mounts, ...(binds[service] ?? [])] };
   // The ports devcontainer.json forwards and names, per service: the agent publishes them under these names.
   for (const [name, value] of Object.entries(tunnels)) services[name] = { ...services[name], labels: { [LABELS.tunnels]: value } };
   const external = { [volume]: { external: true }, [RUNTIME_VOLUME]: { external: true } };
-  return `${JSON.stringify({ services, volumes: external }, null, 2)}\n`;
+  return withBuildReset(`${JSON.stringify({ services, volumes: external }, null, 2)}\n`);
+};
+
+/** The prebuilt image a kept container runs (undefined: it was built by the CLI itself, e.g. before prebuilt compose images). */
+const runningPrebuilt = async (docker: DockerCli, container: string): Promise<{ tag: string } | undefined> => {
+  const res = await docker(['inspect', '--format', '{{.Config.Image}}', container]);
+  const image = res.stdout.trim();
+  return res.exitCode === 0 && isPrebuildTag(image) ? { tag: image } : undefined;
 };
 
 /** The compose project a container belongs to (a compose devcontainer), from its label. */
