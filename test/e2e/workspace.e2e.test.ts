@@ -38,6 +38,18 @@ describe('preevy workspace on the docker driver (built binary)', () => {
   // The forwarded port gets a label: its URL's first label.
   const devcontainerJson = join(folder, '.devcontainer/devcontainer.json');
   writeFileSync(devcontainerJson, readFileSync(devcontainerJson, 'utf8').replace('"forwardPorts": [8080],', '"forwardPorts": [8080],\n  "portsAttributes": { "8080": { "label": "Notes Server" } },'));
+  /** Changes a folder's postCreateCommand and runs up: a new container from the prebuilt image `tag`, nothing built. */
+  const remadeFromPrebuilt = async (dir: string, tag: string): Promise<UpJson> => {
+    const file = join(dir, '.devcontainer', 'devcontainer.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('date >> /tmp/post-create.log', 'echo changed >> /tmp/post-create.log'));
+    const remade = await preevy('workspace', 'up', dir, '--json');
+    expect(remade.exitCode, remade.stderr).toBe(0);
+    expect(remade.stderr).toContain(`Reusing the devcontainer image ${tag}`);
+    expect(remade.stderr).not.toContain('Building');
+    const again = JSON.parse(remade.stdout) as UpJson;
+    expect(again).toMatchObject({ created: true });
+    return again;
+  };
   const agentId = async () => (await execFile('docker', ['inspect', '--format', '{{.Id}}', `ws-${name}-preevy_agent-1`])).stdout.trim();
   const signedToken = async (envId: string) => {
     const signed = await preevy('urls', '--id', envId, '--include-access-credentials', '--json');
@@ -93,14 +105,7 @@ describe('preevy workspace on the docker driver (built binary)', () => {
       const seen = await inContainer(other.containerId, 'cat /built.txt /feature.txt; echo "$WS_FLAVOUR"; wc -l < /tmp/post-create.log');
       expect(seen.stdout.split('\n').map((l) => l.trim())).toEqual(['from-dockerfile', 'hi from the feature', 'basic', '1', '']);
       // A lifecycle change remakes the container from the same image.
-      const file = join(second, '.devcontainer', 'devcontainer.json');
-      writeFileSync(file, readFileSync(file, 'utf8').replace('date >> /tmp/post-create.log', 'echo changed >> /tmp/post-create.log'));
-      const remade = await preevy('workspace', 'up', second, '--json');
-      expect(remade.exitCode, remade.stderr).toBe(0);
-      expect(remade.stderr).toContain(`Reusing the devcontainer image ${tag}`);
-      expect(remade.stderr).not.toContain('Building the devcontainer');
-      const again = JSON.parse(remade.stdout) as UpJson;
-      expect(again).toMatchObject({ created: true });
+      const again = await remadeFromPrebuilt(second, tag);
       expect((await execFile('docker', ['inspect', '--format', '{{.Image}}', again.containerId])).stdout.trim()).toBe(imageId);
       expect((await inContainer(again.containerId, 'cat /tmp/post-create.log')).stdout).toBe('changed\n');
     } finally {
@@ -338,14 +343,7 @@ describe('preevy workspace on the docker driver (built binary)', () => {
       expect(ssh.stdout).toBe('compose notes\nfrom-compose-dockerfile\n');
 
       // A lifecycle change remakes the container from the same image, and its new command runs once.
-      const json2 = join(second, '.devcontainer/devcontainer.json');
-      writeFileSync(json2, readFileSync(json2, 'utf8').replace('date >> /tmp/post-create.log', 'echo changed >> /tmp/post-create.log'));
-      const remade = await preevy('workspace', 'up', second, '--json');
-      expect(remade.exitCode, remade.stderr).toBe(0);
-      expect(remade.stderr).toContain(`Reusing the devcontainer image ${tag}`);
-      expect(remade.stderr).not.toContain('Building');
-      const again = JSON.parse(remade.stdout) as UpJson;
-      expect(again).toMatchObject({ created: true });
+      const again = await remadeFromPrebuilt(second, tag);
       expect(await imageOf(again.containerId)).toEqual([imageId, tag]);
       expect((await inContainer(again.containerId, 'cat /tmp/post-create.log /feature.txt')).stdout).toBe('changed\nhi from the compose feature\n');
     } finally {
