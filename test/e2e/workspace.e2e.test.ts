@@ -39,7 +39,7 @@ describe('preevy workspace on the docker driver (built binary)', () => {
   const devcontainerJson = join(folder, '.devcontainer/devcontainer.json');
   writeFileSync(devcontainerJson, readFileSync(devcontainerJson, 'utf8').replace('"forwardPorts": [8080],', '"forwardPorts": [8080],\n  "portsAttributes": { "8080": { "label": "Notes Server" } },'));
   /** Changes a folder's postCreateCommand and runs up: a new container from the prebuilt image `tag`, nothing built. */
-  const remadeFromPrebuilt = async (dir: string, tag: string): Promise<UpJson> => {
+  const remadeFromPrebuilt = async (dir: string, tag: string | undefined): Promise<UpJson> => {
     const file = join(dir, '.devcontainer', 'devcontainer.json');
     writeFileSync(file, readFileSync(file, 'utf8').replace('date >> /tmp/post-create.log', 'echo changed >> /tmp/post-create.log'));
     const remade = await preevy('workspace', 'up', dir, '--json');
